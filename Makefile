@@ -1,0 +1,80 @@
+# tpmrun — declarative TPM 2.0 scenario runner
+#   make            build ./tpmrun
+#   make deps       install the Debian packages that are missing
+#   make run        deps + build + run every scenario on private swtpms
+#   make check      deps + build + the pytest suite
+#   make SAN=1 ...  the same with ASan + UBSan (separate build directory)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PYTHON  ?= /usr/bin/python3
+PKGS     = tss2-esys tss2-fapi tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 jansson
+DEB_PKGS = build-essential pkg-config libtss2-dev libssl-dev libyaml-dev libjansson-dev \
+           swtpm swtpm-tools tpm2-tools tpm2-openssl python3-pytest python3-jsonschema python3-yaml
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -Iengine -Isteps
+ifeq ($(SAN),1)
+BUILD   := build/san
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BIN     := $(BUILD)/tpmrun
+else
+BUILD   := build/rel
+BIN     := tpmrun
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ENGINE_SRC = $(wildcard engine/*.c)
+STEPS_SRC  = $(wildcard steps/*.c)
+OBJS = $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(STEPS_SRC))
+LIB_OBJS = $(filter-out $(BUILD)/engine/main.o,$(OBJS))
+
+UNIT_SRC  = $(wildcard tests/unit/*.c)
+UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+
+.PHONY: all deps run check unit install clean schema bench
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/%.o: %.c $(wildcard engine/*.h steps/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lm
+
+unit: $(UNIT_BINS)
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+run: deps
+	$(MAKE) $(BIN)
+	./$(BIN) --results results scenarios
+
+check: deps
+	$(MAKE) $(BIN) unit
+	TPMRUN=$(abspath $(BIN)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(PYTHON) -m pytest -q tests
+
+schema: $(BIN)
+	./$(BIN) --schema > schemas/scenario.schema.json
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tpmrun
+	install -D -m 0644 schemas/scenario.schema.json $(DESTDIR)$(PREFIX)/share/tpmrun/scenario.schema.json
+	install -D -m 0644 schemas/results.schema.json $(DESTDIR)$(PREFIX)/share/tpmrun/results.schema.json
+
+clean:
+	rm -rf build tpmrun

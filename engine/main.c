@@ -1,0 +1,281 @@
+/* tpmrun: command line. */
+#include "jobs.h"
+#include "registry.h"
+#include "report.h"
+#include "scenario.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define TPMRUN_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: tpmrun [options] PATH...\n"
+    "Runs TPM 2.0 scenario files (YAML or JSON); a directory means every\n"
+    "*.yaml, *.yml and *.json below it.\n"
+    "\n"
+    "  --tcti CONF        run against this TPM (tpm2-tools syntax: swtpm:path=...,\n"
+    "                     device:/dev/tpmrm0, mssim:host=...,port=...); default:\n"
+    "                     $TPM2TOOLS_TCTI, else $TSS2_TCTI, else a private swtpm\n"
+    "                     per scenario\n"
+    "  --results DIR      write DIR/<scenario>.json (default: results)\n"
+    "  --junit FILE       write a JUnit XML report\n"
+    "  -j, --jobs N       run N scenarios at once (private swtpms only)\n"
+    "  --timeout SEC      give up on a scenario after SEC seconds (default 300)\n"
+    "  --check            load and type-check only; no TPM\n"
+    "  --list-steps       print the step catalogue (with -v: parameters, outputs)\n"
+    "  --schema           print the JSON Schema of scenario files\n"
+    "  --show-secrets     do not redact auth values and key material in results\n"
+    "  --wire             include command and response bytes in results\n"
+    "  -v, --verbose      one line per step\n"
+    "  -h, --help         this text\n"
+    "  --version          print the version\n"
+    "\n"
+    "Exit status: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error.\n";
+
+typedef struct files {
+    char **paths;
+    size_t n;
+} files;
+
+static bool has_ext(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_file(files *f, const char *path)
+{
+    char **np = realloc(f->paths, (f->n + 1) * sizeof *np);
+    if (!np)
+        return;
+    f->paths = np;
+    f->paths[f->n] = strdup(path);
+    if (f->paths[f->n])
+        f->n++;
+}
+
+/* Directories are walked in name order so runs are reproducible. */
+static void collect(files *f, const char *path, bool top)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (top || has_ext(path))
+            add_file(f, path);  /* a missing file is reported by the loader */
+        return;
+    }
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    files sub = { 0 };
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *p = NULL;
+        if (asprintf(&p, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name) >= 0)
+            add_file(&sub, p);
+        free(p);
+    }
+    closedir(d);
+    qsort(sub.paths, sub.n, sizeof *sub.paths, cmp_str);
+    for (size_t i = 0; i < sub.n; i++) {
+        collect(f, sub.paths[i], false);
+        free(sub.paths[i]);
+    }
+    free(sub.paths);
+}
+
+typedef struct run_report {
+    const char *results_dir;
+    bool verbose;
+    size_t passed, failed, errors;
+    json_t **results;
+    size_t n_results;
+    bool write_failed;
+} run_report;
+
+static void on_done(void *user, const scenario *sc, json_t *result)
+{
+    (void)sc;
+    run_report *rr = user;
+    char err[512];
+    if (!report_write_result(rr->results_dir, result, err, sizeof err)) {
+        fprintf(stderr, "tpmrun: %s\n", err);
+        rr->write_failed = true;
+    }
+    report_console(stdout, result, rr->verbose);
+    fflush(stdout);
+    const char *s = json_string_value(json_object_get(result, "status"));
+    if (s && !strcmp(s, "passed"))
+        rr->passed++;
+    else if (s && !strcmp(s, "failed"))
+        rr->failed++;
+    else
+        rr->errors++;
+    json_t **nr = realloc(rr->results, (rr->n_results + 1) * sizeof *nr);
+    if (nr) {
+        rr->results = nr;
+        rr->results[rr->n_results++] = json_incref(result);
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT };
+    static const struct option longopts[] = {
+        { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
+        { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
+        { "check", no_argument, 0, O_CHECK },         { "list-steps", no_argument, 0, O_LIST },
+        { "schema", no_argument, 0, O_SCHEMA },       { "show-secrets", no_argument, 0, O_SECRETS },
+        { "wire", no_argument, 0, O_WIRE },           { "verbose", no_argument, 0, 'v' },
+        { "help", no_argument, 0, 'h' },              { "version", no_argument, 0, O_VERSION },
+        { "timeout", required_argument, 0, O_TIMEOUT }, { 0, 0, 0, 0 },
+    };
+    /* tpm2-tss logs every TPM error to stderr; the results carry them already. */
+    setenv("TSS2_LOG", "all+NONE", 0);
+    const char *tcti = NULL, *results_dir = "results", *junit = NULL;
+    bool check = false, list = false, schema = false, verbose = false, secrets = false, wire = false;
+    long jobs = 1;
+    double timeout = 300;
+    int c;
+    while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case O_TCTI: tcti = optarg; break;
+        case O_RESULTS: results_dir = optarg; break;
+        case O_JUNIT: junit = optarg; break;
+        case 'j':
+            errno = 0;
+            jobs = strtol(optarg, &end, 10);
+            if (*end || errno || jobs < 1 || jobs > 256) {
+                fprintf(stderr, "tpmrun: -j expects a number from 1 to 256, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_TIMEOUT:
+            timeout = strtod(optarg, &end);
+            if (*end || timeout < 0) {
+                fprintf(stderr, "tpmrun: --timeout expects seconds, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_CHECK: check = true; break;
+        case O_LIST: list = true; break;
+        case O_SCHEMA: schema = true; break;
+        case O_SECRETS: secrets = true; break;
+        case O_WIRE: wire = true; break;
+        case 'v': verbose = true; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case O_VERSION: printf("tpmrun %s\n", TPMRUN_VERSION); return 0;
+        default:
+            fputs("Try 'tpmrun --help'.\n", stderr);
+            return 2;
+        }
+    }
+    if (list) {
+        registry_print_catalogue(stdout, verbose);
+        return 0;
+    }
+    if (schema) {
+        char *s = registry_schema_json();
+        if (!s)
+            return 1;
+        fputs(s, stdout);
+        free(s);
+        return 0;
+    }
+    if (optind >= argc) {
+        fputs("tpmrun: no scenario files given\n", stderr);
+        fputs("Try 'tpmrun --help'.\n", stderr);
+        return 2;
+    }
+    if (!tcti) {
+        const char *e = getenv("TPM2TOOLS_TCTI");
+        if (!e || !*e)
+            e = getenv("TSS2_TCTI");
+        if (e && *e)
+            tcti = e;
+    }
+
+    files f = { 0 };
+    for (int i = optind; i < argc; i++)
+        collect(&f, argv[i], true);
+    scenario **scs = calloc(f.n + 1, sizeof *scs);
+    size_t n = 0;
+    int bad = 0;
+    for (size_t i = 0; scs && i < f.n; i++) {
+        diag d = { 0 };
+        scenario *sc;
+        if (!scenario_load(f.paths[i], &sc, &d)) {
+            fprintf(stderr, "%s\n", d.text ? d.text : "tpmrun: out of memory");
+            diag_clear(&d);
+            bad++;
+            continue;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (!strcmp(scs[k]->id, sc->id)) {
+                fprintf(stderr, "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
+                        sc->file, sc->id, scs[k]->file);
+                bad++;
+                break;
+            }
+        }
+        scs[n++] = sc;
+    }
+    int status = 0;
+    if (!f.n) {
+        fputs("tpmrun: no scenario files found\n", stderr);
+        status = 2;
+    } else if (bad) {
+        status = 2;
+    } else if (check) {
+        printf("%zu scenario%s checked, no errors\n", n, n == 1 ? "" : "s");
+    } else {
+        run_report rr = { .results_dir = results_dir, .verbose = verbose };
+        jobs_opts jo = { .tcti = tcti, .jobs = (int)jobs, .show_secrets = secrets, .wire = wire,
+                         .timeout_s = timeout, .done = on_done, .user = &rr };
+        double t0 = now_s();
+        bool complete = jobs_run(scs, n, &jo);
+        double secs = now_s() - t0;
+        report_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
+        if (junit) {
+            char err[512];
+            if (!report_junit(junit, rr.results, rr.n_results, secs, err, sizeof err)) {
+                fprintf(stderr, "tpmrun: %s\n", err);
+                rr.write_failed = true;
+            }
+        }
+        for (size_t i = 0; i < rr.n_results; i++)
+            json_decref(rr.results[i]);
+        free(rr.results);
+        status = !complete ? 130 : (rr.failed || rr.errors || rr.write_failed) ? 1 : 0;
+        if (!complete)
+            fputs("tpmrun: interrupted; TPMs stopped and work directories removed\n", stderr);
+    }
+    for (size_t i = 0; i < n; i++)
+        scenario_free(scs[i]);
+    free(scs);
+    for (size_t i = 0; i < f.n; i++)
+        free(f.paths[i]);
+    free(f.paths);
+    return status;
+}

@@ -1,0 +1,61 @@
+/* node: a scenario document as a tree that remembers where every piece came
+ * from.  YAML and JSON both load through libyaml into this tree, so every
+ * error can name file:line:col (jansson keeps no positions). */
+#ifndef TPMRUN_NODE_H
+#define TPMRUN_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct srcloc {
+    const char *file;   /* borrowed from the document */
+    int line, col;      /* 1-based */
+} srcloc;
+
+typedef enum { NODE_SCALAR, NODE_MAP, NODE_SEQ } node_kind;
+
+typedef struct node node;
+typedef struct node_pair { node *key; node *val; } node_pair;
+
+struct node {
+    node_kind kind;
+    srcloc loc;
+    /* NODE_SCALAR */
+    char *str;          /* NUL-terminated; may also contain NULs (len is authoritative) */
+    size_t len;
+    bool plain;         /* unquoted: may be a number, bool or null */
+    /* NODE_MAP */
+    node_pair *pairs;
+    /* NODE_SEQ */
+    node **items;
+    size_t count;       /* pairs or items */
+};
+
+typedef struct document {
+    char *file;         /* path as given */
+    node *root;         /* NULL for an empty document */
+} document;
+
+/* Diagnostic of a load: "file:line:col: error: message" (one line). */
+typedef struct diag {
+    char *text;         /* malloc'd, NULL when no error */
+} diag;
+
+void diag_set(diag *d, srcloc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_clear(diag *d);
+
+/* Limits that keep hostile input from costing memory or stack. */
+#define DOC_MAX_BYTES   (16u * 1024u * 1024u)
+#define DOC_MAX_DEPTH   64
+
+/* Load a YAML or JSON file.  Duplicate mapping keys, anchors/aliases, tags,
+ * more than one document, depth over DOC_MAX_DEPTH and files over
+ * DOC_MAX_BYTES are errors.  Returns false with d set. */
+bool document_load(const char *path, document *out, diag *d);
+void document_free(document *doc);
+
+const node *node_get(const node *map, const char *key);
+bool node_is_null(const node *n);
+const char *node_kind_name(const node *n);   /* "string", "mapping", "list", "number", "boolean", "null" */
+
+#endif

@@ -1,0 +1,200 @@
+/* resolve: parameter sources -> values while a scenario runs. */
+#include "resolve.h"
+#include "tpm_spec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static value *lookup(const struct run_state *r, const char *name, const char *field, char **err)
+{
+    if (strcmp(name, "workdir") == 0)
+        return value_string(r->opts->workdir ? r->opts->workdir : ".");
+    if (strcmp(name, "env") == 0) {
+        const char *e = getenv(field);
+        if (!e) {
+            if (asprintf(err, "environment variable %s is not set", field) < 0)
+                *err = NULL;
+            return NULL;
+        }
+        return value_string(e);
+    }
+    const value *saved = value_map_get(r->saved, name);
+    if (saved) {
+        /* saved outputs keep row order: the first is what ${name} means */
+        const value *v = field ? value_map_get(saved, field) : (saved->count ? saved->items[0] : NULL);
+        if (!v) {
+            if (asprintf(err, "${%s%s%s}: the step that saved '%s' gave no such output", name,
+                         field ? "." : "", field ? field : "", name) < 0)
+                *err = NULL;
+            return NULL;
+        }
+        return value_copy(v);
+    }
+    const value *var = value_map_get(r->sc->vars, name);
+    if (var) {
+        const value *v = field ? value_map_get(var, field) : var;
+        if (v)
+            return value_copy(v);
+    }
+    /* The loader saw it defined earlier, so its step did not save it (it failed or was skipped). */
+    if (asprintf(err, "${%s} has no value: the step that saves it did not succeed", name) < 0)
+        *err = NULL;
+    return NULL;
+}
+
+static bool append(char **buf, size_t *len, const char *s, size_t n)
+{
+    char *nb = realloc(*buf, *len + n + 1);
+    if (!nb)
+        return false;
+    memcpy(nb + *len, s, n);
+    *len += n;
+    nb[*len] = 0;
+    *buf = nb;
+    return true;
+}
+
+static value *interpolate(const struct run_state *r, const char *text, char **err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    const char *p = text;
+    if (!append(&buf, &len, "", 0))
+        return NULL;
+    for (const char *q; (q = strstr(p, "${"));) {
+        append(&buf, &len, p, (size_t)(q - p));
+        const char *close = strchr(q, '}');
+        char *body = strndup(q + 2, (size_t)(close - q - 2));
+        char *dot = body ? strchr(body, '.') : NULL;
+        if (dot)
+            *dot++ = 0;
+        value *v = body ? lookup(r, body, dot, err) : NULL;
+        free(body);
+        if (!v) {
+            free(buf);
+            return NULL;
+        }
+        if (v->kind == VAL_STRING) {
+            append(&buf, &len, (const char *)v->bytes, v->len);
+        } else if (v->kind == VAL_BYTES) {
+            char *hex = hex_encode(v->bytes, v->len);
+            if (hex)
+                append(&buf, &len, hex, strlen(hex));
+            free(hex);
+        } else {
+            char num[32];
+            snprintf(num, sizeof num, "%lld", (long long)v->i);
+            append(&buf, &len, num, strlen(num));
+        }
+        value_free(v);
+        p = close + 1;
+    }
+    append(&buf, &len, p, strlen(p));
+    value *out = value_string_n(buf, len);
+    free(buf);
+    return out;
+}
+
+/* Fits a resolved value to its parameter's type. */
+static value *conform(const param_spec *p, value *v, char **err)
+{
+    int r = 0;
+    switch (p->type) {
+    case PT_BYTES:
+        if (v->kind != VAL_BYTES && v->kind != VAL_STRING && v->kind != VAL_STRUCT) {
+            r = asprintf(err, "'%s' expects bytes, got %s", p->name, val_kind_name(v->kind));
+            break;
+        }
+        if (p->max_len && v->len > p->max_len)
+            r = asprintf(err, "'%s' is %zu bytes; at most %zu fit", p->name, v->len, p->max_len);
+        else
+            return v;
+        break;
+    case PT_STRUCT: {
+        void *tmp = calloc(1, 8192 + v->len);
+        bool ok = tmp && (v->kind == VAL_BYTES || v->kind == VAL_STRUCT) &&
+                  tpm_struct_unmarshal(p->st, v->bytes, v->len, tmp);
+        free(tmp);
+        if (ok) {
+            v->kind = VAL_STRUCT;
+            v->st = p->st;
+            return v;
+        }
+        r = asprintf(err, "'%s': the value is not a valid %s", p->name, tpm_struct_name(p->st));
+        break;
+    }
+    case PT_TEXT: {
+        spec_error e = { 0 };
+        if (v->kind == VAL_STRING && text_syntax_check(p->text, (const char *)v->bytes, &e))
+            return v;
+        r = asprintf(err, "'%s': %s", p->name, v->kind == VAL_STRING ? e.msg : "expects a string");
+        break;
+    }
+    case PT_STRING:
+        if (v->kind == VAL_STRING)
+            return v;
+        r = asprintf(err, "'%s' expects a string, got %s", p->name, val_kind_name(v->kind));
+        break;
+    case PT_INT:
+    case PT_BOOL:
+        if (v->kind == VAL_INT || v->kind == VAL_BOOL)
+            return v;
+        r = asprintf(err, "'%s' expects %s, got %s", p->name, param_type_name(p), val_kind_name(v->kind));
+        break;
+    case PT_OBJECT:
+    case PT_SESSION:
+        if (v->kind == (p->type == PT_OBJECT ? VAL_OBJECT : VAL_SESSION))
+            return v;
+        r = asprintf(err, "'%s' expects %s, got %s", p->name, param_type_name(p), val_kind_name(v->kind));
+        break;
+    case PT_ANY:
+        return v;
+    }
+    if (r < 0)
+        *err = NULL;
+    value_free(v);
+    return NULL;
+}
+
+value *default_value(const param_spec *p)
+{
+    if (!p->def)
+        return NULL;
+    switch (p->type) {
+    case PT_INT:
+        return value_int(strtoll(p->def, NULL, 0));
+    case PT_BOOL:
+        return value_bool(strcmp(p->def, "true") == 0);
+    case PT_BYTES:
+        return value_bytes(p->def, strlen(p->def));
+    default:
+        return value_string(p->def);
+    }
+}
+
+value *resolve_arg(const struct run_state *r, const param_spec *p, const arg_src *a, char **err)
+{
+    *err = NULL;
+    value *v = NULL;
+    switch (a->form) {
+    case ARG_ABSENT:
+        return default_value(p);
+    case ARG_LITERAL:
+        return value_copy(a->literal);
+    case ARG_REF:
+        v = lookup(r, a->ref_name, a->ref_field, err);
+        break;
+    case ARG_INTERP:
+        v = interpolate(r, a->text, err);
+        if (v && p->type == PT_BYTES)
+            v->kind = VAL_BYTES;
+        break;
+    }
+    if (!v) {
+        if (!*err && asprintf(err, "'%s': out of memory", p->name) < 0)
+            *err = NULL;
+        return NULL;
+    }
+    return conform(p, v, err);
+}

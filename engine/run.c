@@ -1,0 +1,373 @@
+/* run: one scenario, step by step, against one TPM; always cleans up. */
+#include "run.h"
+#include "resolve.h"
+#include "step_impl.h"
+#include "tpm_spec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <tss2/tss2_rc.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static json_t *ms(double v)
+{
+    return json_real((double)(long long)(v * 1000.0 + 0.5) / 1000.0);   /* microsecond precision */
+}
+
+static json_t *hex32(uint32_t v)
+{
+    char b[16];
+    snprintf(b, sizeof b, "0x%08x", v);
+    return json_string(b);
+}
+
+json_t *rc_json(uint32_t rc)
+{
+    const char *name = spec_rc_name(rc);
+    json_t *j = json_pack("{s:o,s:s}", "value", hex32(rc), "text", Tss2_RC_Decode(rc));
+    if (name)
+        json_object_set_new(j, "name", json_string(name));
+    return j;
+}
+
+/* TPM commands since the last call, as JSON; adds their TPM time to *tpm_ms. */
+static json_t *take_commands(struct run_state *r, double *tpm_ms)
+{
+    size_t n = 0;
+    tpm_command_record *recs = recorder_take(r->rec, &n);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *cc = tpm_cc_name(recs[i].command_code);
+        json_t *c = json_pack("{s:s,s:o,s:o,s:I,s:I,s:o}", "command", cc ? cc : "?", "code",
+                              hex32(recs[i].command_code), "rc", hex32(recs[i].response_code),
+                              "command_bytes", (json_int_t)recs[i].command_size, "response_bytes",
+                              (json_int_t)recs[i].response_size, "tpm_ms", ms(recs[i].tpm_ms));
+        if (r->opts->wire) {
+            char *ch = hex_encode(recs[i].command, recs[i].command_size);
+            char *rh = hex_encode(recs[i].response, recs[i].response_size);
+            json_object_set_new(c, "command_hex", json_string(ch ? ch : ""));
+            json_object_set_new(c, "response_hex", json_string(rh ? rh : ""));
+            free(ch);
+            free(rh);
+        }
+        json_array_append_new(a, c);
+        *tpm_ms += recs[i].tpm_ms;
+    }
+    tpm_records_free(recs, n);
+    return a;
+}
+
+/* Orders a step's outputs as its row lists them, so ${save} means the first. */
+static value *ordered_outputs(const step_def *d, const value *outs)
+{
+    value *m = value_new(VAL_MAP);
+    for (const output_spec *o = d->outputs; m && o && o->name; o++) {
+        const value *v = value_map_get(outs, o->name);
+        if (v)
+            value_map_put(m, o->name, value_copy(v));
+    }
+    return m;
+}
+
+static json_t *outputs_json(const step_def *d, const value *outs, bool show_secrets)
+{
+    json_t *j = json_object();
+    for (const output_spec *o = d->outputs; o && o->name; o++) {
+        const value *v = value_map_get(outs, o->name);
+        if (v)
+            json_object_set_new(j, o->name, value_to_json(v, (o->flags & PF_SECRET) && !show_secrets));
+    }
+    return j;
+}
+
+/* Checks expect.outputs; returns a malloc'd message on the first mismatch. */
+static char *check_outputs(struct run_state *r, const step *st, const value *outs)
+{
+    for (size_t i = 0; i < st->n_expect_outputs; i++) {
+        const expect_output *eo = &st->expect_outputs[i];
+        param_spec as = { .name = eo->field, .type = PT_ANY };
+        char *err = NULL;
+        value *want = resolve_arg(r, &as, &eo->want, &err);
+        if (!want)
+            return err;
+        const value *got = value_map_get(outs, eo->field);
+        char *msg = NULL;
+        if (!value_equal(want, got)) {
+            char *dw = value_describe(want), *dg = value_describe(got);
+            if (asprintf(&msg, "output '%s' is %s, expected %s", eo->field, dg ? dg : "?", dw ? dw : "?") < 0)
+                msg = NULL;
+            free(dw);
+            free(dg);
+        }
+        value_free(want);
+        if (msg)
+            return msg;
+    }
+    return NULL;
+}
+
+static void free_args(step_args *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        value_free(a->values[i]);
+    free(a->values);
+    free(a->given);
+}
+
+/* Runs one step; returns its JSON and whether it passed. */
+static json_t *run_step(struct run_state *r, const step *st, bool *passed, json_t **failure)
+{
+    const step_def *d = st->def;
+    size_t np = step_param_count(d);
+    step_args args = { .def = d, .values = calloc(np + 1, sizeof(value *)), .given = calloc(np + 1, sizeof(bool)) };
+    step_out out;
+    step_out_init(&out, d);
+    json_t *j = json_pack("{s:i,s:s,s:i}", "index", st->index, "type", d->name, "line", st->loc.line);
+    if (st->label)
+        json_object_set_new(j, "name", json_string(st->label));
+    json_t *inputs = json_object();
+    json_object_set_new(j, "inputs", inputs);
+
+    double t0 = now_ms(), tpm_ms = 0;
+    const char *status = "passed";
+    char *message = NULL;
+    uint32_t rc = 0;
+    bool ran = false;
+
+    for (size_t i = 0; i < np && args.values; i++) {
+        char *err = NULL;
+        const param_spec *p = &d->params[i];
+        args.given[i] = st->args[i].form != ARG_ABSENT;
+        args.values[i] = resolve_arg(r, p, &st->args[i], &err);
+        if (err) {
+            message = err;
+            status = "failed";
+            break;
+        }
+        if (args.values[i])
+            json_object_set_new(inputs, p->name,
+                                value_to_json(args.values[i], (p->flags & PF_SECRET) && !r->opts->show_secrets));
+    }
+    if (!message && (d->needs & NEED_ESYS) && !r->esys) {
+        message = strdup("no TPM connection");
+        status = "error";
+    }
+    if (!message) {
+        step_ctx ctx = { .esys = r->esys, .workdir = r->opts->workdir, .scenario_dir = r->sc->dir,
+                         .tcti = r->opts->tcti, .run = r };
+        rc = d->handler(&ctx, &args, &out);
+        ran = true;
+    }
+    if (r->rec)
+        json_object_set_new(j, "tpm_commands", take_commands(r, &tpm_ms));
+    double dur = now_ms() - t0;
+
+    if (ran) {
+        bool tpm_rc = rc != STEP_FAILED;
+        if (tpm_rc && rc != TSS2_RC_SUCCESS)
+            json_object_set_new(j, "rc", rc_json(rc));
+        if (tpm_rc && out.call)
+            json_object_set_new(j, "call", json_string(out.call));
+        if (st->expect_rc_set) {
+            json_object_set_new(j, "expected_rc", rc_json(st->expect_rc));
+            if (!tpm_rc) {
+                status = "failed";
+            } else if (!spec_rc_matches(st->expect_rc, rc)) {
+                status = "failed";
+                const char *want = spec_rc_name(st->expect_rc), *got = spec_rc_name(rc);
+                if (asprintf(&message, "expected %s, got %s", want ? want : st->expect_rc_text,
+                             rc == TSS2_RC_SUCCESS ? "success" : got ? got : Tss2_RC_Decode(rc)) < 0)
+                    message = NULL;
+            }
+        } else if (rc != TSS2_RC_SUCCESS) {
+            status = "failed";
+            if (tpm_rc && asprintf(&message, "%s%s%s", out.call ? out.call : "", out.call ? ": " : "",
+                                   Tss2_RC_Decode(rc)) < 0)
+                message = NULL;
+        }
+        if (!strcmp(status, "passed") && rc == TSS2_RC_SUCCESS)
+            message = check_outputs(r, st, out.outputs);
+        if (message && !strcmp(status, "passed"))
+            status = "failed";
+        if (!message && out.message && strcmp(status, "passed"))
+            message = strdup(out.message);
+        json_object_set_new(j, "outputs", outputs_json(d, out.outputs, r->opts->show_secrets));
+        if (!strcmp(status, "passed") && st->save)
+            value_map_put(r->saved, st->save, ordered_outputs(d, out.outputs));
+    }
+    json_object_set_new(j, "status", json_string(status));
+    if (message)
+        json_object_set_new(j, "message", json_string(message));
+    json_object_set_new(j, "duration_ms", ms(dur));
+    json_object_set_new(j, "tpm_ms", ms(tpm_ms));
+    json_object_set_new(j, "engine_ms", ms(dur - tpm_ms));
+    *passed = !strcmp(status, "passed");
+    if (!*passed) {
+        *failure = json_pack("{s:i,s:s,s:i,s:s}", "index", st->index, "type", d->name, "line", st->loc.line,
+                             "message", message ? message : "failed");
+        if (st->label)
+            json_object_set_new(*failure, "name", json_string(st->label));
+    }
+    free(message);
+    step_out_clear(&out);
+    free_args(&args, np);
+    return j;
+}
+
+/* Flushes what the scenario still holds and reads what the TPM still has. */
+static json_t *cleanup(struct run_state *r, double *tpm_ms)
+{
+    json_t *c = json_object(), *errors = json_array();
+    int flushed = 0;
+    for (size_t i = 0; r->esys && i < r->n_objects; i++) {
+        tracked *t = &r->objects[i];
+        if (!t->live || !t->transient)
+            continue;
+        TSS2_RC rc = Esys_FlushContext(r->esys, t->tr);
+        if (rc == TSS2_RC_SUCCESS)
+            flushed++;
+        else
+            json_array_append_new(errors, json_pack("{s:o,s:o}", "handle", hex32(t->handle), "rc", rc_json(rc)));
+        t->live = false;
+    }
+    json_object_set_new(c, "flushed", json_integer(flushed));
+    json_object_set_new(c, "flush_errors", errors);
+    unsigned transient = 0, loaded = 0, saved = 0;
+    if (r->esys && tpm_handle_counts(r->esys, &transient, &loaded, &saved) == TSS2_RC_SUCCESS) {
+        json_object_set_new(c, "transient_handles_after", json_integer(transient));
+        json_object_set_new(c, "loaded_sessions_after", json_integer(loaded));
+        json_object_set_new(c, "saved_sessions_after", json_integer(saved));
+    }
+    if (r->rec)
+        json_object_set_new(c, "tpm_commands", take_commands(r, tpm_ms));
+    return c;
+}
+
+static bool connect_tpm(struct run_state *r, json_t *tpm, char **err)
+{
+    TSS2_TCTI_CONTEXT *tcti = NULL;
+    TSS2_RC rc = tcti_open(r->opts->tcti, &tcti);
+    if (rc != TSS2_RC_SUCCESS) {
+        if (asprintf(err, "cannot open TCTI '%s': %s", r->opts->tcti ? r->opts->tcti : "(default)",
+                     Tss2_RC_Decode(rc)) < 0)
+            *err = NULL;
+        return false;
+    }
+    rc = recorder_wrap(tcti, &r->rec);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Esys_Initialize(&r->esys, recorder_tcti(r->rec), NULL);
+    if (rc == TSS2_RC_SUCCESS) {
+        /* A fresh swtpm needs TPM2_Startup; a running TPM answers INITIALIZE. */
+        TSS2_RC su = Esys_Startup(r->esys, TPM2_SU_CLEAR);
+        if (su != TSS2_RC_SUCCESS && (su & 0xFFF) != TPM2_RC_INITIALIZE)
+            rc = su;
+    }
+    if (rc != TSS2_RC_SUCCESS) {
+        if (asprintf(err, "cannot start an ESAPI session with the TPM at '%s': %s", r->opts->tcti,
+                     Tss2_RC_Decode(rc)) < 0)
+            *err = NULL;
+        return false;
+    }
+    TSS2_RC irc;
+    json_t *id = tpm_identity(r->esys, &irc);
+    if (id)
+        json_object_update(tpm, id);
+    json_decref(id);
+    return true;
+}
+
+static void disconnect_tpm(struct run_state *r)
+{
+    if (r->esys)
+        Esys_Finalize(&r->esys);
+    recorder_free(r->rec);
+    r->rec = NULL;
+}
+
+static bool needs_tpm(const scenario *sc)
+{
+    for (size_t i = 0; i < sc->n_steps; i++)
+        if (sc->steps[i].def->needs & NEED_ESYS)
+            return true;
+    return false;
+}
+
+static char *iso_time_now(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    char buf[32];
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return strdup(buf);
+}
+
+json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn progress, void *user)
+{
+    struct run_state r = { .sc = sc, .opts = o, .saved = value_new(VAL_MAP) };
+    char *started = iso_time_now();
+    json_t *res = json_pack("{s:s,s:s,s:s}", "scenario", sc->id, "file", sc->file, "started", started ? started : "");
+    free(started);
+    if (sc->origin)
+        json_object_set_new(res, "origin", json_string(sc->origin));
+    if (sc->description)
+        json_object_set_new(res, "description", json_string(sc->description));
+    json_t *tags = json_array();
+    for (size_t i = 0; i < sc->n_tags; i++)
+        json_array_append_new(tags, json_string(sc->tags[i]));
+    json_object_set_new(res, "tags", tags);
+    json_t *tpm = json_pack("{s:s,s:b}", "tcti", o->tcti ? o->tcti : "(default)", "private_swtpm", o->private_tpm);
+    json_object_set_new(res, "tpm", tpm);
+    json_t *steps = json_array();
+    json_object_set_new(res, "steps", steps);
+
+    double t0 = now_ms(), tpm_ms = 0;
+    const char *status = "passed";
+    json_t *failure = NULL;
+    char *err = NULL;
+    if (needs_tpm(sc) && !connect_tpm(&r, tpm, &err)) {
+        status = "error";
+        json_object_set_new(res, "message", json_string(err ? err : "cannot connect to the TPM"));
+        free(err);
+    } else {
+        if (r.rec)  /* Startup and identity queries are the engine's, not a step's */
+            json_object_set_new(res, "connect_commands", take_commands(&r, &tpm_ms));
+        for (size_t i = 0; i < sc->n_steps; i++) {
+            const step *st = &sc->steps[i];
+            r.step_index = st->index;
+            if (progress)
+                progress(user, st);
+            bool passed;
+            json_t *sj = run_step(&r, st, &passed, &failure);
+            json_t *stm = json_object_get(sj, "tpm_ms");
+            tpm_ms += stm ? json_real_value(stm) : 0;
+            json_array_append_new(steps, sj);
+            if (!passed) {
+                status = "failed";
+                break;
+            }
+        }
+    }
+    json_object_set_new(res, "cleanup", cleanup(&r, &tpm_ms));
+    disconnect_tpm(&r);
+    double dur = now_ms() - t0;
+    json_object_set_new(res, "status", json_string(status));
+    if (failure) {
+        json_object_set_new(res, "failed_step", failure);
+        json_object_set(res, "message", json_object_get(failure, "message"));
+    }
+    json_object_set_new(res, "duration_ms", ms(dur));
+    json_object_set_new(res, "tpm_ms", ms(tpm_ms));
+    json_object_set_new(res, "engine_ms", ms(dur - tpm_ms));
+    value_free(r.saved);
+    free(r.objects);
+    return res;
+}

@@ -1,0 +1,904 @@
+/* scenario: node tree -> checked scenario model.
+ *
+ * The first error ends the load: later errors are usually consequences of
+ * it, and one precise line is worth more than a cascade. */
+#include "scenario.h"
+#include "tpm_spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What a name in ${...} can stand for while loading. */
+typedef struct symbol {
+    const char *name;
+    const step *saver;          /* saved by this step, or */
+    const value *var;           /* a var */
+} symbol;
+
+typedef struct loader {
+    scenario *sc;
+    diag *d;
+    symbol *syms;
+    size_t n_syms;
+    /* every save: name in the file, to tell "later step" from "nowhere" */
+    const node **all_saves;
+    size_t n_all_saves;
+} loader;
+
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", NULL };
+static const char *const step_keys[] = { "name", "save", "expect", NULL };
+static const char *const expect_keys[] = { "rc", "outputs", NULL };
+
+static bool is_identifier(const char *s)
+{
+    if (!(isalpha((unsigned char)*s) || *s == '_'))
+        return false;
+    for (s++; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return false;
+    return true;
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
+            return true;
+    return false;
+}
+
+static void unknown_key(loader *L, const node *key, const char *what, const char *const *valid)
+{
+    const char *near = spec_nearest(key->str, valid);
+    if (near)
+        diag_set(L->d, key->loc, "unknown %s '%s' (did you mean '%s'?)", what, key->str, near);
+    else
+        diag_set(L->d, key->loc, "unknown %s '%s'", what, key->str);
+}
+
+static srcloc at_offset(const node *n, size_t off)
+{
+    srcloc l = n->loc;
+    /* Single-line scalars: quoted ones start one column after the quote. */
+    l.col += (int)off + (n->plain ? 0 : 1);
+    return l;
+}
+
+static bool want_string(loader *L, const node *n, const char *what)
+{
+    if (n && n->kind == NODE_SCALAR && !node_is_null(n))
+        return true;
+    diag_set(L->d, n->loc, "%s must be a string, not %s", what, node_kind_name(n));
+    return false;
+}
+
+/* ---- bytes forms ------------------------------------------------------- */
+static bool read_data_file(loader *L, const node *n, uint8_t **out, size_t *len)
+{
+    char *path = NULL;
+    if (n->str[0] == '/')
+        path = strdup(n->str);
+    else if (asprintf(&path, "%s/%s", L->sc->dir, n->str) < 0)
+        path = NULL;
+    if (!path)
+        return false;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diag_set(L->d, n->loc, "cannot read file '%s': %s", n->str, strerror(errno));
+        free(path);
+        return false;
+    }
+    free(path);
+    size_t cap = 4096, used = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        if (used == cap) {
+            if (cap > DOC_MAX_BYTES) {
+                fclose(f);
+                free(buf);
+                diag_set(L->d, n->loc, "file '%s' is larger than %u MiB", n->str, DOC_MAX_BYTES >> 20);
+                return false;
+            }
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + used, 1, cap - used, f);
+        used += got;
+        if (got == 0)
+            break;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (!buf || err) {
+        free(buf);
+        diag_set(L->d, n->loc, "cannot read file '%s'", n->str);
+        return false;
+    }
+    *out = buf;
+    *len = used;
+    return true;
+}
+
+/* Is `n` a {hex:}/{base64:}/{file:} mapping?  Then decode it. */
+static bool is_bytes_form(const node *n)
+{
+    return n->kind == NODE_MAP && n->count == 1 &&
+           (strcmp(n->pairs[0].key->str, "hex") == 0 || strcmp(n->pairs[0].key->str, "base64") == 0 ||
+            strcmp(n->pairs[0].key->str, "file") == 0);
+}
+
+static value *bytes_form(loader *L, const node *n)
+{
+    const char *form = n->pairs[0].key->str;
+    const node *v = n->pairs[0].val;
+    if (v->kind != NODE_SCALAR) {
+        diag_set(L->d, v->loc, "%s: expects a string, not %s", form, node_kind_name(v));
+        return NULL;
+    }
+    uint8_t *data = NULL;
+    size_t len = 0, bad = 0;
+    if (strcmp(form, "hex") == 0) {
+        if (!hex_decode(v->str, &data, &len, &bad)) {
+            if (L->d->text)
+                return NULL;
+            unsigned char c = (unsigned char)v->str[bad];
+            if (isxdigit(c))
+                diag_set(L->d, at_offset(v, bad), "hex: odd number of hex digits");
+            else
+                diag_set(L->d, at_offset(v, bad), "hex: '%c' is not a hex digit", isprint(c) ? c : '?');
+            return NULL;
+        }
+    } else if (strcmp(form, "base64") == 0) {
+        if (!base64_decode(v->str, &data, &len, &bad)) {
+            diag_set(L->d, at_offset(v, bad), "base64: invalid base64 at this character");
+            return NULL;
+        }
+    } else if (!read_data_file(L, v, &data, &len)) {
+        return NULL;
+    }
+    value *out = value_bytes(data, len);
+    free(data);
+    return out;
+}
+
+/* A literal of any type: numbers, booleans, strings, bytes forms, maps, lists. */
+static value *any_literal(loader *L, const node *n, int depth)
+{
+    if (n->kind == NODE_SCALAR) {
+        if (node_is_null(n))
+            return value_new(VAL_NULL);
+        if (n->plain) {
+            if (strcmp(n->str, "true") == 0 || strcmp(n->str, "false") == 0)
+                return value_bool(n->str[0] == 't');
+            char *end;
+            errno = 0;
+            long long i = strtoll(n->str, &end, 0);
+            if (*n->str && !*end && errno == 0 && (isdigit((unsigned char)n->str[0]) || n->str[0] == '-'))
+                return value_int(i);
+        }
+        return value_string_n(n->str, n->len);
+    }
+    if (is_bytes_form(n))
+        return bytes_form(L, n);
+    value *v = value_new(n->kind == NODE_MAP ? VAL_MAP : VAL_LIST);
+    for (size_t i = 0; v && i < n->count; i++) {
+        const node *c = n->kind == NODE_MAP ? n->pairs[i].val : n->items[i];
+        value *item = any_literal(L, c, depth + 1);
+        if (!item) {
+            value_free(v);
+            return NULL;
+        }
+        if (n->kind == NODE_MAP)
+            value_map_put(v, n->pairs[i].key->str, item);
+        else
+            value_list_push(v, item);
+    }
+    return v;
+}
+
+/* ---- references --------------------------------------------------------- */
+static const symbol *lookup(loader *L, const char *name)
+{
+    for (size_t i = L->n_syms; i-- > 0;)
+        if (strcmp(L->syms[i].name, name) == 0)
+            return &L->syms[i];
+    return NULL;
+}
+
+/* The type a reference yields, as a param_type (PT_ANY when only the run knows). */
+typedef struct ref_type {
+    param_type type;
+    tpm_struct st;
+} ref_type;
+
+static ref_type var_type(const value *v)
+{
+    switch (v->kind) {
+    case VAL_BYTES: return (ref_type){ PT_BYTES, TS_NONE };
+    case VAL_STRING: return (ref_type){ PT_STRING, TS_NONE };
+    case VAL_INT: return (ref_type){ PT_INT, TS_NONE };
+    case VAL_BOOL: return (ref_type){ PT_BOOL, TS_NONE };
+    default: return (ref_type){ PT_ANY, TS_NONE };
+    }
+}
+
+static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, const char *field, ref_type *t)
+{
+    srcloc loc = at_offset(n, off);
+    if (strcmp(name, "env") == 0) {
+        if (!field || !*field) {
+            diag_set(L->d, loc, "${env} needs a variable name: ${env.NAME}");
+            return false;
+        }
+        *t = (ref_type){ PT_STRING, TS_NONE };
+        return true;
+    }
+    if (strcmp(name, "workdir") == 0) {
+        if (field) {
+            diag_set(L->d, loc, "${workdir} has no fields");
+            return false;
+        }
+        *t = (ref_type){ PT_STRING, TS_NONE };
+        return true;
+    }
+    const symbol *s = lookup(L, name);
+    if (!s) {
+        for (size_t i = 0; i < L->n_all_saves; i++) {
+            if (strcmp(L->all_saves[i]->str, name) == 0) {
+                diag_set(L->d, loc, "'%s' is used before it is saved (by the step at line %d): steps run in order",
+                         name, L->all_saves[i]->loc.line);
+                return false;
+            }
+        }
+        const char **names = calloc(L->n_syms + 3, sizeof *names);
+        const char *near = NULL;
+        if (names) {
+            for (size_t i = 0; i < L->n_syms; i++)
+                names[i] = L->syms[i].name;
+            names[L->n_syms] = "workdir";
+            near = spec_nearest(name, names);
+        }
+        if (near)
+            diag_set(L->d, loc, "undefined reference '%s' (did you mean '%s'?)", name, near);
+        else
+            diag_set(L->d, loc, "undefined reference '%s': no var or earlier step saves it", name);
+        free(names);
+        return false;
+    }
+    if (s->var) {
+        if (field) {
+            const value *f = value_map_get(s->var, field);
+            if (!f) {
+                diag_set(L->d, loc, "var '%s' has no field '%s'", name, field);
+                return false;
+            }
+            *t = var_type(f);
+        } else {
+            *t = var_type(s->var);
+        }
+        return true;
+    }
+    const step_def *d = s->saver->def;
+    const output_spec *o = d->outputs && d->outputs->name ? d->outputs : NULL;
+    if (field) {
+        o = step_output(d, field);
+        if (!o) {
+            const char *names[32] = { 0 };
+            size_t k = 0;
+            for (const output_spec *it = d->outputs; it && it->name && k < 31; it++)
+                names[k++] = it->name;
+            const char *near = spec_nearest(field, names);
+            if (near)
+                diag_set(L->d, loc, "%s gives no output '%s' (did you mean '%s'?)", d->name, field, near);
+            else
+                diag_set(L->d, loc, "%s gives no output '%s'", d->name, field);
+            return false;
+        }
+    }
+    if (!o) {
+        diag_set(L->d, loc, "%s gives no outputs to save", d->name);
+        return false;
+    }
+    *t = (ref_type){ o->type, o->st };
+    return true;
+}
+
+static bool accepts(const param_spec *p, ref_type t)
+{
+    if (t.type == PT_ANY || p->type == PT_ANY)
+        return true;
+    switch (p->type) {
+    case PT_BYTES: return t.type == PT_BYTES || t.type == PT_STRING || t.type == PT_STRUCT;
+    case PT_STRUCT: return (t.type == PT_STRUCT && t.st == p->st) || t.type == PT_BYTES;
+    case PT_STRING:
+    case PT_TEXT: return t.type == PT_STRING || t.type == PT_TEXT;
+    case PT_INT: return t.type == PT_INT;
+    case PT_BOOL: return t.type == PT_BOOL;
+    case PT_OBJECT: return t.type == PT_OBJECT;
+    case PT_SESSION: return t.type == PT_SESSION;
+    default: return false;
+    }
+}
+
+static const char *ref_type_name(ref_type t)
+{
+    param_spec tmp = { .type = t.type, .st = t.st };
+    return t.type == PT_TEXT ? "string" : param_type_name(&tmp);
+}
+
+/* Splits "${a.b}" at s (pointing at '$'); returns the length consumed, 0 on error. */
+static size_t parse_ref_at(loader *L, const node *n, size_t off, char **name, char **field)
+{
+    const char *s = n->str + off;
+    const char *close = strchr(s, '}');
+    if (!close) {
+        diag_set(L->d, at_offset(n, off), "unterminated reference: '${' without '}'");
+        return 0;
+    }
+    size_t inner = (size_t)(close - s - 2);
+    char *body = strndup(s + 2, inner);
+    if (!body)
+        return 0;
+    char *dot = strchr(body, '.');
+    if (dot)
+        *dot = 0;
+    if (!is_identifier(body) || (dot && !*(dot + 1))) {
+        diag_set(L->d, at_offset(n, off), "bad reference '${%.*s}': expected ${name} or ${name.field}", (int)inner, s + 2);
+        free(body);
+        return 0;
+    }
+    *name = strdup(body);
+    *field = dot ? strdup(dot + 1) : NULL;
+    free(body);
+    return inner + 3;
+}
+
+/* Fills `a` from a scalar containing "${": a whole reference or interpolated text. */
+static bool ref_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
+{
+    const char *s = n->str;
+    const char *first = strstr(s, "${");
+    size_t off = (size_t)(first - s);
+    char *name = NULL, *field = NULL;
+    size_t used = parse_ref_at(L, n, off, &name, &field);
+    if (!used)
+        return false;
+    ref_type t;
+    if (off == 0 && used == n->len) {
+        bool ok = resolve_ref(L, n, off, name, field, &t);
+        if (ok && !accepts(p, t)) {
+            diag_set(L->d, n->loc, "'%s' expects %s, but ${%s%s%s} is %s", p->name, param_type_name(p),
+                     name, field ? "." : "", field ? field : "", ref_type_name(t));
+            ok = false;
+        }
+        if (!ok) {
+            free(name);
+            free(field);
+            return false;
+        }
+        a->form = ARG_REF;
+        a->ref_name = name;
+        a->ref_field = field;
+        return true;
+    }
+    /* Interpolated text: every reference must be defined and turn into text. */
+    free(name);
+    free(field);
+    if (p->type != PT_BYTES && p->type != PT_STRING && p->type != PT_TEXT && p->type != PT_ANY) {
+        diag_set(L->d, n->loc, "'%s' expects %s; text with references inside is a string", p->name, param_type_name(p));
+        return false;
+    }
+    for (const char *q = strstr(s, "${"); q; q = strstr(q, "${")) {
+        size_t qoff = (size_t)(q - s);
+        used = parse_ref_at(L, n, qoff, &name, &field);
+        if (!used)
+            return false;
+        bool ok = resolve_ref(L, n, qoff, name, field, &t);
+        if (ok && (t.type == PT_OBJECT || t.type == PT_SESSION || t.type == PT_STRUCT)) {
+            diag_set(L->d, at_offset(n, qoff), "${%s} is %s and cannot be part of a text", name, ref_type_name(t));
+            ok = false;
+        }
+        free(name);
+        free(field);
+        if (!ok)
+            return false;
+        q += used;
+    }
+    a->form = ARG_INTERP;
+    a->text = strdup(s);
+    return a->text != NULL;
+}
+
+/* ---- parameters --------------------------------------------------------- */
+static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
+{
+    value *v = NULL;
+    switch (p->type) {
+    case PT_BYTES:
+        if (n->kind == NODE_SCALAR && !node_is_null(n))
+            v = value_bytes(n->str, n->len);
+        else if (is_bytes_form(n))
+            v = bytes_form(L, n);
+        else
+            diag_set(L->d, n->loc, "'%s' expects bytes (text, {hex: ...}, {base64: ...} or {file: ...}), not %s",
+                     p->name, node_kind_name(n));
+        if (v && p->max_len && v->len > p->max_len) {
+            diag_set(L->d, n->loc, "'%s' is %zu bytes; %s takes at most %zu", p->name, v->len, d->name, p->max_len);
+            value_free(v);
+            v = NULL;
+        }
+        break;
+    case PT_STRUCT:
+        if (is_bytes_form(n)) {
+            v = bytes_form(L, n);
+            if (v) {
+                void *tmp = calloc(1, 8192 + v->len);   /* large enough for every listed struct */
+                bool ok = tmp && tpm_struct_unmarshal(p->st, v->bytes, v->len, tmp);
+                free(tmp);
+                if (!ok) {
+                    diag_set(L->d, n->loc, "'%s': these %zu bytes are not a valid %s", p->name, v->len,
+                             tpm_struct_name(p->st));
+                    value_free(v);
+                    v = NULL;
+                } else {
+                    v->kind = VAL_STRUCT;
+                    v->st = p->st;
+                }
+            }
+        } else {
+            diag_set(L->d, n->loc, "'%s' expects a %s: a reference like ${key.public}, or {hex: ...} / {file: ...}",
+                     p->name, tpm_struct_name(p->st));
+        }
+        break;
+    case PT_STRING:
+        if (n->kind == NODE_SCALAR && !node_is_null(n))
+            v = value_string_n(n->str, n->len);
+        else
+            diag_set(L->d, n->loc, "'%s' expects a string, not %s", p->name, node_kind_name(n));
+        break;
+    case PT_TEXT: {
+        char *text = NULL;
+        if (n->kind == NODE_SEQ && p->text == TX_ATTRIBUTES) {
+            /* attributes may be a list: [fixedtpm, fixedparent] */
+            size_t total = 1;
+            for (size_t i = 0; i < n->count; i++) {
+                if (n->items[i]->kind != NODE_SCALAR) {
+                    diag_set(L->d, n->items[i]->loc, "'%s': list items must be attribute names", p->name);
+                    return false;
+                }
+                total += n->items[i]->len + 1;
+            }
+            text = calloc(1, total);
+            for (size_t i = 0; text && i < n->count; i++) {
+                spec_error e = { 0 };
+                if (!text_syntax_check(p->text, n->items[i]->str, &e)) {
+                    diag_set(L->d, at_offset(n->items[i], e.offset), "%s", e.msg);
+                    free(text);
+                    return false;
+                }
+                if (i)
+                    strcat(text, "|");
+                strcat(text, n->items[i]->str);
+            }
+        } else if (n->kind == NODE_SCALAR && !node_is_null(n)) {
+            spec_error e = { 0 };
+            if (!text_syntax_check(p->text, n->str, &e)) {
+                diag_set(L->d, at_offset(n, e.offset), "%s", e.msg);
+                return false;
+            }
+            text = strdup(n->str);
+        } else {
+            diag_set(L->d, n->loc, "'%s' expects a %s string, not %s", p->name, text_syntax_name(p->text),
+                     node_kind_name(n));
+        }
+        if (text)
+            v = value_string(text);
+        free(text);
+        break;
+    }
+    case PT_INT: {
+        char *end = NULL;
+        long long i = 0;
+        if (n->kind == NODE_SCALAR && n->plain) {
+            errno = 0;
+            i = strtoll(n->str, &end, 0);
+        }
+        if (end && *n->str && !*end && errno == 0)
+            v = value_int(i);
+        else
+            diag_set(L->d, n->loc, "'%s' expects an integer, not %s", p->name, node_kind_name(n));
+        break;
+    }
+    case PT_BOOL:
+        if (n->kind == NODE_SCALAR && n->plain && (!strcmp(n->str, "true") || !strcmp(n->str, "false")))
+            v = value_bool(n->str[0] == 't');
+        else
+            diag_set(L->d, n->loc, "'%s' expects true or false, not %s", p->name, node_kind_name(n));
+        break;
+    case PT_OBJECT:
+    case PT_SESSION:
+        diag_set(L->d, n->loc, "'%s' expects a reference to a saved %s, like ${primary}", p->name,
+                 p->type == PT_OBJECT ? "object" : "session");
+        break;
+    case PT_ANY:
+        v = any_literal(L, n, 0);
+        break;
+    }
+    if (!v)
+        return false;
+    a->form = ARG_LITERAL;
+    a->literal = v;
+    return true;
+}
+
+static bool load_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
+{
+    a->loc = n->loc;
+    if (n->kind == NODE_SCALAR && strstr(n->str, "${"))
+        return ref_arg(L, p, n, a);
+    return literal_arg(L, d, p, n, a);
+}
+
+static void free_arg(arg_src *a)
+{
+    value_free(a->literal);
+    free(a->ref_name);
+    free(a->ref_field);
+    free(a->text);
+}
+
+/* ---- steps ---------------------------------------------------------------- */
+static bool load_expect(loader *L, step *st, const node *n)
+{
+    if (n->kind != NODE_MAP) {
+        diag_set(L->d, n->loc, "expect must be a mapping (rc:, outputs:), not %s", node_kind_name(n));
+        return false;
+    }
+    for (size_t i = 0; i < n->count; i++) {
+        const node *k = n->pairs[i].key, *v = n->pairs[i].val;
+        if (!in_list(k->str, expect_keys)) {
+            unknown_key(L, k, "expect key", expect_keys);
+            return false;
+        }
+        if (strcmp(k->str, "rc") == 0) {
+            spec_error e = { 0 };
+            if (v->kind != NODE_SCALAR || node_is_null(v)) {
+                diag_set(L->d, v->loc, "expect.rc must be a response code name or number, not %s", node_kind_name(v));
+                return false;
+            }
+            if (!spec_parse_rc(v->str, &st->expect_rc, &e)) {
+                diag_set(L->d, at_offset(v, e.offset), "%s", e.msg);
+                return false;
+            }
+            st->expect_rc_set = true;
+            st->expect_rc_text = strdup(v->str);
+            continue;
+        }
+        if (v->kind != NODE_MAP) {
+            diag_set(L->d, v->loc, "expect.outputs must be a mapping of output names to values");
+            return false;
+        }
+        st->expect_outputs = calloc(v->count, sizeof *st->expect_outputs);
+        if (!st->expect_outputs)
+            return false;
+        for (size_t j = 0; j < v->count; j++) {
+            const node *ok = v->pairs[j].key;
+            const output_spec *o = step_output(st->def, ok->str);
+            if (!o) {
+                const char *names[32] = { 0 };
+                size_t c = 0;
+                for (const output_spec *it = st->def->outputs; it && it->name && c < 31; it++)
+                    names[c++] = it->name;
+                unknown_key(L, ok, "output", names);
+                return false;
+            }
+            expect_output *eo = &st->expect_outputs[st->n_expect_outputs++];
+            eo->field = strdup(ok->str);
+            eo->spec = o;
+            /* The wanted value is parsed like a parameter of the output's type;
+             * structures may be given as bytes. */
+            param_spec as_param = { .name = ok->str, .type = o->type == PT_STRUCT ? PT_BYTES : o->type, .st = o->st };
+            if (o->type == PT_OBJECT || o->type == PT_SESSION)
+                as_param.type = PT_ANY;
+            if (!load_arg(L, st->def, &as_param, v->pairs[j].val, &eo->want))
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool load_step(loader *L, const node *n, step *st)
+{
+    st->loc = n->loc;
+    if (n->kind != NODE_MAP) {
+        diag_set(L->d, n->loc, "a step must be a mapping like '- esapi.get_random: {bytes: 8}', not %s",
+                 node_kind_name(n));
+        return false;
+    }
+    const node *type_key = NULL, *params = NULL;
+    for (size_t i = 0; i < n->count; i++) {
+        const node *k = n->pairs[i].key;
+        if (in_list(k->str, step_keys))
+            continue;
+        if (type_key) {
+            diag_set(L->d, k->loc, "a step has exactly one step type; '%s' follows '%s' (a missing '- '?)",
+                     k->str, type_key->str);
+            return false;
+        }
+        type_key = k;
+        params = n->pairs[i].val;
+    }
+    if (!type_key) {
+        diag_set(L->d, n->loc, "step has no step type (like esapi.create_primary:)");
+        return false;
+    }
+    st->loc = type_key->loc;
+    st->def = registry_find(type_key->str);
+    if (!st->def) {
+        const char *near = registry_nearest(type_key->str);
+        if (near)
+            diag_set(L->d, type_key->loc, "unknown step '%s' (did you mean '%s'?)", type_key->str, near);
+        else
+            diag_set(L->d, type_key->loc, "unknown step '%s' (tpmrun --list-steps shows them all)", type_key->str);
+        return false;
+    }
+    const step_def *d = st->def;
+    size_t np = step_param_count(d);
+    st->args = calloc(np + 1, sizeof *st->args);
+    if (!st->args)
+        return false;
+    if (params && !node_is_null(params)) {
+        if (params->kind != NODE_MAP) {
+            diag_set(L->d, params->loc, "%s takes a mapping of parameters, not %s", d->name, node_kind_name(params));
+            return false;
+        }
+        for (size_t i = 0; i < params->count; i++) {
+            const node *k = params->pairs[i].key;
+            const param_spec *p = step_param(d, k->str);
+            if (!p) {
+                const char *names[64] = { 0 };
+                size_t c = 0;
+                for (const param_spec *it = d->params; it && it->name && c < 63; it++)
+                    names[c++] = it->name;
+                const char *near = spec_nearest(k->str, names);
+                if (near)
+                    diag_set(L->d, k->loc, "%s has no parameter '%s' (did you mean '%s'?)", d->name, k->str, near);
+                else if (c)
+                    diag_set(L->d, k->loc, "%s has no parameter '%s'", d->name, k->str);
+                else
+                    diag_set(L->d, k->loc, "%s takes no parameters", d->name);
+                return false;
+            }
+            if (!load_arg(L, d, p, params->pairs[i].val, &st->args[p - d->params]))
+                return false;
+        }
+    }
+    for (size_t i = 0; i < np; i++) {
+        if ((d->params[i].flags & PF_REQUIRED) && st->args[i].form == ARG_ABSENT) {
+            diag_set(L->d, type_key->loc, "%s: missing required parameter '%s' (%s)", d->name,
+                     d->params[i].name, d->params[i].doc);
+            return false;
+        }
+    }
+    const node *label = node_get(n, "name");
+    if (label) {
+        if (!want_string(L, label, "a step's name"))
+            return false;
+        st->label = strdup(label->str);
+    }
+    const node *expect = node_get(n, "expect");
+    if (expect && !load_expect(L, st, expect))
+        return false;
+    const node *save = node_get(n, "save");
+    if (save) {
+        if (!want_string(L, save, "save") )
+            return false;
+        if (!is_identifier(save->str) || !strcmp(save->str, "env") || !strcmp(save->str, "workdir")) {
+            diag_set(L->d, save->loc, "save name '%s' must be an identifier (letters, digits, _) other than env and workdir",
+                     save->str);
+            return false;
+        }
+        const symbol *prev = lookup(L, save->str);
+        if (prev) {
+            if (prev->var)
+                diag_set(L->d, save->loc, "save name '%s' is already a var", save->str);
+            else
+                diag_set(L->d, save->loc, "duplicate save name '%s' (already saved by the step at line %d)",
+                         save->str, prev->saver->loc.line);
+            return false;
+        }
+        if (!d->outputs || !d->outputs->name) {
+            diag_set(L->d, save->loc, "%s has no outputs to save", d->name);
+            return false;
+        }
+        st->save = strdup(save->str);
+        L->syms[L->n_syms++] = (symbol){ st->save, st, NULL };
+    }
+    return true;
+}
+
+static bool load_top(loader *L, const node *root)
+{
+    scenario *sc = L->sc;
+    if (!root) {
+        diag_set(L->d, (srcloc){ sc->file, 1, 1 }, "empty scenario file: expected a mapping with 'steps:'");
+        return false;
+    }
+    if (root->kind != NODE_MAP) {
+        diag_set(L->d, root->loc, "a scenario must be a mapping with 'steps:', not %s", node_kind_name(root));
+        return false;
+    }
+    for (size_t i = 0; i < root->count; i++)
+        if (!in_list(root->pairs[i].key->str, top_keys)) {
+            unknown_key(L, root->pairs[i].key, "top-level key", top_keys);
+            return false;
+        }
+    const node *n;
+    if ((n = node_get(root, "scenario"))) {
+        if (!want_string(L, n, "scenario"))
+            return false;
+        for (const char *c = n->str; *c; c++)
+            if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.') || (c == n->str && *c == '.')) {
+                diag_set(L->d, n->loc, "scenario id '%s' may use letters, digits, '_', '-' and '.' only", n->str);
+                return false;
+            }
+        free(sc->id);
+        sc->id = strdup(n->str);
+    }
+    if ((n = node_get(root, "description"))) {
+        if (!want_string(L, n, "description"))
+            return false;
+        sc->description = strdup(n->str);
+    }
+    if ((n = node_get(root, "origin"))) {
+        if (!want_string(L, n, "origin"))
+            return false;
+        sc->origin = strdup(n->str);
+    }
+    if ((n = node_get(root, "tags"))) {
+        if (n->kind != NODE_SEQ) {
+            diag_set(L->d, n->loc, "tags must be a list of strings, not %s", node_kind_name(n));
+            return false;
+        }
+        sc->tags = calloc(n->count + 1, sizeof *sc->tags);
+        for (size_t i = 0; sc->tags && i < n->count; i++) {
+            if (!want_string(L, n->items[i], "a tag"))
+                return false;
+            sc->tags[sc->n_tags++] = strdup(n->items[i]->str);
+        }
+    }
+    const node *steps = node_get(root, "steps");
+    const node *vars = node_get(root, "vars");
+    size_t n_vars = vars && vars->kind == NODE_MAP ? vars->count : 0;
+    size_t n_steps = steps && steps->kind == NODE_SEQ ? steps->count : 0;
+    L->syms = calloc(n_vars + n_steps + 1, sizeof *L->syms);
+    L->all_saves = calloc(n_steps + 1, sizeof *L->all_saves);
+    sc->vars = value_new(VAL_MAP);
+    if (!L->syms || !L->all_saves || !sc->vars)
+        return false;
+    if (vars && !node_is_null(vars)) {
+        if (vars->kind != NODE_MAP) {
+            diag_set(L->d, vars->loc, "vars must be a mapping of names to values, not %s", node_kind_name(vars));
+            return false;
+        }
+        for (size_t i = 0; i < vars->count; i++) {
+            const node *k = vars->pairs[i].key;
+            if (!is_identifier(k->str) || !strcmp(k->str, "env") || !strcmp(k->str, "workdir")) {
+                diag_set(L->d, k->loc, "var name '%s' must be an identifier other than env and workdir", k->str);
+                return false;
+            }
+            if (vars->pairs[i].val->kind == NODE_SCALAR && strstr(vars->pairs[i].val->str, "${")) {
+                diag_set(L->d, vars->pairs[i].val->loc, "vars are literal values; references are for steps");
+                return false;
+            }
+            value *v = any_literal(L, vars->pairs[i].val, 0);
+            if (!v)
+                return false;
+            value_map_put(sc->vars, k->str, v);
+        }
+        for (size_t i = 0; i < sc->vars->count; i++)
+            L->syms[L->n_syms++] = (symbol){ sc->vars->keys[i], NULL, sc->vars->items[i] };
+    }
+    if (!steps) {
+        diag_set(L->d, root->loc, "scenario has no 'steps:' list");
+        return false;
+    }
+    if (steps->kind != NODE_SEQ || steps->count == 0) {
+        diag_set(L->d, steps->loc, "steps must be a non-empty list of steps");
+        return false;
+    }
+    for (size_t i = 0; i < steps->count; i++) {
+        const node *save = node_get(steps->items[i], "save");
+        if (save && save->kind == NODE_SCALAR)
+            L->all_saves[L->n_all_saves++] = save;
+    }
+    sc->steps = calloc(steps->count, sizeof *sc->steps);
+    if (!sc->steps)
+        return false;
+    for (size_t i = 0; i < steps->count; i++) {
+        step *st = &sc->steps[sc->n_steps++];
+        st->index = (int)i;
+        if (!load_step(L, steps->items[i], st))
+            return false;
+    }
+    return true;
+}
+
+bool scenario_load(const char *path, scenario **out, diag *d)
+{
+    *out = NULL;
+    scenario *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return false;
+    sc->file = strdup(path);
+    char *tmp = strdup(path), *tmp2 = strdup(path);
+    if (!sc->file || !tmp || !tmp2) {
+        free(tmp);
+        free(tmp2);
+        scenario_free(sc);
+        return false;
+    }
+    sc->dir = strdup(dirname(tmp));
+    char *base = basename(tmp2);
+    char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+        *dot = 0;
+    sc->id = strdup(base);
+    free(tmp);
+    free(tmp2);
+
+    bool ok = document_load(path, &sc->doc, d);
+    if (ok) {
+        loader L = { .sc = sc, .d = d };
+        ok = load_top(&L, sc->doc.root);
+        free(L.syms);
+        free(L.all_saves);
+        if (!ok && !d->text)
+            diag_set(d, (srcloc){ path, 1, 1 }, "out of memory");
+    }
+    if (!ok) {
+        scenario_free(sc);
+        return false;
+    }
+    *out = sc;
+    return true;
+}
+
+void scenario_free(scenario *sc)
+{
+    if (!sc)
+        return;
+    for (size_t i = 0; i < sc->n_steps; i++) {
+        step *st = &sc->steps[i];
+        size_t np = st->def ? step_param_count(st->def) : 0;
+        for (size_t k = 0; st->args && k < np; k++)
+            free_arg(&st->args[k]);
+        free(st->args);
+        free(st->label);
+        free(st->save);
+        free(st->expect_rc_text);
+        for (size_t k = 0; k < st->n_expect_outputs; k++) {
+            free(st->expect_outputs[k].field);
+            free_arg(&st->expect_outputs[k].want);
+        }
+        free(st->expect_outputs);
+    }
+    free(sc->steps);
+    for (size_t i = 0; i < sc->n_tags; i++)
+        free(sc->tags[i]);
+    free(sc->tags);
+    value_free(sc->vars);
+    free(sc->id);
+    free(sc->file);
+    free(sc->dir);
+    free(sc->description);
+    free(sc->origin);
+    document_free(&sc->doc);
+    free(sc);
+}

@@ -1,0 +1,63 @@
+/* scenario: a loaded, type-checked scenario.  Everything that can be known
+ * without a TPM is checked here (step names, parameters, types, byte
+ * forms, sizes, references), so a run never starts on a broken file. */
+#ifndef TPMRUN_SCENARIO_H
+#define TPMRUN_SCENARIO_H
+
+#include "node.h"
+#include "registry.h"
+#include "value.h"
+
+typedef enum {
+    ARG_ABSENT,
+    ARG_LITERAL,    /* a value known at load time */
+    ARG_REF,        /* ${name} or ${name.field}: keeps the referenced value's type */
+    ARG_INTERP,     /* text with ${...} inside: a string */
+} arg_form;
+
+typedef struct arg_src {
+    arg_form form;
+    srcloc loc;
+    value *literal;         /* ARG_LITERAL */
+    char *ref_name;         /* ARG_REF: "key" in ${key.public} */
+    char *ref_field;        /* ARG_REF: "public" or NULL */
+    char *text;             /* ARG_INTERP: the raw text */
+} arg_src;
+
+typedef struct expect_output {
+    char *field;
+    const output_spec *spec;
+    arg_src want;
+} expect_output;
+
+typedef struct step {
+    int index;                  /* 0-based */
+    srcloc loc;
+    char *label;                /* name: */
+    const step_def *def;
+    arg_src *args;              /* one per def param, in row order */
+    char *save;
+    bool expect_rc_set;
+    uint32_t expect_rc;
+    char *expect_rc_text;       /* as written */
+    expect_output *expect_outputs;
+    size_t n_expect_outputs;
+} step;
+
+typedef struct scenario {
+    char *id;
+    char *file;                 /* path as given */
+    char *dir;                  /* its directory (for {file:}) */
+    char *description, *origin;
+    char **tags;
+    size_t n_tags;
+    value *vars;                /* VAL_MAP */
+    step *steps;
+    size_t n_steps;
+    document doc;               /* kept for locations */
+} scenario;
+
+bool scenario_load(const char *path, scenario **out, diag *d);
+void scenario_free(scenario *sc);
+
+#endif

@@ -1,0 +1,208 @@
+/* step_api: typed parameter access and result reporting for handlers. */
+#include "step_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int param_index(const step_args *a, const char *name)
+{
+    for (int i = 0; a->def->params && a->def->params[i].name; i++)
+        if (strcmp(a->def->params[i].name, name) == 0)
+            return i;
+    /* A handler asking for a parameter its row lacks is a programming error. */
+    fprintf(stderr, "tpmrun: internal error: %s has no parameter '%s'\n", a->def->name, name);
+    abort();
+}
+
+const value *arg(const step_args *a, const char *name)
+{
+    return a->values[param_index(a, name)];
+}
+
+bool arg_present(const step_args *a, const char *name)
+{
+    return arg(a, name) != NULL;
+}
+
+const char *arg_str(const step_args *a, const char *name)
+{
+    const value *v = arg(a, name);
+    return v && (v->kind == VAL_STRING || v->kind == VAL_BYTES) ? (const char *)v->bytes : NULL;
+}
+
+int64_t arg_int(const step_args *a, const char *name)
+{
+    const value *v = arg(a, name);
+    return v ? v->i : 0;
+}
+
+bool arg_bool(const step_args *a, const char *name)
+{
+    const value *v = arg(a, name);
+    return v && v->i;
+}
+
+const uint8_t *arg_bytes(const step_args *a, const char *name, size_t *len)
+{
+    const value *v = arg(a, name);
+    const uint8_t *d = NULL;
+    *len = 0;
+    if (v && value_as_bytes(v, &d, len))
+        return d;
+    return NULL;
+}
+
+bool arg_tpm2b(const step_args *a, const char *name, void *tpm2b, size_t cap, step_out *out)
+{
+    size_t len;
+    const uint8_t *d = arg_bytes(a, name, &len);
+    if (len > cap || len > 0xFFFF) {
+        step_fail(out, "'%s' is %zu bytes; it must fit in %zu", name, len, cap);
+        return false;
+    }
+    uint16_t size = (uint16_t)len;
+    memcpy(tpm2b, &size, sizeof size);      /* every TPM2B starts with UINT16 size */
+    if (len)
+        memcpy((uint8_t *)tpm2b + sizeof size, d, len);
+    return true;
+}
+
+bool arg_struct(const step_args *a, const char *name, void *dst, step_out *out)
+{
+    const value *v = arg(a, name);
+    int i = param_index(a, name);
+    tpm_struct st = a->def->params[i].st;
+    if (!v || !tpm_struct_unmarshal(st, v->bytes, v->len, dst)) {
+        step_fail(out, "'%s' is not a valid %s", name, tpm_struct_name(st));
+        return false;
+    }
+    return true;
+}
+
+static tracked *object_of(step_ctx *ctx, const value *v)
+{
+    struct run_state *r = ctx->run;
+    if (!v || (v->kind != VAL_OBJECT && v->kind != VAL_SESSION) || v->i < 0 || (size_t)v->i >= r->n_objects)
+        return NULL;
+    return &r->objects[v->i];
+}
+
+ESYS_TR arg_object(step_ctx *ctx, const step_args *a, const char *name, step_out *out)
+{
+    tracked *t = object_of(ctx, arg(a, name));
+    if (!t) {
+        step_fail(out, "'%s' is not an object", name);
+        return ESYS_TR_NONE;
+    }
+    if (!t->live) {
+        step_fail(out, "'%s' (handle 0x%08x) was flushed by step %d", name, t->handle, t->gone_at_step + 1);
+        return ESYS_TR_NONE;
+    }
+    return t->tr;
+}
+
+ESYS_TR arg_object_auth(step_ctx *ctx, const step_args *a, const char *name, const char *auth_param, step_out *out)
+{
+    ESYS_TR tr = arg_object(ctx, a, name, out);
+    if (tr == ESYS_TR_NONE || !arg_present(a, auth_param))
+        return tr;
+    TPM2B_AUTH auth = { 0 };
+    if (!ARG_TPM2B(a, auth_param, &auth, out))
+        return ESYS_TR_NONE;
+    TSS2_RC rc = Esys_TR_SetAuth(ctx->esys, tr, &auth);
+    if (rc != TSS2_RC_SUCCESS) {
+        step_tss(out, "Esys_TR_SetAuth", rc);
+        return ESYS_TR_NONE;
+    }
+    return tr;
+}
+
+value *ctx_track_object(step_ctx *ctx, ESYS_TR tr, bool transient)
+{
+    struct run_state *r = ctx->run;
+    tracked *grown = realloc(r->objects, (r->n_objects + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    r->objects = grown;
+    tracked *t = &r->objects[r->n_objects];
+    *t = (tracked){ .tr = tr, .transient = transient, .live = true, .gone_at_step = -1 };
+    TPM2_HANDLE h = 0;
+    Esys_TR_GetTpmHandle(ctx->esys, tr, &h);
+    t->handle = h;
+    TPM2B_NAME *name = NULL;
+    value *v;
+    if (Esys_TR_GetName(ctx->esys, tr, &name) == TSS2_RC_SUCCESS && name)
+        v = value_handle(VAL_OBJECT, (int64_t)r->n_objects, h, name->name, name->size);
+    else
+        v = value_handle(VAL_OBJECT, (int64_t)r->n_objects, h, NULL, 0);
+    Esys_Free(name);
+    r->n_objects++;
+    return v;
+}
+
+void ctx_object_gone(step_ctx *ctx, const step_args *a, const char *name)
+{
+    tracked *t = object_of(ctx, arg(a, name));
+    if (t) {
+        t->live = false;
+        t->gone_at_step = ctx->run->step_index;
+    }
+}
+
+void step_out_init(step_out *o, const step_def *d)
+{
+    memset(o, 0, sizeof *o);
+    o->def = d;
+    o->outputs = value_new(VAL_MAP);
+}
+
+void step_out_clear(step_out *o)
+{
+    value_free(o->outputs);
+    free(o->message);
+    memset(o, 0, sizeof *o);
+}
+
+void out_put(step_out *out, const char *name, value *v)
+{
+    if (!step_output(out->def, name)) {
+        fprintf(stderr, "tpmrun: internal error: %s has no output '%s'\n", out->def->name, name);
+        abort();
+    }
+    if (v && !value_map_put(out->outputs, name, v))
+        value_free(v);
+}
+
+void out_bytes(step_out *out, const char *name, const void *data, size_t len)
+{
+    out_put(out, name, value_bytes(data, len));
+}
+
+void out_struct(step_out *out, const char *name, tpm_struct st, const void *c_struct)
+{
+    out_put(out, name, tpm_struct_value(st, c_struct));
+}
+
+void out_int(step_out *out, const char *name, int64_t i) { out_put(out, name, value_int(i)); }
+void out_bool(step_out *out, const char *name, bool b) { out_put(out, name, value_bool(b)); }
+void out_string(step_out *out, const char *name, const char *s) { out_put(out, name, value_string(s)); }
+
+uint32_t step_fail(step_out *out, const char *fmt, ...)
+{
+    if (!out->message) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&out->message, fmt, ap) < 0)
+            out->message = NULL;
+        va_end(ap);
+    }
+    return STEP_FAILED;
+}
+
+uint32_t step_tss(step_out *out, const char *call, uint32_t rc)
+{
+    if (rc != TSS2_RC_SUCCESS && !out->call)
+        out->call = call;
+    return rc;
+}

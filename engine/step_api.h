@@ -1,0 +1,64 @@
+/* step_api: what a step handler may use.  Handlers get their world from the
+ * engine (ESAPI context, objects, work directory) and report through
+ * step_out; they never print and never parse scenario text. */
+#ifndef TPMRUN_STEP_API_H
+#define TPMRUN_STEP_API_H
+
+#include <stdarg.h>
+#include <tss2/tss2_esys.h>
+#include "registry.h"
+#include "value.h"
+
+struct step_ctx {
+    ESYS_CONTEXT *esys;         /* NEED_ESYS */
+    const char *workdir;        /* the scenario's private directory */
+    const char *scenario_dir;   /* directory of the scenario file */
+    const char *tcti;           /* TCTI conf string of the scenario's TPM */
+    struct run_state *run;      /* engine-private */
+};
+
+/* --- parameters ---------------------------------------------------------- */
+/* The value of a parameter (its default when absent), NULL when absent and
+ * without default.  Types are as the row says: the loader checked them. */
+const value *arg(const step_args *a, const char *name);
+bool arg_present(const step_args *a, const char *name);
+const char *arg_str(const step_args *a, const char *name);      /* PT_STRING, PT_TEXT */
+int64_t arg_int(const step_args *a, const char *name);
+bool arg_bool(const step_args *a, const char *name);
+/* PT_BYTES: pointer to the bytes (NULL, 0 when absent). */
+const uint8_t *arg_bytes(const step_args *a, const char *name, size_t *len);
+/* Copies a PT_BYTES parameter into a TPM2B buffer of capacity `cap`
+ * (size field first, as every TPM2B); false when too long (message set). */
+bool arg_tpm2b(const step_args *a, const char *name, void *tpm2b, size_t cap, step_out *out);
+#define ARG_TPM2B(a, name, t2b, out) arg_tpm2b((a), (name), (t2b), sizeof((t2b)->buffer), (out))
+/* PT_STRUCT: unmarshals into *dst (the C struct); false with message. */
+bool arg_struct(const step_args *a, const char *name, void *dst, step_out *out);
+
+/* --- objects and sessions ----------------------------------------------- */
+/* The ESYS_TR of an object parameter; ESYS_TR_NONE (message set) if the
+ * object is no longer loaded. */
+ESYS_TR arg_object(step_ctx *ctx, const step_args *a, const char *name, step_out *out);
+/* Like arg_object, then sets the object's auth value from parameter
+ * `auth_param` when the step got one. */
+ESYS_TR arg_object_auth(step_ctx *ctx, const step_args *a, const char *name,
+                        const char *auth_param, step_out *out);
+/* Registers a new object the scenario now holds (flushed at scenario end
+ * if transient) and returns its value (owned by the caller). */
+value *ctx_track_object(step_ctx *ctx, ESYS_TR tr, bool transient);
+/* Tells the engine an object parameter was flushed / is gone. */
+void ctx_object_gone(step_ctx *ctx, const step_args *a, const char *name);
+
+/* --- results ------------------------------------------------------------ */
+/* Outputs (ownership of `v` moves to out); names must be in the row. */
+void out_put(step_out *out, const char *name, value *v);
+void out_bytes(step_out *out, const char *name, const void *data, size_t len);
+void out_struct(step_out *out, const char *name, tpm_struct st, const void *c_struct);
+void out_int(step_out *out, const char *name, int64_t i);
+void out_bool(step_out *out, const char *name, bool b);
+void out_string(step_out *out, const char *name, const char *s);
+/* A one-line message for the results and console; returns STEP_FAILED. */
+uint32_t step_fail(step_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records which call a TPM response code came from ("Esys_Sign"); returns rc. */
+uint32_t step_tss(step_out *out, const char *call, uint32_t rc);
+
+#endif

@@ -1,0 +1,346 @@
+/* tcti_record: a TCTI that wraps another one and keeps a record of every
+ * command/response pair that passes through it.
+ *
+ * A command is "pending" from transmit until the response has been read
+ * completely.  ESAPI (through SAPI) reads a response either in one call
+ * with a buffer, or first asks for the size (response == NULL) and then
+ * reads; both are handled.  TRY_AGAIN / INSUFFICIENT_BUFFER leave the
+ * command pending; any other error closes it without a response. */
+#include "tpm_conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <tss2/tss2_tctildr.h>
+
+#define RECORDER_MAGIC 0x74706d72756e5243ULL   /* "tpmrunRC" */
+
+struct recorder {
+    TSS2_TCTI_CONTEXT_COMMON_V2 common;     /* must stay first */
+    TSS2_TCTI_CONTEXT *inner;
+
+    tpm_command_record *recs;
+    size_t count, cap;
+
+    bool pending;
+    uint8_t *cmd;
+    size_t cmd_size;
+    uint32_t cc;
+    struct timespec t0;
+};
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1000.0 +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static recorder *rec_cast(TSS2_TCTI_CONTEXT *ctx)
+{
+    if (!ctx || TSS2_TCTI_MAGIC(ctx) != RECORDER_MAGIC)
+        return NULL;
+    return (recorder *)ctx;
+}
+
+/* Room for one more record, so that closing a command never fails. */
+static bool reserve(recorder *r)
+{
+    if (r->count < r->cap)
+        return true;
+    size_t ncap = r->cap ? r->cap * 2 : 16;
+    tpm_command_record *n = realloc(r->recs, ncap * sizeof *n);
+    if (!n)
+        return false;
+    r->recs = n;
+    r->cap = ncap;
+    return true;
+}
+
+/* Close the pending command; `response` may be NULL (no response). */
+static void close_pending(recorder *r, const uint8_t *response, size_t size)
+{
+    if (!r->pending)
+        return;
+    r->pending = false;
+    /* Normally reserved in transmit, but a recorder_take in between hands
+     * the array over. */
+    if (!reserve(r)) {
+        free(r->cmd);
+        r->cmd = NULL;
+        r->cmd_size = 0;
+        return;
+    }
+    tpm_command_record *rec = &r->recs[r->count++];
+    memset(rec, 0, sizeof *rec);
+    rec->command_code = r->cc;
+    rec->command = r->cmd;
+    rec->command_size = r->cmd_size;
+    rec->tpm_ms = elapsed_ms(&r->t0);
+    if (response) {
+        rec->response_code = size >= 10 ? be32(response + 6) : 0;
+        rec->response = malloc(size ? size : 1);
+        if (rec->response) {
+            memcpy(rec->response, response, size);
+            rec->response_size = size;
+        }
+    }
+    r->cmd = NULL;
+    r->cmd_size = 0;
+}
+
+static TSS2_RC rec_transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, uint8_t const *command)
+{
+    recorder *r = rec_cast(ctx);
+    if (!r)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    if (!r->inner)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    if (!command)
+        return TSS2_TCTI_RC_BAD_REFERENCE;
+
+    /* A command whose response was never read. */
+    close_pending(r, NULL, 0);
+
+    if (!reserve(r))
+        return TSS2_TCTI_RC_MEMORY;
+    uint8_t *copy = malloc(size ? size : 1);
+    if (!copy)
+        return TSS2_TCTI_RC_MEMORY;
+    memcpy(copy, command, size);
+
+    r->cmd = copy;
+    r->cmd_size = size;
+    r->cc = size >= 10 ? be32(command + 6) : 0;
+    r->pending = true;
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+
+    TSS2_RC rc = Tss2_Tcti_Transmit(r->inner, size, command);
+    if (rc != TSS2_RC_SUCCESS)
+        close_pending(r, NULL, 0);
+    return rc;
+}
+
+static TSS2_RC rec_receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *response,
+                           int32_t timeout)
+{
+    recorder *r = rec_cast(ctx);
+    if (!r || !r->inner)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    if (!size)
+        return TSS2_TCTI_RC_BAD_REFERENCE;
+
+    TSS2_RC rc = Tss2_Tcti_Receive(r->inner, size, response, timeout);
+    if (rc == TSS2_TCTI_RC_TRY_AGAIN || rc == TSS2_TCTI_RC_INSUFFICIENT_BUFFER)
+        return rc;              /* the caller will come back */
+    if (rc != TSS2_RC_SUCCESS) {
+        close_pending(r, NULL, 0);
+        return rc;
+    }
+    if (response)               /* not the size query */
+        close_pending(r, response, *size);
+    return rc;
+}
+
+static void rec_finalize(TSS2_TCTI_CONTEXT *ctx)
+{
+    recorder *r = rec_cast(ctx);
+    if (r && r->inner)
+        Tss2_TctiLdr_Finalize(&r->inner);
+    if (r)
+        r->inner = NULL;
+}
+
+static TSS2_RC rec_cancel(TSS2_TCTI_CONTEXT *ctx)
+{
+    recorder *r = rec_cast(ctx);
+    if (!r || !r->inner)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    return Tss2_Tcti_Cancel(r->inner);
+}
+
+static TSS2_RC rec_get_poll_handles(TSS2_TCTI_CONTEXT *ctx, TSS2_TCTI_POLL_HANDLE *handles,
+                                    size_t *num_handles)
+{
+    recorder *r = rec_cast(ctx);
+    if (!r || !r->inner)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    return Tss2_Tcti_GetPollHandles(r->inner, handles, num_handles);
+}
+
+static TSS2_RC rec_set_locality(TSS2_TCTI_CONTEXT *ctx, uint8_t locality)
+{
+    recorder *r = rec_cast(ctx);
+    if (!r || !r->inner)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    return Tss2_Tcti_SetLocality(r->inner, locality);
+}
+
+static TSS2_RC rec_make_sticky(TSS2_TCTI_CONTEXT *ctx, TPM2_HANDLE *handle, uint8_t sticky)
+{
+    recorder *r = rec_cast(ctx);
+    if (!r || !r->inner)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    return Tss2_Tcti_MakeSticky(r->inner, handle, sticky);
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+TSS2_RC recorder_wrap(TSS2_TCTI_CONTEXT *inner, recorder **out)
+{
+    if (!inner || !out)
+        return TSS2_TCTI_RC_BAD_REFERENCE;
+    *out = NULL;
+    recorder *r = calloc(1, sizeof *r);
+    if (!r)
+        return TSS2_TCTI_RC_MEMORY;
+    r->common.v1.magic = RECORDER_MAGIC;
+    r->common.v1.version = 2;
+    r->common.v1.transmit = rec_transmit;
+    r->common.v1.receive = rec_receive;
+    r->common.v1.finalize = rec_finalize;
+    r->common.v1.cancel = rec_cancel;
+    r->common.v1.getPollHandles = rec_get_poll_handles;
+    r->common.v1.setLocality = rec_set_locality;
+    r->common.makeSticky = rec_make_sticky;
+    r->inner = inner;
+    *out = r;
+    return TSS2_RC_SUCCESS;
+}
+
+TSS2_TCTI_CONTEXT *recorder_tcti(recorder *r)
+{
+    return r ? (TSS2_TCTI_CONTEXT *)&r->common : NULL;
+}
+
+tpm_command_record *recorder_take(recorder *r, size_t *count)
+{
+    if (!r) {
+        if (count)
+            *count = 0;
+        return NULL;
+    }
+    tpm_command_record *recs = r->recs;
+    size_t n = r->count;
+    r->recs = NULL;
+    r->count = r->cap = 0;
+    if (n == 0) {
+        free(recs);
+        recs = NULL;
+    }
+    if (count)
+        *count = n;
+    return recs;
+}
+
+void tpm_records_free(tpm_command_record *recs, size_t count)
+{
+    if (!recs)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        free(recs[i].command);
+        free(recs[i].response);
+    }
+    free(recs);
+}
+
+void recorder_free(recorder *r)
+{
+    if (!r)
+        return;
+    if (r->inner)
+        Tss2_TctiLdr_Finalize(&r->inner);
+    free(r->cmd);
+    tpm_records_free(r->recs, r->count);
+    r->common.v1.magic = 0;
+    free(r);
+}
+
+TSS2_RC tcti_open(const char *conf, TSS2_TCTI_CONTEXT **out)
+{
+    if (!out)
+        return TSS2_TCTI_RC_BAD_REFERENCE;
+    *out = NULL;
+    return Tss2_TctiLdr_Initialize(conf, out);
+}
+
+void tcti_close(TSS2_TCTI_CONTEXT **tcti)
+{
+    if (tcti && *tcti)
+        Tss2_TctiLdr_Finalize(tcti);
+    if (tcti)
+        *tcti = NULL;
+}
+
+/* ---- command code names ---------------------------------------------- */
+
+#define CC(name) { TPM2_CC_##name, #name }
+static const struct { uint32_t cc; const char *name; } cc_names[] = {
+    CC(NV_UndefineSpaceSpecial), CC(EvictControl), CC(HierarchyControl),
+    CC(NV_UndefineSpace), CC(ChangeEPS), CC(ChangePPS), CC(Clear),
+    CC(ClearControl), CC(ClockSet), CC(HierarchyChangeAuth), CC(NV_DefineSpace),
+    CC(PCR_Allocate), CC(PCR_SetAuthPolicy), CC(PP_Commands), CC(SetPrimaryPolicy),
+    CC(FieldUpgradeStart), CC(ClockRateAdjust), CC(CreatePrimary),
+    CC(NV_GlobalWriteLock), CC(GetCommandAuditDigest), CC(NV_Increment),
+    CC(NV_SetBits), CC(NV_Extend), CC(NV_Write), CC(NV_WriteLock),
+    CC(DictionaryAttackLockReset), CC(DictionaryAttackParameters), CC(NV_ChangeAuth),
+    CC(PCR_Event), CC(PCR_Reset), CC(SequenceComplete), CC(SetAlgorithmSet),
+    CC(SetCommandCodeAuditStatus), CC(FieldUpgradeData), CC(IncrementalSelfTest),
+    CC(SelfTest), CC(Startup), CC(Shutdown), CC(StirRandom), CC(ActivateCredential),
+    CC(Certify), CC(PolicyNV), CC(CertifyCreation), CC(Duplicate), CC(GetTime),
+    CC(GetSessionAuditDigest), CC(NV_Read), CC(NV_ReadLock), CC(ObjectChangeAuth),
+    CC(PolicySecret), CC(Rewrap), CC(Create), CC(ECDH_ZGen), CC(HMAC), CC(Import),
+    CC(Load), CC(Quote), CC(RSA_Decrypt), CC(HMAC_Start), CC(SequenceUpdate),
+    CC(Sign), CC(Unseal), CC(PolicySigned), CC(ContextLoad), CC(ContextSave),
+    CC(ECDH_KeyGen), CC(EncryptDecrypt), CC(FlushContext), CC(LoadExternal),
+    CC(MakeCredential), CC(NV_ReadPublic), CC(PolicyAuthorize), CC(PolicyAuthValue),
+    CC(PolicyCommandCode), CC(PolicyCounterTimer), CC(PolicyCpHash),
+    CC(PolicyLocality), CC(PolicyNameHash), CC(PolicyOR), CC(PolicyTicket),
+    CC(ReadPublic), CC(RSA_Encrypt), CC(StartAuthSession), CC(VerifySignature),
+    CC(ECC_Parameters), CC(FirmwareRead), CC(GetCapability), CC(GetRandom),
+    CC(GetTestResult), CC(Hash), CC(PCR_Read), CC(PolicyPCR), CC(PolicyRestart),
+    CC(ReadClock), CC(PCR_Extend), CC(PCR_SetAuthValue), CC(NV_Certify),
+    CC(EventSequenceComplete), CC(HashSequenceStart), CC(PolicyPhysicalPresence),
+    CC(PolicyDuplicationSelect), CC(PolicyGetDigest), CC(TestParms), CC(Commit),
+    CC(PolicyPassword), CC(ZGen_2Phase), CC(EC_Ephemeral), CC(PolicyNvWritten),
+    CC(PolicyTemplate), CC(CreateLoaded), CC(PolicyAuthorizeNV), CC(EncryptDecrypt2),
+    CC(AC_GetCapability), CC(AC_Send), CC(Policy_AC_SendSelect), CC(CertifyX509),
+    CC(ACT_SetTimeout),
+#ifdef TPM2_CC_ECC_Encrypt
+    CC(ECC_Encrypt),
+#endif
+#ifdef TPM2_CC_ECC_Decrypt
+    CC(ECC_Decrypt),
+#endif
+#ifdef TPM2_CC_PolicyCapability
+    CC(PolicyCapability),
+#endif
+#ifdef TPM2_CC_PolicyParameters
+    CC(PolicyParameters),
+#endif
+#ifdef TPM2_CC_NV_DefineSpace2
+    CC(NV_DefineSpace2),
+#endif
+#ifdef TPM2_CC_NV_ReadPublic2
+    CC(NV_ReadPublic2),
+#endif
+#ifdef TPM2_CC_SetCapability
+    CC(SetCapability),
+#endif
+    CC(Vendor_TCG_Test),
+};
+#undef CC
+
+const char *tpm_cc_name(uint32_t cc)
+{
+    for (size_t i = 0; i < sizeof cc_names / sizeof cc_names[0]; i++)
+        if (cc_names[i].cc == cc)
+            return cc_names[i].name;
+    return NULL;
+}

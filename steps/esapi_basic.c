@@ -1,0 +1,50 @@
+/* esapi_basic: TPM start-up and randomness. */
+#include "step_api.h"
+#include "tpm_spec.h"
+
+#include <string.h>
+
+static uint32_t do_startup(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2_SU type = strcmp(arg_str(a, "type"), "state") == 0 ? TPM2_SU_STATE : TPM2_SU_CLEAR;
+    TSS2_RC rc = Esys_Startup(ctx->esys, type);
+    /* The engine starts every TPM it connects to; a second Startup is not an error here. */
+    bool already = (rc & 0xFFF) == TPM2_RC_INITIALIZE;
+    if (already)
+        rc = TSS2_RC_SUCCESS;
+    out_bool(out, "already_started", already);
+    return step_tss(out, "Esys_Startup", rc);
+}
+
+static uint32_t do_get_random(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    int64_t want = arg_int(a, "bytes");
+    if (want < 0 || want > 64)
+        return step_fail(out, "bytes must be 0..64 (one TPM2_GetRandom), not %lld", (long long)want);
+    TPM2B_DIGEST *r = NULL;
+    TSS2_RC rc = Esys_GetRandom(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)want, &r);
+    if (rc == TSS2_RC_SUCCESS)
+        out_bytes(out, "random", r->buffer, r->size);
+    Esys_Free(r);
+    return step_tss(out, "Esys_GetRandom", rc);
+}
+
+const step_def steps_esapi_basic[] = {
+    { "esapi.startup", "TPM2_Startup (the engine already starts the TPM; this reports whether it was)", NEED_ESYS,
+      (const param_spec[]){
+          { "type", PT_TEXT, 0, "clear", "clear or state", .text = TX_STARTUP_TYPE },
+          { 0 } },
+      (const output_spec[]){
+          { "already_started", PT_BOOL, 0, "the TPM answered TPM2_RC_INITIALIZE" },
+          { 0 } },
+      do_startup },
+    { "esapi.get_random", "TPM2_GetRandom", NEED_ESYS,
+      (const param_spec[]){
+          { "bytes", PT_INT, 0, "8", "how many random bytes (at most 64)" },
+          { 0 } },
+      (const output_spec[]){
+          { "random", PT_BYTES, 0, "the random bytes" },
+          { 0 } },
+      do_get_random },
+    { 0 },
+};

@@ -1,0 +1,198 @@
+/* esapi_crypto: hashing, signing, verifying, symmetric encryption, HMAC in the TPM. */
+#include "step_api.h"
+#include "tpm_spec.h"
+
+#include <string.h>
+
+static TPMI_ALG_HASH hash_arg(const step_args *a, const char *name)
+{
+    TPMI_ALG_HASH h = TPM2_ALG_SHA256;
+    spec_error e;
+    if (arg_present(a, name))
+        spec_parse_hash_alg(arg_str(a, name), &h, &e);  /* checked at load */
+    return h;
+}
+
+static uint32_t do_hash(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2B_MAX_BUFFER data = { 0 };
+    if (!ARG_TPM2B(a, "data", &data, out))
+        return STEP_FAILED;
+    uint32_t h, tr;
+    spec_error e;
+    spec_parse_hierarchy(arg_str(a, "hierarchy"), &h, &tr, &e);
+    TPM2B_DIGEST *digest = NULL;
+    TPMT_TK_HASHCHECK *ticket = NULL;
+    TSS2_RC rc = Esys_Hash(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &data, hash_arg(a, "alg"), tr,
+                           &digest, &ticket);
+    if (rc == TSS2_RC_SUCCESS) {
+        out_bytes(out, "digest", digest->buffer, digest->size);
+        out_struct(out, "validation", TS_HASHCHECK, ticket);
+    }
+    Esys_Free(digest);
+    Esys_Free(ticket);
+    return step_tss(out, "Esys_Hash", rc);
+}
+
+static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2B_DIGEST digest = { 0 };
+    if (!ARG_TPM2B(a, "digest", &digest, out))
+        return STEP_FAILED;
+    TPMT_SIG_SCHEME scheme;
+    spec_error e;
+    if (!spec_parse_sig_scheme(arg_str(a, "scheme"), hash_arg(a, "hash"), &scheme, &e))
+        return step_fail(out, "scheme: %s", e.msg);
+    /* Without a ticket the TPM accepts only digests of data that does not
+     * start with TPM2_GENERATED_VALUE, i.e. a NULL ticket for the owner. */
+    TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
+    if (arg_present(a, "validation") && !arg_struct(a, "validation", &ticket, out))
+        return STEP_FAILED;
+    ESYS_TR key = arg_object_auth(ctx, a, "key", "auth", out);
+    if (key == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPMT_SIGNATURE *sig = NULL;
+    TSS2_RC rc = Esys_Sign(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &digest, &scheme, &ticket,
+                           &sig);
+    if (rc == TSS2_RC_SUCCESS)
+        out_struct(out, "signature", TS_SIGNATURE, sig);
+    Esys_Free(sig);
+    return step_tss(out, "Esys_Sign", rc);
+}
+
+static uint32_t do_verify_signature(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2B_DIGEST digest = { 0 };
+    TPMT_SIGNATURE sig;
+    if (!ARG_TPM2B(a, "digest", &digest, out) || !arg_struct(a, "signature", &sig, out))
+        return STEP_FAILED;
+    ESYS_TR key = arg_object(ctx, a, "key", out);
+    if (key == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPMT_TK_VERIFIED *tk = NULL;
+    TSS2_RC rc = Esys_VerifySignature(ctx->esys, key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digest, &sig, &tk);
+    if (rc == TSS2_RC_SUCCESS)
+        out_struct(out, "validation", TS_VERIFIED, tk);
+    Esys_Free(tk);
+    return step_tss(out, "Esys_VerifySignature", rc);
+}
+
+static uint32_t do_encrypt_decrypt(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2B_MAX_BUFFER in = { 0 };
+    TPM2B_IV iv = { .size = 16 };   /* AES block: zero IV unless given */
+    if (!ARG_TPM2B(a, "data", &in, out))
+        return STEP_FAILED;
+    if (arg_present(a, "iv") && !ARG_TPM2B(a, "iv", &iv, out))
+        return STEP_FAILED;
+    TPMI_ALG_CIPHER_MODE mode;
+    spec_error e;
+    if (!spec_parse_sym_mode(arg_str(a, "mode"), &mode, &e))
+        return step_fail(out, "mode: %s", e.msg);
+    ESYS_TR key = arg_object_auth(ctx, a, "key", "auth", out);
+    if (key == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPMI_YES_NO decrypt = arg_bool(a, "decrypt") ? TPM2_YES : TPM2_NO;
+    TPM2B_MAX_BUFFER *result = NULL;
+    TPM2B_IV *iv_out = NULL;
+    const char *call = "Esys_EncryptDecrypt2";
+    TSS2_RC rc = Esys_EncryptDecrypt2(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in, decrypt,
+                                      mode, &iv, &result, &iv_out);
+    if ((rc & 0xFFF) == TPM2_RC_COMMAND_CODE) {
+        /* TPMs without EncryptDecrypt2 (it came in spec 1.38) */
+        call = "Esys_EncryptDecrypt";
+        rc = Esys_EncryptDecrypt(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, decrypt, mode, &iv,
+                                 &in, &result, &iv_out);
+    }
+    if (rc == TSS2_RC_SUCCESS) {
+        out_bytes(out, "data", result->buffer, result->size);
+        out_bytes(out, "iv", iv_out->buffer, iv_out->size);
+        out_string(out, "command", call + 5);
+    }
+    Esys_Free(result);
+    Esys_Free(iv_out);
+    return step_tss(out, call, rc);
+}
+
+static uint32_t do_hmac(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2B_MAX_BUFFER data = { 0 };
+    if (!ARG_TPM2B(a, "data", &data, out))
+        return STEP_FAILED;
+    ESYS_TR key = arg_object_auth(ctx, a, "key", "auth", out);
+    if (key == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPMI_ALG_HASH alg = arg_present(a, "hash") ? hash_arg(a, "hash") : TPM2_ALG_NULL;
+    TPM2B_DIGEST *d = NULL;
+    TSS2_RC rc = Esys_HMAC(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &data, alg, &d);
+    if (rc == TSS2_RC_SUCCESS)
+        out_bytes(out, "digest", d->buffer, d->size);
+    Esys_Free(d);
+    return step_tss(out, "Esys_HMAC", rc);
+}
+
+#define KEY_PARAMS(what)                                                                    \
+    { "key", PT_OBJECT, PF_REQUIRED, NULL, what },                                          \
+    { "auth", PT_BYTES, PF_SECRET, NULL, "the key's auth value (else the one already set)", \
+      .max_len = sizeof(TPMU_HA) }
+
+const step_def steps_esapi_crypto[] = {
+    { "esapi.hash", "TPM2_Hash: digest and hashcheck ticket", NEED_ESYS,
+      (const param_spec[]){
+          { "data", PT_BYTES, PF_REQUIRED, NULL, "data to hash", .max_len = TPM2_MAX_DIGEST_BUFFER },
+          { "alg", PT_TEXT, 0, "sha256", "hash algorithm", .text = TX_HASH_ALG },
+          { "hierarchy", PT_TEXT, 0, "owner", "hierarchy of the ticket", .text = TX_HIERARCHY },
+          { 0 } },
+      (const output_spec[]){
+          { "digest", PT_BYTES, 0, "the digest" },
+          { "validation", PT_STRUCT, 0, "TPMT_TK_HASHCHECK ticket for esapi.sign", TS_HASHCHECK },
+          { 0 } },
+      do_hash },
+    { "esapi.sign", "TPM2_Sign a digest", NEED_ESYS,
+      (const param_spec[]){
+          KEY_PARAMS("a loaded signing key"),
+          { "digest", PT_BYTES, PF_REQUIRED, NULL, "digest to sign", .max_len = sizeof(TPMU_HA) },
+          { "scheme", PT_TEXT, 0, "null", "signature scheme (null: the key's)", .text = TX_SIG_SCHEME },
+          { "hash", PT_TEXT, 0, "sha256", "hash of the scheme", .text = TX_HASH_ALG },
+          { "validation", PT_STRUCT, 0, NULL, "hashcheck ticket from esapi.hash (default: null ticket)", .st = TS_HASHCHECK },
+          { 0 } },
+      (const output_spec[]){
+          { "signature", PT_STRUCT, 0, "TPMT_SIGNATURE", TS_SIGNATURE },
+          { 0 } },
+      do_sign },
+    { "esapi.verify_signature", "TPM2_VerifySignature", NEED_ESYS,
+      (const param_spec[]){
+          { "key", PT_OBJECT, PF_REQUIRED, NULL, "the loaded public key" },
+          { "digest", PT_BYTES, PF_REQUIRED, NULL, "the signed digest", .max_len = sizeof(TPMU_HA) },
+          { "signature", PT_STRUCT, PF_REQUIRED, NULL, "TPMT_SIGNATURE", .st = TS_SIGNATURE },
+          { 0 } },
+      (const output_spec[]){
+          { "validation", PT_STRUCT, 0, "TPMT_TK_VERIFIED ticket", TS_VERIFIED },
+          { 0 } },
+      do_verify_signature },
+    { "esapi.encrypt_decrypt", "TPM2_EncryptDecrypt2 (falls back to TPM2_EncryptDecrypt)", NEED_ESYS,
+      (const param_spec[]){
+          KEY_PARAMS("a loaded symmetric key"),
+          { "data", PT_BYTES, PF_REQUIRED, NULL, "input", .max_len = TPM2_MAX_DIGEST_BUFFER },
+          { "decrypt", PT_BOOL, 0, "false", "decrypt instead of encrypt" },
+          { "mode", PT_TEXT, 0, "null", "cipher mode (null: the key's)", .text = TX_SYM_MODE },
+          { "iv", PT_BYTES, 0, NULL, "initial value (default: 16 zero bytes)", .max_len = TPM2_MAX_SYM_BLOCK_SIZE },
+          { 0 } },
+      (const output_spec[]){
+          { "data", PT_BYTES, 0, "the output" },
+          { "iv", PT_BYTES, 0, "the chaining value out" },
+          { "command", PT_STRING, 0, "EncryptDecrypt2 or EncryptDecrypt" },
+          { 0 } },
+      do_encrypt_decrypt },
+    { "esapi.hmac", "TPM2_HMAC with a keyed-hash key", NEED_ESYS,
+      (const param_spec[]){
+          KEY_PARAMS("a loaded HMAC key"),
+          { "data", PT_BYTES, PF_REQUIRED, NULL, "data", .max_len = TPM2_MAX_DIGEST_BUFFER },
+          { "hash", PT_TEXT, 0, NULL, "hash algorithm (default: the key's)", .text = TX_HASH_ALG },
+          { 0 } },
+      (const output_spec[]){
+          { "digest", PT_BYTES, 0, "the HMAC" },
+          { 0 } },
+      do_hmac },
+    { 0 },
+};

@@ -1,0 +1,308 @@
+/* esapi_keys: making, loading, reading and dropping TPM objects. */
+#include "step_api.h"
+#include "tpm_spec.h"
+
+#include <string.h>
+
+/* Parameters shared by create_primary and create: the public template and
+ * the sensitive part, in tpm2-tools terms. */
+#define TEMPLATE_PARAMS(default_template)                                                              \
+    { "template", PT_TEXT, 0, default_template, "key algorithm, tpm2-tools -G syntax, or a named template", \
+      .text = TX_TEMPLATE },                                                                           \
+    { "attributes", PT_TEXT, 0, NULL, "object attributes, replacing the template's", .text = TX_ATTRIBUTES }, \
+    { "name_alg", PT_TEXT, 0, NULL, "name algorithm (default: the template's, sha256)", .text = TX_HASH_ALG }, \
+    { "policy", PT_BYTES, 0, NULL, "authPolicy digest", .max_len = sizeof(TPMU_HA) },                \
+    { "unique", PT_BYTES, 0, NULL, "unique field (RSA modulus / ECC x||y halves / keyedhash digest)",  \
+      .max_len = TPM2_MAX_RSA_KEY_BYTES },                                                             \
+    { "auth", PT_BYTES, PF_SECRET, NULL, "auth value of the new object", .max_len = sizeof(TPMU_HA) }, \
+    { "sensitive_data", PT_BYTES, PF_SECRET, NULL, "data to seal / key bits (keyedhash, symcipher)",   \
+      .max_len = TPM2_MAX_SYM_DATA },                                                                  \
+    { "outside_info", PT_BYTES, 0, NULL, "outsideInfo for the creation data", .max_len = sizeof(TPMU_HA) }, \
+    { "creation_pcrs", PT_TEXT, 0, NULL, "PCRs recorded in the creation data", .text = TX_PCR_SELECTION }
+
+#define CREATION_OUTPUTS                                                                        \
+    { "creation_data", PT_STRUCT, 0, "TPM2B_CREATION_DATA", TS_CREATION_DATA },                  \
+    { "creation_hash", PT_BYTES, 0, "digest of the creation data" },                             \
+    { "creation_ticket", PT_STRUCT, 0, "TPMT_TK_CREATION", TS_CREATION_TICKET }
+
+/* Builds the public template, sensitive part and creation inputs. */
+static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TPM2B_SENSITIVE_CREATE *sens,
+                         TPM2B_DATA *outside, TPML_PCR_SELECTION *pcrs, step_out *out)
+{
+    spec_error e = { 0 };
+    memset(pub, 0, sizeof *pub);
+    memset(sens, 0, sizeof *sens);
+    memset(outside, 0, sizeof *outside);
+    memset(pcrs, 0, sizeof *pcrs);
+    if (!spec_parse_template(arg_str(a, "template"), primary, &pub->publicArea, &e)) {
+        step_fail(out, "template: %s", e.msg);
+        return false;
+    }
+    TPMT_PUBLIC *p = &pub->publicArea;
+    if (arg_present(a, "attributes") && !spec_parse_attributes(arg_str(a, "attributes"), &p->objectAttributes, &e)) {
+        step_fail(out, "attributes: %s", e.msg);
+        return false;
+    }
+    if (arg_present(a, "name_alg") && !spec_parse_hash_alg(arg_str(a, "name_alg"), &p->nameAlg, &e)) {
+        step_fail(out, "name_alg: %s", e.msg);
+        return false;
+    }
+    if (arg_present(a, "policy") && !ARG_TPM2B(a, "policy", &p->authPolicy, out))
+        return false;
+    if (arg_present(a, "unique")) {
+        size_t len;
+        const uint8_t *u = arg_bytes(a, "unique", &len);
+        bool ok = true;
+        switch (p->type) {
+        case TPM2_ALG_RSA:
+            ok = ARG_TPM2B(a, "unique", &p->unique.rsa, out);
+            break;
+        case TPM2_ALG_ECC:     /* x and y: the two halves */
+            ok = len % 2 == 0 && len / 2 <= sizeof p->unique.ecc.x.buffer;
+            if (ok) {
+                p->unique.ecc.x.size = p->unique.ecc.y.size = (UINT16)(len / 2);
+                memcpy(p->unique.ecc.x.buffer, u, len / 2);
+                memcpy(p->unique.ecc.y.buffer, u + len / 2, len / 2);
+            } else {
+                step_fail(out, "unique: an ECC unique is x||y of equal halves");
+            }
+            break;
+        case TPM2_ALG_KEYEDHASH:
+            ok = ARG_TPM2B(a, "unique", &p->unique.keyedHash, out);
+            break;
+        default:
+            ok = ARG_TPM2B(a, "unique", &p->unique.sym, out);
+        }
+        if (!ok)
+            return false;
+    }
+    if (arg_present(a, "auth") && !ARG_TPM2B(a, "auth", &sens->sensitive.userAuth, out))
+        return false;
+    if (arg_present(a, "sensitive_data")) {
+        if (!ARG_TPM2B(a, "sensitive_data", &sens->sensitive.data, out))
+            return false;
+        /* Sealed data: a keyedhash without sign/decrypt must not be sensitivedataorigin. */
+        if (p->type == TPM2_ALG_KEYEDHASH)
+            p->objectAttributes &= ~TPMA_OBJECT_SENSITIVEDATAORIGIN;
+    }
+    if (arg_present(a, "outside_info") && !ARG_TPM2B(a, "outside_info", outside, out))
+        return false;
+    if (arg_present(a, "creation_pcrs") && !spec_parse_pcr_selection(arg_str(a, "creation_pcrs"), pcrs, &e)) {
+        step_fail(out, "creation_pcrs: %s", e.msg);
+        return false;
+    }
+    return true;
+}
+
+static void put_creation(step_out *out, TPM2B_CREATION_DATA *cd, TPM2B_DIGEST *ch, TPMT_TK_CREATION *tk)
+{
+    if (cd)
+        out_struct(out, "creation_data", TS_CREATION_DATA, cd);
+    if (ch)
+        out_bytes(out, "creation_hash", ch->buffer, ch->size);
+    if (tk)
+        out_struct(out, "creation_ticket", TS_CREATION_TICKET, tk);
+}
+
+static bool set_hierarchy_auth(step_ctx *ctx, const step_args *a, ESYS_TR h, step_out *out)
+{
+    if (!arg_present(a, "hierarchy_auth"))
+        return true;
+    TPM2B_AUTH auth = { 0 };
+    if (!ARG_TPM2B(a, "hierarchy_auth", &auth, out))
+        return false;
+    return step_tss(out, "Esys_TR_SetAuth", Esys_TR_SetAuth(ctx->esys, h, &auth)) == TSS2_RC_SUCCESS;
+}
+
+static uint32_t do_create_primary(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2B_PUBLIC pub;
+    TPM2B_SENSITIVE_CREATE sens;
+    TPM2B_DATA outside;
+    TPML_PCR_SELECTION pcrs;
+    if (!build_inputs(a, true, &pub, &sens, &outside, &pcrs, out))
+        return STEP_FAILED;
+    uint32_t h, tr;
+    spec_error e;
+    spec_parse_hierarchy(arg_str(a, "hierarchy"), &h, &tr, &e);
+    if (!set_hierarchy_auth(ctx, a, tr, out))
+        return STEP_FAILED;
+    ESYS_TR obj = ESYS_TR_NONE;
+    TPM2B_PUBLIC *out_pub = NULL;
+    TPM2B_CREATION_DATA *cd = NULL;
+    TPM2B_DIGEST *ch = NULL;
+    TPMT_TK_CREATION *tk = NULL;
+    TSS2_RC rc = Esys_CreatePrimary(ctx->esys, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &pub,
+                                    &outside, &pcrs, &obj, &out_pub, &cd, &ch, &tk);
+    if (rc == TSS2_RC_SUCCESS) {
+        if (arg_present(a, "auth"))     /* so later steps can use it without tr_set_auth */
+            Esys_TR_SetAuth(ctx->esys, obj, &sens.sensitive.userAuth);
+        value *v = ctx_track_object(ctx, obj, true);
+        out_put(out, "handle", v);
+        out_struct(out, "public", TS_PUBLIC, out_pub);
+        if (v)
+            out_bytes(out, "name", v->bytes, v->len);
+        put_creation(out, cd, ch, tk);
+    }
+    Esys_Free(out_pub);
+    Esys_Free(cd);
+    Esys_Free(ch);
+    Esys_Free(tk);
+    return step_tss(out, "Esys_CreatePrimary", rc);
+}
+
+static uint32_t do_create(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2B_PUBLIC pub;
+    TPM2B_SENSITIVE_CREATE sens;
+    TPM2B_DATA outside;
+    TPML_PCR_SELECTION pcrs;
+    if (!build_inputs(a, false, &pub, &sens, &outside, &pcrs, out))
+        return STEP_FAILED;
+    ESYS_TR parent = arg_object_auth(ctx, a, "parent", "parent_auth", out);
+    if (parent == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPM2B_PRIVATE *priv = NULL;
+    TPM2B_PUBLIC *out_pub = NULL;
+    TPM2B_CREATION_DATA *cd = NULL;
+    TPM2B_DIGEST *ch = NULL;
+    TPMT_TK_CREATION *tk = NULL;
+    TSS2_RC rc = Esys_Create(ctx->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &pub, &outside,
+                             &pcrs, &priv, &out_pub, &cd, &ch, &tk);
+    if (rc == TSS2_RC_SUCCESS) {
+        out_struct(out, "private", TS_PRIVATE, priv);
+        out_struct(out, "public", TS_PUBLIC, out_pub);
+        put_creation(out, cd, ch, tk);
+    }
+    Esys_Free(priv);
+    Esys_Free(out_pub);
+    Esys_Free(cd);
+    Esys_Free(ch);
+    Esys_Free(tk);
+    return step_tss(out, "Esys_Create", rc);
+}
+
+static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2B_PRIVATE priv;
+    TPM2B_PUBLIC pub;
+    if (!arg_struct(a, "private", &priv, out) || !arg_struct(a, "public", &pub, out))
+        return STEP_FAILED;
+    ESYS_TR parent = arg_object_auth(ctx, a, "parent", "parent_auth", out);
+    if (parent == ESYS_TR_NONE)
+        return STEP_FAILED;
+    ESYS_TR obj = ESYS_TR_NONE;
+    TSS2_RC rc = Esys_Load(ctx->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub, &obj);
+    if (rc == TSS2_RC_SUCCESS) {
+        if (arg_present(a, "auth")) {
+            TPM2B_AUTH auth = { 0 };
+            if (ARG_TPM2B(a, "auth", &auth, out))
+                Esys_TR_SetAuth(ctx->esys, obj, &auth);
+        }
+        value *v = ctx_track_object(ctx, obj, true);
+        out_put(out, "handle", v);
+        if (v)
+            out_bytes(out, "name", v->bytes, v->len);
+    }
+    return step_tss(out, "Esys_Load", rc);
+}
+
+static uint32_t do_flush_context(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR h = arg_object(ctx, a, "handle", out);
+    if (h == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TSS2_RC rc = Esys_FlushContext(ctx->esys, h);
+    if (rc == TSS2_RC_SUCCESS)
+        ctx_object_gone(ctx, a, "handle");
+    return step_tss(out, "Esys_FlushContext", rc);
+}
+
+static uint32_t do_read_public(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR h = arg_object(ctx, a, "object", out);
+    if (h == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPM2B_PUBLIC *pub = NULL;
+    TPM2B_NAME *name = NULL, *qname = NULL;
+    TSS2_RC rc = Esys_ReadPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name, &qname);
+    if (rc == TSS2_RC_SUCCESS) {
+        out_struct(out, "public", TS_PUBLIC, pub);
+        out_bytes(out, "name", name->name, name->size);
+        out_bytes(out, "qualified_name", qname->name, qname->size);
+    }
+    Esys_Free(pub);
+    Esys_Free(name);
+    Esys_Free(qname);
+    return step_tss(out, "Esys_ReadPublic", rc);
+}
+
+static uint32_t do_tr_set_auth(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    return arg_object_auth(ctx, a, "object", "auth", out) == ESYS_TR_NONE ? STEP_FAILED : TSS2_RC_SUCCESS;
+}
+
+static const output_spec loaded_outputs[] = {
+    { "handle", PT_OBJECT, 0, "the loaded object" },
+    { "name", PT_BYTES, 0, "its TPM name" },
+    { 0 },
+};
+
+const step_def steps_esapi_keys[] = {
+    { "esapi.create_primary", "TPM2_CreatePrimary: a primary key in a hierarchy", NEED_ESYS,
+      (const param_spec[]){
+          { "hierarchy", PT_TEXT, 0, "owner", "hierarchy", .text = TX_HIERARCHY },
+          { "hierarchy_auth", PT_BYTES, PF_SECRET, NULL, "the hierarchy's auth value", .max_len = sizeof(TPMU_HA) },
+          TEMPLATE_PARAMS("rsa2048"),
+          { 0 } },
+      (const output_spec[]){
+          { "handle", PT_OBJECT, 0, "the primary object" },
+          { "public", PT_STRUCT, 0, "its public area", TS_PUBLIC },
+          { "name", PT_BYTES, 0, "its TPM name" },
+          CREATION_OUTPUTS,
+          { 0 } },
+      do_create_primary },
+    { "esapi.create", "TPM2_Create: a key or sealed object under a loaded parent", NEED_ESYS,
+      (const param_spec[]){
+          { "parent", PT_OBJECT, PF_REQUIRED, NULL, "the parent (a storage key)" },
+          { "parent_auth", PT_BYTES, PF_SECRET, NULL, "the parent's auth value", .max_len = sizeof(TPMU_HA) },
+          TEMPLATE_PARAMS("rsa2048"),
+          { 0 } },
+      (const output_spec[]){
+          { "private", PT_STRUCT, 0, "the wrapped private part", TS_PRIVATE },
+          { "public", PT_STRUCT, 0, "the public area", TS_PUBLIC },
+          CREATION_OUTPUTS,
+          { 0 } },
+      do_create },
+    { "esapi.load", "TPM2_Load: load a private/public pair under its parent", NEED_ESYS,
+      (const param_spec[]){
+          { "parent", PT_OBJECT, PF_REQUIRED, NULL, "the parent it was created under" },
+          { "parent_auth", PT_BYTES, PF_SECRET, NULL, "the parent's auth value", .max_len = sizeof(TPMU_HA) },
+          { "private", PT_STRUCT, PF_REQUIRED, NULL, "TPM2B_PRIVATE", .st = TS_PRIVATE },
+          { "public", PT_STRUCT, PF_REQUIRED, NULL, "TPM2B_PUBLIC", .st = TS_PUBLIC },
+          { "auth", PT_BYTES, PF_SECRET, NULL, "the object's auth value, set for later steps", .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      loaded_outputs, do_load },
+    { "esapi.flush_context", "TPM2_FlushContext: unload an object or session", NEED_ESYS,
+      (const param_spec[]){
+          { "handle", PT_OBJECT, PF_REQUIRED, NULL, "what to flush" },
+          { 0 } },
+      NULL, do_flush_context },
+    { "esapi.read_public", "TPM2_ReadPublic", NEED_ESYS,
+      (const param_spec[]){
+          { "object", PT_OBJECT, PF_REQUIRED, NULL, "a loaded object" },
+          { 0 } },
+      (const output_spec[]){
+          { "public", PT_STRUCT, 0, "its public area", TS_PUBLIC },
+          { "name", PT_BYTES, 0, "its name" },
+          { "qualified_name", PT_BYTES, 0, "its qualified name" },
+          { 0 } },
+      do_read_public },
+    { "esapi.tr_set_auth", "Esys_TR_SetAuth: the auth value later steps use for an object", NEED_ESYS,
+      (const param_spec[]){
+          { "object", PT_OBJECT, PF_REQUIRED, NULL, "a loaded object" },
+          { "auth", PT_BYTES, PF_REQUIRED | PF_SECRET, NULL, "its auth value", .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      NULL, do_tr_set_auth },
+    { 0 },
+};
