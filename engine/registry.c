@@ -234,8 +234,14 @@ static json_t *param_schema(const param_spec *p)
         s = ref_to("bytes");
         break;
     case PT_STRING:
-    case PT_TEXT:
         s = json_pack("{s:s}", "type", "string");
+        break;
+    case PT_TEXT:
+        if (p->text == TX_ATTRIBUTES)   /* "a|b" or [a, b] */
+            s = json_pack("{s:[{s:s},{s:s,s:{s:s}}]}", "anyOf", "type", "string", "type", "array", "items", "type",
+                          "string");
+        else
+            s = json_pack("{s:s}", "type", "string");
         break;
     case PT_INT:
         s = json_pack("{s:[o,o]}", "anyOf", json_pack("{s:s}", "type", "integer"), ref_to("reference"));
@@ -274,12 +280,13 @@ static json_t *step_schema(const step_def *d)
     }
     json_t *params = json_pack("{s:s,s:s,s:o,s:b}", "description", d->doc, "type", "object",
                                "properties", props, "additionalProperties", 0);
-    if (json_array_size(req))
+    bool all_optional = json_array_size(req) == 0;
+    if (!all_optional)
         json_object_set_new(params, "required", req);
     else
         json_decref(req);
-    if (!d->params || !d->params->name) {
-        /* a step without parameters may be written "- esapi.startup:" (null) */
+    if (all_optional) {
+        /* a step without required parameters may be written "- esapi.startup:" (null) */
         json_t *alt = json_pack("{s:[o,{s:s}]}", "anyOf", params, "type", "null");
         params = alt;
     }

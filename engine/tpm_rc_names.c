@@ -373,8 +373,12 @@ bool spec_parse_rc(const char *s, uint32_t *rc, spec_error *e)
     /* TPM_RC_X is the TPM 2.0 spec's spelling of TPM2_RC_X */
     const char *name = w;
     char *alt = NULL;
-    if (!strncasecmp(w, "TPM_RC_", 7) && asprintf(&alt, TPM_PREFIX "%s", w + 7) >= 0)
-        name = alt;
+    if (!strncasecmp(w, "TPM_RC_", 7)) {
+        if (asprintf(&alt, TPM_PREFIX "%s", w + 7) >= 0)
+            name = alt;
+        else
+            alt = NULL;
+    }
 
     /* full names, with or without the TSS2_ prefix */
     for (size_t i = 0; i < N_RC && !ok; i++) {

@@ -85,7 +85,8 @@ json_t *spec_decode_hashcheck(const TPMT_TK_HASHCHECK *t);
 json_t *spec_decode_pcr_selection(const TPML_PCR_SELECTION *s);
 
 /* Closest candidate to `word` among `names` (NULL-terminated), or NULL
- * when nothing is close (Levenshtein distance <= max(2, len/3)). */
+ * when nothing is close (Levenshtein distance, counting an adjacent
+ * transposition as one edit, <= max(2, len/3)). */
 const char *spec_nearest(const char *word, const char *const *names);
 
 #endif

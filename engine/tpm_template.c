@@ -525,6 +525,11 @@ bool spec_parse_template(const char *s, bool primary, TPMT_PUBLIC *out, spec_err
         }
         if (c)
             *c = '\0';
+        /* blanks around a piece are allowed */
+        while (isspace((unsigned char)*p))
+            p++;
+        for (size_t l = strlen(p); l && isspace((unsigned char)p[l - 1]); l--)
+            p[l - 1] = '\0';
         pcs[np].s = p;
         pcs[np].off = a + (size_t)(p - w);
         np++;

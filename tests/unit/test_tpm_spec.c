@@ -341,6 +341,7 @@ static void test_templates(void)
     }
     /* more syntax */
     check_template("  RSA2048:RSASSA  ", false, "0001000b00040072000000100014000b0800000000000000");
+    check_template("rsa2048 : rsassa : null", false, "0001000b00040072000000100014000b0800000000000000");
     check_template("rsa2048:aes128cfb", true, "0001000b00030072000000060080004300100800000000000000");
     check_template("rsa2048::aes256", true, "0001000b00030072000000060100004300100800000000000000");
     check_template("rsa:null:null", true, "0001000b000300720000001000100800000000000000");
@@ -403,6 +404,7 @@ static void test_template_errors(void)
     check_template_error("rsa2048:aes128cfx", 8, "unknown symmetric 'aes128cfx'");
     check_template_error("rsa:a:b:c", 8, "too many");
     check_template_error("  rsb", 2, "unknown key algorithm 'rsb'");
+    check_template_error("rsa2048:  rsasa ", 10, "unknown scheme 'rsasa'");
     check_template_error("rsa512", 0, "unknown key algorithm 'rsa512'");
     check_template_error("ecc_nist_p265", 0, "did you mean 'ecc_nist_p256'");
     check_template_error("aes128:cfb", 7, "takes no further");

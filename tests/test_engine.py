@@ -1,0 +1,167 @@
+"""The run loop, failure handling, process hygiene and CLI, on real swtpms."""
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import ROOT, TPMRUN
+
+FIX = ROOT / "tests" / "fixtures"
+
+
+def test_failing_scenario_exits_1_and_names_the_step(tpmrun):
+    p = tpmrun(FIX / "fails_on_purpose.yaml")
+    assert p.returncode == 1
+    res = tpmrun.result("fails_on_purpose")
+    assert res["status"] == "failed"
+    assert res["failed_step"]["index"] == 2
+    assert res["failed_step"]["name"] == "wrong known answer"
+    assert res["failed_step"]["line"] == 8
+    assert "output 'digest'" in res["failed_step"]["message"]
+    assert len(res["steps"]) == 3, "a failed step ends its scenario"
+    # the primary made in step 1 was flushed by the engine
+    assert res["cleanup"]["flushed"] == 1
+    assert res["cleanup"]["transient_handles_after"] == 0
+    assert "FAIL" in p.stdout and "fails_on_purpose.yaml:8: step 3 esapi.hash" in p.stdout
+    assert "0 passed, 1 failed" in p.stdout
+
+
+def test_expected_error_that_does_not_happen_fails(tpmrun):
+    p = tpmrun(FIX / "expects_error_gets_success.yaml")
+    assert p.returncode == 1
+    res = tpmrun.result("expects_error_gets_success")
+    assert res["failed_step"]["message"] == "expected TPM2_RC_AUTH_FAIL, got success"
+
+
+@pytest.mark.parametrize("fixture,signame", [("crashes.yaml", "Segmentation fault"), ("aborts.yaml", "Aborted")])
+def test_crashing_step_is_an_error_and_others_go_on(tpmrun, fixture, signame):
+    # under ASan, let the signal through instead of ASan's own report-and-exit
+    p = tpmrun("-j", "2", FIX / fixture, FIX / "small_ok.yaml", env={"ASAN_OPTIONS": "handle_segv=0"})
+    assert p.returncode == 1
+    res = tpmrun.result(fixture.replace(".yaml", ""))
+    assert res["status"] == "error"
+    assert signame in res["message"]
+    assert "selftest.crash" in res["message"]
+    assert tpmrun.result("small_ok")["status"] == "passed"
+    assert "1 passed, 0 failed, 1 errors" in p.stdout
+
+
+def test_timeout_kills_scenario_and_cleans_up(tpmrun):
+    p = tpmrun("--timeout", "1", FIX / "sleeps.yaml")
+    assert p.returncode == 1
+    res = tpmrun.result("sleeps")
+    assert res["status"] == "error"
+    assert res["message"].startswith("timed out after 1 s in step 2 (selftest.sleep")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_everything(tpmrun, sig):
+    proc = subprocess.Popen([TPMRUN, "--results", str(tpmrun.results), "-j", "2", FIX / "sleeps.yaml",
+                             FIX / "small_ok.yaml"], env=tpmrun.env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 10
+    while time.time() < deadline and not list(tpmrun.tmp.glob("tpmrun-*")):
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    # the private_tmp fixture asserts that no swtpm and no directory is left
+
+
+def test_parallel_runs_use_separate_tpms(tpmrun, tmp_path):
+    # four copies of one scenario under different ids, two at a time
+    for i in range(4):
+        (tmp_path / f"p{i}.yaml").write_text((FIX / "small_ok.yaml").read_text().replace("small_ok", f"p{i}"))
+    p = tpmrun("-j", "2", tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    tctis = {tpmrun.result(f"p{i}")["tpm"]["tcti"] for i in range(4)}
+    assert len(tctis) == 4
+    for i in range(4):
+        assert tpmrun.result(f"p{i}")["steps"][0]["outputs"]["handle"]["handle"] == "0x80000000"
+
+
+def test_external_tcti(tpmrun, private_tmp):
+    """--tcti runs against a TPM someone else started (here: this test)."""
+    state = tempfile.mkdtemp(dir=private_tmp)
+    sock = f"{state}/s.sock"
+    swtpm = subprocess.Popen(["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={state}", "--server",
+                              f"type=unixio,path={sock}", "--ctrl", f"type=unixio,path={sock}.ctrl",
+                              "--flags", "not-need-init,startup-clear"])
+    try:
+        for _ in range(200):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.01)
+        p = tpmrun("--tcti", f"swtpm:path={sock}", FIX / "small_ok.yaml")
+        assert p.returncode == 0, p.stdout + p.stderr
+        res = tpmrun.result("small_ok")
+        assert res["tpm"]["private_swtpm"] is False
+        assert res["tpm"]["tcti"] == f"swtpm:path={sock}"
+        # the same TPM answers tpm2-tools afterwards, with nothing left loaded
+        tools = subprocess.run(["tpm2_getcap", "handles-transient"], capture_output=True, text=True,
+                               env={**os.environ, "TPM2TOOLS_TCTI": f"swtpm:path={sock}"})
+        assert tools.returncode == 0 and tools.stdout.strip() == ""
+    finally:
+        swtpm.terminate()
+        swtpm.wait()
+        subprocess.run(["rm", "-rf", state])
+
+
+def test_tcti_from_environment(tpmrun):
+    p = tpmrun(FIX / "small_ok.yaml", env={"TPM2TOOLS_TCTI": "swtpm:path=/nonexistent/tpm.sock"})
+    assert p.returncode == 1
+    res = tpmrun.result("small_ok")
+    assert res["status"] == "error"
+    assert "/nonexistent/tpm.sock" in res["message"]
+
+
+def test_check_needs_no_tpm(tpmrun):
+    p = tpmrun("--check", ROOT / "scenarios", env={"PATH": "/nonexistent"})
+    assert p.returncode == 0, p.stderr
+    assert "scenarios checked, no errors" in p.stdout
+    assert not tpmrun.results.exists()
+
+
+def test_fapi_smoke_beside_jansson(tpmrun):
+    p = tpmrun(FIX / "fapi_smoke.yaml")
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = tpmrun.result("fapi_smoke")
+    assert res["steps"][0]["outputs"]["profile"] == "P_ECCP256SHA256"
+    assert res["steps"][0]["outputs"]["info_bytes"] > 100
+
+
+def test_junit_names_failing_step(tpmrun, tmp_path):
+    junit = tmp_path / "j.xml"
+    p = tpmrun("--junit", junit, FIX / "fails_on_purpose.yaml", FIX / "small_ok.yaml")
+    assert p.returncode == 1
+    root = ET.parse(junit).getroot()
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    failure = cases["fails_on_purpose"].find("failure")
+    assert failure is not None
+    assert failure.get("message").startswith("step 3 esapi.hash (line 8): output 'digest'")
+    assert cases["small_ok"].find("failure") is None
+
+
+@pytest.mark.parametrize("args,code,text", [
+    (["--help"], 0, "usage: tpmrun"),
+    (["--version"], 0, "tpmrun 0."),
+    ([], 2, "no scenario files given"),
+    (["--bogus"], 2, "unrecognized option"),
+    (["-j", "0", "x.yaml"], 2, "-j expects a number"),
+])
+def test_cli_usage(args, code, text):
+    p = subprocess.run([TPMRUN, *args], capture_output=True, text=True)
+    assert p.returncode == code
+    assert text in p.stdout + p.stderr
+
+
+def test_duplicate_scenario_ids_are_an_error(tpmrun):
+    p = tpmrun(FIX / "small_ok.yaml", FIX / "small_ok.yaml")
+    assert p.returncode == 2
+    assert "scenario id 'small_ok' is also used by" in p.stderr

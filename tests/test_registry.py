@@ -1,0 +1,43 @@
+"""Walks every registered step, as git's test walks every builtin: each has
+docs, a schema entry and a scenario that uses it."""
+import json
+import re
+import subprocess
+
+from conftest import ROOT, TPMRUN
+
+
+def catalogue():
+    out = subprocess.run([TPMRUN, "--list-steps"], capture_output=True, text=True, check=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line and not line.startswith(" ")]
+
+
+def test_catalogue_is_not_empty_and_sorted_by_family():
+    steps = catalogue()
+    assert "esapi.create_primary" in steps and "crypto.verify" in steps and "assert.equal" in steps
+    assert not any(s.startswith("selftest.") for s in steps), "test-only steps leak into the catalogue"
+
+
+def test_every_step_documented():
+    out = subprocess.run([TPMRUN, "--list-steps", "-v"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            name, _, doc = line.partition(" ")
+            assert doc.strip(), f"{name} has no doc line"
+        else:
+            parts = line.split()
+            assert len(parts) >= 3, f"undocumented parameter or output: {line!r}"
+
+
+def test_every_step_in_schema():
+    schema = json.loads((ROOT / "schemas" / "scenario.schema.json").read_text())
+    in_schema = {next(iter(s["required"])) for s in schema["properties"]["steps"]["items"]["oneOf"]}
+    assert set(catalogue()) == in_schema
+
+
+def test_every_step_used_by_a_scenario():
+    text = "\n".join(p.read_text() for p in (ROOT / "scenarios").rglob("*") if p.is_file())
+    unused = [s for s in catalogue() if not re.search(r'["\s]' + re.escape(s) + r'"?:', text)]
+    assert not unused, f"steps no scenario uses: {unused}"
