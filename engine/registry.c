@@ -290,11 +290,17 @@ static json_t *step_schema(const step_def *d)
         json_t *alt = json_pack("{s:[o,{s:s}]}", "anyOf", params, "type", "null");
         params = alt;
     }
-    return json_pack("{s:s,s:[s],s:{s:o,s:o,s:o,s:o},s:b}", "type", "object", "required", d->name,
-                     "properties", d->name, params, "name", json_pack("{s:s}", "type", "string"),
-                     "save", json_pack("{s:s,s:s}", "type", "string", "pattern", "^[A-Za-z_][A-Za-z0-9_]*$"),
-                     "expect", ref_to("expect"),
-                     "additionalProperties", 0);
+    json_t *s = json_pack("{s:s,s:[s],s:{s:o,s:o,s:o,s:o},s:b}", "type", "object", "required", d->name,
+                          "properties", d->name, params, "name", json_pack("{s:s}", "type", "string"),
+                          "save", json_pack("{s:s,s:s}", "type", "string", "pattern", "^[A-Za-z_][A-Za-z0-9_]*$"),
+                          "expect", ref_to("expect"),
+                          "additionalProperties", 0);
+    if (d->needs & NEED_ESYS)
+        json_object_set_new(json_object_get(s, "properties"), "sessions",
+                            json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "description",
+                                      "sessions for the command, in order: ${session} or password", "type", "array",
+                                      "minItems", 1, "maxItems", 3, "items", "type", "string"));
+    return s;
 }
 
 char *registry_schema_json(void)

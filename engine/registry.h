@@ -61,6 +61,10 @@ typedef struct output_spec {
 enum step_needs {
     NEED_ESYS = 1 << 0,     /* an ESAPI context on the scenario's TPM */
     NEED_TPM  = NEED_ESYS,
+    /* The command authorizes one or two handles: without `sessions:` the
+     * engine gives each a password session (the object's auth value). */
+    AUTH1     = 1 << 1,
+    AUTH2     = 1 << 2,
     NEED_TEST = 1 << 7,     /* only registered with TPMRUN_TEST_STEPS=1 (engine self-tests) */
 };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
 static double now_ms(void)
@@ -42,7 +43,21 @@ json_t *rc_json(uint32_t rc)
 static json_t *take_commands(struct run_state *r, double *tpm_ms)
 {
     size_t n = 0;
-    tpm_command_record *recs = recorder_take(r->rec, &n);
+    tpm_command_record *recs = r->rec ? recorder_take(r->rec, &n) : NULL;
+    if (r->n_pending) {     /* commands sent before a connection handover come first */
+        tpm_command_record *all = realloc(r->pending, (r->n_pending + n) * sizeof *all);
+        if (all) {
+            if (n)
+                memcpy(all + r->n_pending, recs, n * sizeof *recs);
+            free(recs);
+            recs = all;
+            n += r->n_pending;
+        } else {
+            tpm_records_free(r->pending, r->n_pending);
+        }
+        r->pending = NULL;
+        r->n_pending = 0;
+    }
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const char *cc = tpm_cc_name(recs[i].command_code);
@@ -122,6 +137,40 @@ static void free_args(step_args *a, size_t n)
     free(a->given);
 }
 
+/* The sessions a step's command goes with: `sessions:` in order, else a
+ * password session for each authorized handle.  NULL or a message. */
+static char *pick_sessions(struct run_state *r, const step *st, ESYS_TR s[3], json_t *inputs)
+{
+    unsigned needs = st->def->needs;
+    int nauth = (needs & AUTH2) ? 2 : (needs & AUTH1) ? 1 : 0;
+    for (int i = 0; i < nauth; i++)
+        s[i] = ESYS_TR_PASSWORD;
+    if (!st->n_sessions)
+        return NULL;
+    json_t *list = json_array();
+    json_object_set_new(inputs, "sessions", list);
+    static const param_spec any = { "sessions", PT_ANY };
+    for (size_t i = 0; i < st->n_sessions; i++) {
+        char *err = NULL;
+        value *v = resolve_arg(r, &any, &st->sessions[i], &err);
+        if (!v)
+            return err;
+        if (v->kind == VAL_STRING) {
+            s[i] = ESYS_TR_PASSWORD;
+        } else if (v->kind == VAL_SESSION && v->i >= 0 && (size_t)v->i < r->n_objects && r->objects[v->i].live) {
+            s[i] = r->objects[v->i].tr;
+        } else {
+            value_free(v);
+            if (asprintf(&err, "session %zu is no longer loaded (it was flushed or closed by the TPM)", i + 1) < 0)
+                err = NULL;
+            return err;
+        }
+        json_array_append_new(list, value_to_json(v, false));
+        value_free(v);
+    }
+    return NULL;
+}
+
 /* Runs one step; returns its JSON and whether it passed. */
 static json_t *run_step(struct run_state *r, const step *st, bool *passed, json_t **failure)
 {
@@ -160,13 +209,19 @@ static json_t *run_step(struct run_state *r, const step *st, bool *passed, json_
         message = strdup("no TPM connection");
         status = "error";
     }
+    ESYS_TR sessions[3] = { ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE };
+    if (!message)
+        message = pick_sessions(r, st, sessions, inputs);
+    if (message && !strcmp(status, "passed"))
+        status = "failed";
     if (!message) {
         step_ctx ctx = { .esys = r->esys, .workdir = r->opts->workdir, .scenario_dir = r->sc->dir,
-                         .tcti = r->opts->tcti, .run = r };
+                         .tcti = r->opts->tcti, .s1 = sessions[0], .s2 = sessions[1], .s3 = sessions[2],
+                         .run = r };
         rc = d->handler(&ctx, &args, &out);
         ran = true;
     }
-    if (r->rec)
+    if (r->rec || r->n_pending)
         json_object_set_new(j, "tpm_commands", take_commands(r, &tpm_ms));
     double dur = now_ms() - t0;
 
@@ -222,6 +277,18 @@ static json_t *run_step(struct run_state *r, const step *st, bool *passed, json_
     return j;
 }
 
+static bool tpm_has_handle(ESYS_CONTEXT *esys, TPM2_HANDLE h)
+{
+    TPMS_CAPABILITY_DATA *cap = NULL;
+    TPMI_YES_NO more;
+    bool found = false;
+    if (Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, h, 1, &more, &cap) ==
+        TSS2_RC_SUCCESS)
+        found = cap->data.handles.count && cap->data.handles.handle[0] == h;
+    Esys_Free(cap);
+    return found;
+}
+
 /* Flushes what the scenario still holds and reads what the TPM still has. */
 static json_t *cleanup(struct run_state *r, double *tpm_ms)
 {
@@ -231,6 +298,12 @@ static json_t *cleanup(struct run_state *r, double *tpm_ms)
         tracked *t = &r->objects[i];
         if (!t->live || !t->transient)
             continue;
+        if (t->session && !tpm_has_handle(r->esys, t->handle)) {
+            /* closed by the TPM after a use without continueSession */
+            Esys_TR_Close(r->esys, &t->tr);
+            t->live = false;
+            continue;
+        }
         TSS2_RC rc = Esys_FlushContext(r->esys, t->tr);
         if (rc == TSS2_RC_SUCCESS)
             flushed++;
@@ -246,12 +319,13 @@ static json_t *cleanup(struct run_state *r, double *tpm_ms)
         json_object_set_new(c, "loaded_sessions_after", json_integer(loaded));
         json_object_set_new(c, "saved_sessions_after", json_integer(saved));
     }
-    if (r->rec)
+    if (r->rec || r->n_pending)
         json_object_set_new(c, "tpm_commands", take_commands(r, tpm_ms));
     return c;
 }
 
-static bool connect_tpm(struct run_state *r, json_t *tpm, char **err)
+/* TCTI, recording layer, ESAPI context. */
+static TSS2_RC open_esys(struct run_state *r, char **err)
 {
     TSS2_TCTI_CONTEXT *tcti = NULL;
     TSS2_RC rc = tcti_open(r->opts->tcti, &tcti);
@@ -259,11 +333,21 @@ static bool connect_tpm(struct run_state *r, json_t *tpm, char **err)
         if (asprintf(err, "cannot open TCTI '%s': %s", r->opts->tcti ? r->opts->tcti : "(default)",
                      Tss2_RC_Decode(rc)) < 0)
             *err = NULL;
-        return false;
+        return rc;
     }
     rc = recorder_wrap(tcti, &r->rec);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = Esys_Initialize(&r->esys, recorder_tcti(r->rec), NULL);
+    if (rc != TSS2_RC_SUCCESS) {
+        tcti_close(&tcti);
+        return rc;
+    }
+    return Esys_Initialize(&r->esys, recorder_tcti(r->rec), NULL);
+}
+
+static bool connect_tpm(struct run_state *r, json_t *tpm, char **err)
+{
+    TSS2_RC rc = open_esys(r, err);
+    if (*err)
+        return false;
     if (rc == TSS2_RC_SUCCESS) {
         /* A fresh swtpm needs TPM2_Startup; a running TPM answers INITIALIZE. */
         TSS2_RC su = Esys_Startup(r->esys, TPM2_SU_CLEAR);
@@ -288,8 +372,101 @@ static void disconnect_tpm(struct run_state *r)
 {
     if (r->esys)
         Esys_Finalize(&r->esys);
+    if (r->rec) {   /* keep what was recorded for the step's results */
+        size_t n = 0;
+        tpm_command_record *recs = recorder_take(r->rec, &n);
+        tpm_command_record *all = n ? realloc(r->pending, (r->n_pending + n) * sizeof *all) : r->pending;
+        if (all) {
+            if (n)
+                memcpy(all + r->n_pending, recs, n * sizeof *recs);
+            r->pending = all;
+            r->n_pending += n;
+            free(recs);
+        } else {
+            tpm_records_free(recs, n);
+        }
+    }
     recorder_free(r->rec);
     r->rec = NULL;
+}
+
+bool run_release_tpm(struct run_state *r, char **err)
+{
+    for (size_t i = 0; i < r->n_objects; i++) {
+        tracked *t = &r->objects[i];
+        if (!t->live)
+            continue;
+        TSS2_RC rc;
+        if (t->session) {
+            /* ContextSave keeps ESAPI's session state (nonces, key) in the blob */
+            TPMS_CONTEXT *saved = NULL;
+            rc = Esys_ContextSave(r->esys, t->tr, &saved);
+            if (rc == TSS2_RC_SUCCESS) {
+                size_t off = 0;
+                t->parked = malloc(sizeof *saved + 16);
+                if (t->parked && Tss2_MU_TPMS_CONTEXT_Marshal(saved, t->parked, sizeof *saved + 16, &off) ==
+                                     TSS2_RC_SUCCESS)
+                    t->parked_len = off;
+            }
+            Esys_Free(saved);
+        } else {
+            uint8_t *buf = NULL;
+            size_t len = 0;
+            rc = Esys_TR_Serialize(r->esys, t->tr, &buf, &len);
+            if (rc == TSS2_RC_SUCCESS) {
+                t->parked = malloc(len);
+                if (t->parked) {
+                    memcpy(t->parked, buf, len);
+                    t->parked_len = len;
+                }
+            }
+            Esys_Free(buf);
+        }
+        if (rc != TSS2_RC_SUCCESS || !t->parked_len) {
+            if (asprintf(err, "cannot set aside handle 0x%08x for the handover: %s", t->handle, Tss2_RC_Decode(rc)) < 0)
+                *err = NULL;
+            return false;
+        }
+    }
+    disconnect_tpm(r);
+    return true;
+}
+
+bool run_reacquire_tpm(struct run_state *r, char **err)
+{
+    *err = NULL;
+    TSS2_RC rc = open_esys(r, err);
+    if (rc != TSS2_RC_SUCCESS) {
+        if (!*err && asprintf(err, "cannot reconnect to the TPM: %s", Tss2_RC_Decode(rc)) < 0)
+            *err = NULL;
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < r->n_objects; i++) {
+        tracked *t = &r->objects[i];
+        if (!t->parked)
+            continue;
+        if (t->session) {
+            TPMS_CONTEXT saved;
+            size_t off = 0;
+            rc = Tss2_MU_TPMS_CONTEXT_Unmarshal(t->parked, t->parked_len, &off, &saved);
+            if (rc == TSS2_RC_SUCCESS)
+                rc = Esys_ContextLoad(r->esys, &saved, &t->tr);
+        } else {
+            rc = Esys_TR_Deserialize(r->esys, t->parked, t->parked_len, &t->tr);
+        }
+        free(t->parked);
+        t->parked = NULL;
+        t->parked_len = 0;
+        if (rc != TSS2_RC_SUCCESS) {
+            t->live = false;
+            if (ok && asprintf(err, "handle 0x%08x did not survive the handover: %s", t->handle,
+                               Tss2_RC_Decode(rc)) < 0)
+                *err = NULL;
+            ok = false;
+        }
+    }
+    return ok;
 }
 
 static bool needs_tpm(const scenario *sc)
@@ -368,6 +545,9 @@ json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn prog
     json_object_set_new(res, "tpm_ms", ms(tpm_ms));
     json_object_set_new(res, "engine_ms", ms(dur - tpm_ms));
     value_free(r.saved);
+    for (size_t i = 0; i < r.n_objects; i++)
+        free(r.objects[i].parked);
     free(r.objects);
+    tpm_records_free(r.pending, r.n_pending);
     return res;
 }

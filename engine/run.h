@@ -34,6 +34,8 @@ typedef struct tracked {
     bool transient;     /* ours to flush at the end */
     bool live;
     int gone_at_step;   /* index of the step that flushed it, -1 */
+    uint8_t *parked;    /* while the connection is handed over: serialized ESYS_TR or saved context */
+    size_t parked_len;
 } tracked;
 
 struct run_state {
@@ -45,6 +47,12 @@ struct run_state {
     size_t n_objects;
     value *saved;       /* VAL_MAP: save name -> VAL_MAP of outputs (row order) */
     int step_index;
+    tpm_command_record *pending;    /* records of a connection already closed */
+    size_t n_pending;
 };
+
+/* The connection handover behind ctx_tpm_release / ctx_tpm_reacquire. */
+bool run_release_tpm(struct run_state *r, char **err);
+bool run_reacquire_tpm(struct run_state *r, char **err);
 
 #endif

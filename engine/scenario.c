@@ -30,7 +30,7 @@ typedef struct loader {
 } loader;
 
 static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", NULL };
-static const char *const step_keys[] = { "name", "save", "expect", NULL };
+static const char *const step_keys[] = { "name", "save", "expect", "sessions", NULL };
 static const char *const expect_keys[] = { "rc", "outputs", NULL };
 
 static bool is_identifier(const char *s)
@@ -613,6 +613,40 @@ static bool load_expect(loader *L, step *st, const node *n)
     return true;
 }
 
+/* sessions: [${s1}, password, ${s2}] — what the command is sent with. */
+static bool load_sessions(loader *L, step *st, const node *n)
+{
+    if (!(st->def->needs & NEED_ESYS)) {
+        diag_set(L->d, n->loc, "%s sends no TPM command: it takes no sessions", st->def->name);
+        return false;
+    }
+    if (n->kind != NODE_SEQ || n->count == 0 || n->count > 3) {
+        diag_set(L->d, n->loc, "sessions must be a list of 1 to 3 sessions (${session} or password)");
+        return false;
+    }
+    st->sessions = calloc(n->count, sizeof *st->sessions);
+    if (!st->sessions)
+        return false;
+    static const param_spec session_param = { "sessions", PT_SESSION, 0, NULL, "a session" };
+    for (size_t i = 0; i < n->count; i++) {
+        const node *item = n->items[i];
+        arg_src *a = &st->sessions[st->n_sessions++];
+        a->loc = item->loc;
+        if (item->kind == NODE_SCALAR && strcmp(item->str, "password") == 0) {
+            a->form = ARG_LITERAL;
+            a->literal = value_string("password");
+            continue;
+        }
+        if (item->kind != NODE_SCALAR || !strstr(item->str, "${")) {
+            diag_set(L->d, item->loc, "a session is a reference like ${session} or the word password");
+            return false;
+        }
+        if (!ref_arg(L, &session_param, item, a))
+            return false;
+    }
+    return true;
+}
+
 static bool load_step(loader *L, const node *n, step *st)
 {
     st->loc = n->loc;
@@ -692,6 +726,9 @@ static bool load_step(loader *L, const node *n, step *st)
             return false;
         st->label = strdup(label->str);
     }
+    const node *sessions = node_get(n, "sessions");
+    if (sessions && !load_sessions(L, st, sessions))
+        return false;
     const node *expect = node_get(n, "expect");
     if (expect && !load_expect(L, st, expect))
         return false;
@@ -888,6 +925,9 @@ void scenario_free(scenario *sc)
             free_arg(&st->expect_outputs[k].want);
         }
         free(st->expect_outputs);
+        for (size_t k = 0; k < st->n_sessions; k++)
+            free_arg(&st->sessions[k]);
+        free(st->sessions);
     }
     free(sc->steps);
     for (size_t i = 0; i < sc->n_tags; i++)

@@ -37,6 +37,8 @@ typedef struct step {
     const step_def *def;
     arg_src *args;              /* one per def param, in row order */
     char *save;
+    arg_src *sessions;          /* sessions: up to 3, in command order */
+    size_t n_sessions;
     bool expect_rc_set;
     uint32_t expect_rc;
     char *expect_rc_text;       /* as written */

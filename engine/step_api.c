@@ -206,3 +206,40 @@ uint32_t step_tss(step_out *out, const char *call, uint32_t rc)
         out->call = call;
     return rc;
 }
+
+value *ctx_track_session(step_ctx *ctx, ESYS_TR tr)
+{
+    value *v = ctx_track_object(ctx, tr, true);
+    if (v) {
+        v->kind = VAL_SESSION;
+        ctx->run->objects[v->i].session = true;
+    }
+    return v;
+}
+
+ESYS_TR arg_session(step_ctx *ctx, const step_args *a, const char *name, step_out *out)
+{
+    return arg_object(ctx, a, name, out);
+}
+
+bool ctx_tpm_release(step_ctx *ctx, step_out *out)
+{
+    char *err = NULL;
+    bool ok = run_release_tpm(ctx->run, &err);
+    ctx->esys = ctx->run->esys;
+    if (!ok)
+        step_fail(out, "%s", err ? err : "cannot hand over the TPM connection");
+    free(err);
+    return ok;
+}
+
+bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out)
+{
+    char *err = NULL;
+    bool ok = run_reacquire_tpm(ctx->run, &err);
+    ctx->esys = ctx->run->esys;
+    if (!ok)
+        step_fail(out, "%s", err ? err : "cannot take the TPM connection back");
+    free(err);
+    return ok;
+}

@@ -14,6 +14,10 @@ struct step_ctx {
     const char *workdir;        /* the scenario's private directory */
     const char *scenario_dir;   /* directory of the scenario file */
     const char *tcti;           /* TCTI conf string of the scenario's TPM */
+    /* The sessions to send the command with: the step's `sessions:`, else a
+     * password session per authorized handle (row flags AUTH1/AUTH2), then
+     * ESYS_TR_NONE.  Pass them as Esys_X(ctx->esys, handles..., ctx->s1, ctx->s2, ctx->s3, ...). */
+    ESYS_TR s1, s2, s3;
     struct run_state *run;      /* engine-private */
 };
 
@@ -47,6 +51,17 @@ ESYS_TR arg_object_auth(step_ctx *ctx, const step_args *a, const char *name,
 value *ctx_track_object(step_ctx *ctx, ESYS_TR tr, bool transient);
 /* Tells the engine an object parameter was flushed / is gone. */
 void ctx_object_gone(step_ctx *ctx, const step_args *a, const char *name);
+/* Registers a new session (flushed at scenario end if the TPM still has it). */
+value *ctx_track_session(step_ctx *ctx, ESYS_TR tr);
+/* The ESYS_TR of a session parameter (ESYS_TR_NONE with message if gone). */
+ESYS_TR arg_session(step_ctx *ctx, const step_args *a, const char *name, step_out *out);
+
+/* Hands the TPM connection to another program (swtpm serves one connection
+ * at a time) and takes it back.  Objects stay usable (Esys_TR_Serialize /
+ * Deserialize), sessions too (ContextSave / ContextLoad); ctx->esys changes.
+ * False with a message in out. */
+bool ctx_tpm_release(step_ctx *ctx, step_out *out);
+bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out);
 
 /* --- results ------------------------------------------------------------ */
 /* Outputs (ownership of `v` moves to out); names must be in the row. */

@@ -19,7 +19,7 @@ static uint32_t do_get_random(step_ctx *ctx, const step_args *a, step_out *out)
     if (want < 0 || want > 64)
         return step_fail(out, "bytes must be 0..64 (one TPM2_GetRandom), not %lld", (long long)want);
     TPM2B_DIGEST *r = NULL;
-    TSS2_RC rc = Esys_GetRandom(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)want, &r);
+    TSS2_RC rc = Esys_GetRandom(ctx->esys, ctx->s1, ctx->s2, ctx->s3, (UINT16)want, &r);
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "random", r->buffer, r->size);
     Esys_Free(r);

@@ -23,7 +23,7 @@ static uint32_t do_hash(step_ctx *ctx, const step_args *a, step_out *out)
     spec_parse_hierarchy(arg_str(a, "hierarchy"), &h, &tr, &e);
     TPM2B_DIGEST *digest = NULL;
     TPMT_TK_HASHCHECK *ticket = NULL;
-    TSS2_RC rc = Esys_Hash(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &data, hash_arg(a, "alg"), tr,
+    TSS2_RC rc = Esys_Hash(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &data, hash_arg(a, "alg"), tr,
                            &digest, &ticket);
     if (rc == TSS2_RC_SUCCESS) {
         out_bytes(out, "digest", digest->buffer, digest->size);
@@ -52,7 +52,7 @@ static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
     if (key == ESYS_TR_NONE)
         return STEP_FAILED;
     TPMT_SIGNATURE *sig = NULL;
-    TSS2_RC rc = Esys_Sign(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &digest, &scheme, &ticket,
+    TSS2_RC rc = Esys_Sign(ctx->esys, key, ctx->s1, ctx->s2, ctx->s3, &digest, &scheme, &ticket,
                            &sig);
     if (rc == TSS2_RC_SUCCESS)
         out_struct(out, "signature", TS_SIGNATURE, sig);
@@ -70,7 +70,7 @@ static uint32_t do_verify_signature(step_ctx *ctx, const step_args *a, step_out 
     if (key == ESYS_TR_NONE)
         return STEP_FAILED;
     TPMT_TK_VERIFIED *tk = NULL;
-    TSS2_RC rc = Esys_VerifySignature(ctx->esys, key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digest, &sig, &tk);
+    TSS2_RC rc = Esys_VerifySignature(ctx->esys, key, ctx->s1, ctx->s2, ctx->s3, &digest, &sig, &tk);
     if (rc == TSS2_RC_SUCCESS)
         out_struct(out, "validation", TS_VERIFIED, tk);
     Esys_Free(tk);
@@ -96,12 +96,12 @@ static uint32_t do_encrypt_decrypt(step_ctx *ctx, const step_args *a, step_out *
     TPM2B_MAX_BUFFER *result = NULL;
     TPM2B_IV *iv_out = NULL;
     const char *call = "Esys_EncryptDecrypt2";
-    TSS2_RC rc = Esys_EncryptDecrypt2(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in, decrypt,
+    TSS2_RC rc = Esys_EncryptDecrypt2(ctx->esys, key, ctx->s1, ctx->s2, ctx->s3, &in, decrypt,
                                       mode, &iv, &result, &iv_out);
     if ((rc & 0xFFF) == TPM2_RC_COMMAND_CODE) {
         /* TPMs without EncryptDecrypt2 (it came in spec 1.38) */
         call = "Esys_EncryptDecrypt";
-        rc = Esys_EncryptDecrypt(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, decrypt, mode, &iv,
+        rc = Esys_EncryptDecrypt(ctx->esys, key, ctx->s1, ctx->s2, ctx->s3, decrypt, mode, &iv,
                                  &in, &result, &iv_out);
     }
     if (rc == TSS2_RC_SUCCESS) {
@@ -124,7 +124,7 @@ static uint32_t do_hmac(step_ctx *ctx, const step_args *a, step_out *out)
         return STEP_FAILED;
     TPMI_ALG_HASH alg = arg_present(a, "hash") ? hash_arg(a, "hash") : TPM2_ALG_NULL;
     TPM2B_DIGEST *d = NULL;
-    TSS2_RC rc = Esys_HMAC(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &data, alg, &d);
+    TSS2_RC rc = Esys_HMAC(ctx->esys, key, ctx->s1, ctx->s2, ctx->s3, &data, alg, &d);
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "digest", d->buffer, d->size);
     Esys_Free(d);
@@ -148,7 +148,7 @@ const step_def steps_esapi_crypto[] = {
           { "validation", PT_STRUCT, 0, "TPMT_TK_HASHCHECK ticket for esapi.sign", TS_HASHCHECK },
           { 0 } },
       do_hash },
-    { "esapi.sign", "TPM2_Sign a digest", NEED_ESYS,
+    { "esapi.sign", "TPM2_Sign a digest", NEED_ESYS | AUTH1,
       (const param_spec[]){
           KEY_PARAMS("a loaded signing key"),
           { "digest", PT_BYTES, PF_REQUIRED, NULL, "digest to sign", .max_len = sizeof(TPMU_HA) },
@@ -170,7 +170,7 @@ const step_def steps_esapi_crypto[] = {
           { "validation", PT_STRUCT, 0, "TPMT_TK_VERIFIED ticket", TS_VERIFIED },
           { 0 } },
       do_verify_signature },
-    { "esapi.encrypt_decrypt", "TPM2_EncryptDecrypt2 (falls back to TPM2_EncryptDecrypt)", NEED_ESYS,
+    { "esapi.encrypt_decrypt", "TPM2_EncryptDecrypt2 (falls back to TPM2_EncryptDecrypt)", NEED_ESYS | AUTH1,
       (const param_spec[]){
           KEY_PARAMS("a loaded symmetric key"),
           { "data", PT_BYTES, PF_REQUIRED, NULL, "input", .max_len = TPM2_MAX_DIGEST_BUFFER },
@@ -184,7 +184,7 @@ const step_def steps_esapi_crypto[] = {
           { "command", PT_STRING, 0, "EncryptDecrypt2 or EncryptDecrypt" },
           { 0 } },
       do_encrypt_decrypt },
-    { "esapi.hmac", "TPM2_HMAC with a keyed-hash key", NEED_ESYS,
+    { "esapi.hmac", "TPM2_HMAC with a keyed-hash key", NEED_ESYS | AUTH1,
       (const param_spec[]){
           KEY_PARAMS("a loaded HMAC key"),
           { "data", PT_BYTES, PF_REQUIRED, NULL, "data", .max_len = TPM2_MAX_DIGEST_BUFFER },

@@ -132,7 +132,7 @@ static uint32_t do_create_primary(step_ctx *ctx, const step_args *a, step_out *o
     TPM2B_CREATION_DATA *cd = NULL;
     TPM2B_DIGEST *ch = NULL;
     TPMT_TK_CREATION *tk = NULL;
-    TSS2_RC rc = Esys_CreatePrimary(ctx->esys, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &pub,
+    TSS2_RC rc = Esys_CreatePrimary(ctx->esys, tr, ctx->s1, ctx->s2, ctx->s3, &sens, &pub,
                                     &outside, &pcrs, &obj, &out_pub, &cd, &ch, &tk);
     if (rc == TSS2_RC_SUCCESS) {
         if (arg_present(a, "auth"))     /* so later steps can use it without tr_set_auth */
@@ -167,7 +167,7 @@ static uint32_t do_create(step_ctx *ctx, const step_args *a, step_out *out)
     TPM2B_CREATION_DATA *cd = NULL;
     TPM2B_DIGEST *ch = NULL;
     TPMT_TK_CREATION *tk = NULL;
-    TSS2_RC rc = Esys_Create(ctx->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &pub, &outside,
+    TSS2_RC rc = Esys_Create(ctx->esys, parent, ctx->s1, ctx->s2, ctx->s3, &sens, &pub, &outside,
                              &pcrs, &priv, &out_pub, &cd, &ch, &tk);
     if (rc == TSS2_RC_SUCCESS) {
         out_struct(out, "private", TS_PRIVATE, priv);
@@ -192,7 +192,7 @@ static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
     if (parent == ESYS_TR_NONE)
         return STEP_FAILED;
     ESYS_TR obj = ESYS_TR_NONE;
-    TSS2_RC rc = Esys_Load(ctx->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub, &obj);
+    TSS2_RC rc = Esys_Load(ctx->esys, parent, ctx->s1, ctx->s2, ctx->s3, &priv, &pub, &obj);
     if (rc == TSS2_RC_SUCCESS) {
         if (arg_present(a, "auth")) {
             TPM2B_AUTH auth = { 0 };
@@ -225,7 +225,7 @@ static uint32_t do_read_public(step_ctx *ctx, const step_args *a, step_out *out)
         return STEP_FAILED;
     TPM2B_PUBLIC *pub = NULL;
     TPM2B_NAME *name = NULL, *qname = NULL;
-    TSS2_RC rc = Esys_ReadPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name, &qname);
+    TSS2_RC rc = Esys_ReadPublic(ctx->esys, h, ctx->s1, ctx->s2, ctx->s3, &pub, &name, &qname);
     if (rc == TSS2_RC_SUCCESS) {
         out_struct(out, "public", TS_PUBLIC, pub);
         out_bytes(out, "name", name->name, name->size);
@@ -249,7 +249,7 @@ static const output_spec loaded_outputs[] = {
 };
 
 const step_def steps_esapi_keys[] = {
-    { "esapi.create_primary", "TPM2_CreatePrimary: a primary key in a hierarchy", NEED_ESYS,
+    { "esapi.create_primary", "TPM2_CreatePrimary: a primary key in a hierarchy", NEED_ESYS | AUTH1,
       (const param_spec[]){
           { "hierarchy", PT_TEXT, 0, "owner", "hierarchy", .text = TX_HIERARCHY },
           { "hierarchy_auth", PT_BYTES, PF_SECRET, NULL, "the hierarchy's auth value", .max_len = sizeof(TPMU_HA) },
@@ -262,7 +262,7 @@ const step_def steps_esapi_keys[] = {
           CREATION_OUTPUTS,
           { 0 } },
       do_create_primary },
-    { "esapi.create", "TPM2_Create: a key or sealed object under a loaded parent", NEED_ESYS,
+    { "esapi.create", "TPM2_Create: a key or sealed object under a loaded parent", NEED_ESYS | AUTH1,
       (const param_spec[]){
           { "parent", PT_OBJECT, PF_REQUIRED, NULL, "the parent (a storage key)" },
           { "parent_auth", PT_BYTES, PF_SECRET, NULL, "the parent's auth value", .max_len = sizeof(TPMU_HA) },
@@ -274,7 +274,7 @@ const step_def steps_esapi_keys[] = {
           CREATION_OUTPUTS,
           { 0 } },
       do_create },
-    { "esapi.load", "TPM2_Load: load a private/public pair under its parent", NEED_ESYS,
+    { "esapi.load", "TPM2_Load: load a private/public pair under its parent", NEED_ESYS | AUTH1,
       (const param_spec[]){
           { "parent", PT_OBJECT, PF_REQUIRED, NULL, "the parent it was created under" },
           { "parent_auth", PT_BYTES, PF_SECRET, NULL, "the parent's auth value", .max_len = sizeof(TPMU_HA) },

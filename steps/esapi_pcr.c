@@ -14,7 +14,7 @@ static uint32_t do_pcr_read(step_ctx *ctx, const step_args *a, step_out *out)
     UINT32 counter = 0;
     TPML_PCR_SELECTION *sel_out = NULL;
     TPML_DIGEST *values = NULL;
-    TSS2_RC rc = Esys_PCR_Read(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, &counter, &sel_out, &values);
+    TSS2_RC rc = Esys_PCR_Read(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &sel, &counter, &sel_out, &values);
     if (rc == TSS2_RC_SUCCESS) {
         /* A TPM answers at most 8 digests per read; say so rather than truncate silently. */
         size_t asked = 0;
@@ -64,7 +64,7 @@ static uint32_t do_pcr_extend(step_ctx *ctx, const step_args *a, step_out *out)
     if (len != want)
         return step_fail(out, "digest is %zu bytes; a %s digest is %zu", len, arg_str(a, "hash"), want);
     memcpy(&v.digests[0].digest, d, len);
-    TSS2_RC rc = Esys_PCR_Extend(ctx->esys, ESYS_TR_PCR0 + (ESYS_TR)pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &v);
+    TSS2_RC rc = Esys_PCR_Extend(ctx->esys, ESYS_TR_PCR0 + (ESYS_TR)pcr, ctx->s1, ctx->s2, ctx->s3, &v);
     return step_tss(out, "Esys_PCR_Extend", rc);
 }
 
@@ -81,7 +81,7 @@ const step_def steps_esapi_pcr[] = {
           { "update_counter", PT_INT, 0, "pcrUpdateCounter" },
           { 0 } },
       do_pcr_read },
-    { "esapi.pcr_extend", "TPM2_PCR_Extend one bank of one PCR", NEED_ESYS,
+    { "esapi.pcr_extend", "TPM2_PCR_Extend one bank of one PCR", NEED_ESYS | AUTH1,
       (const param_spec[]){
           { "pcr", PT_INT, PF_REQUIRED, NULL, "PCR index (0..23)" },
           { "digest", PT_BYTES, PF_REQUIRED, NULL, "the digest to extend", .max_len = sizeof(TPMU_HA) },
