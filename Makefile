@@ -74,6 +74,10 @@ check: deps
 	$(MAKE) $(BIN) unit
 	TPMRUN=$(abspath $(BIN)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(PYTHON) -m pytest -q tests
 
+# Where the time goes: every scenario 5 times, one at a time, TPM vs engine per step type.
+bench: $(BIN)
+	./$(BIN) --results build/bench-results --repeat 5 --timings scenarios
+
 schema: $(BIN)
 	./$(BIN) --schema > schemas/scenario.schema.json
 

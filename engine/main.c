@@ -3,6 +3,7 @@
 #include "registry.h"
 #include "report.h"
 #include "scenario.h"
+#include "timings.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +34,8 @@ static const char usage_text[] =
     "  --schema           print the JSON Schema of scenario files\n"
     "  --show-secrets     do not redact auth values and key material in results\n"
     "  --wire             include command and response bytes in results\n"
+    "  --timings          after the run, a table of where the time went (TPM vs engine)\n"
+    "  --repeat N         run every scenario N times (for --timings)\n"
     "  -v, --verbose      one line per step\n"
     "  -h, --help         this text\n"
     "  --version          print the version\n"
@@ -140,7 +143,7 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-    enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT };
+    enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT, O_TIMINGS, O_REPEAT };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -148,13 +151,15 @@ int main(int argc, char **argv)
         { "schema", no_argument, 0, O_SCHEMA },       { "show-secrets", no_argument, 0, O_SECRETS },
         { "wire", no_argument, 0, O_WIRE },           { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },              { "version", no_argument, 0, O_VERSION },
-        { "timeout", required_argument, 0, O_TIMEOUT }, { 0, 0, 0, 0 },
+        { "timeout", required_argument, 0, O_TIMEOUT }, { "timings", no_argument, 0, O_TIMINGS },
+        { "repeat", required_argument, 0, O_REPEAT },   { 0, 0, 0, 0 },
     };
     /* tpm2-tss logs every TPM error to stderr; the results carry them already. */
     setenv("TSS2_LOG", "all+NONE", 0);
     const char *tcti = NULL, *results_dir = "results", *junit = NULL;
     bool check = false, list = false, schema = false, verbose = false, secrets = false, wire = false;
-    long jobs = 1;
+    bool timings = false;
+    long jobs = 1, repeat = 1;
     double timeout = 300;
     int c;
     while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
@@ -175,6 +180,15 @@ int main(int argc, char **argv)
             timeout = strtod(optarg, &end);
             if (*end || timeout < 0) {
                 fprintf(stderr, "tpmrun: --timeout expects seconds, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_TIMINGS: timings = true; break;
+        case O_REPEAT:
+            errno = 0;
+            repeat = strtol(optarg, &end, 10);
+            if (*end || errno || repeat < 1 || repeat > 1000) {
+                fprintf(stderr, "tpmrun: --repeat expects a number from 1 to 1000, not '%s'\n", optarg);
                 return 2;
             }
             break;
@@ -254,7 +268,9 @@ int main(int argc, char **argv)
         jobs_opts jo = { .tcti = tcti, .jobs = (int)jobs, .show_secrets = secrets, .wire = wire,
                          .timeout_s = timeout, .done = on_done, .user = &rr };
         double t0 = now_s();
-        bool complete = jobs_run(scs, n, &jo);
+        bool complete = true;
+        for (long k = 0; k < repeat && complete; k++)
+            complete = jobs_run(scs, n, &jo);
         double secs = now_s() - t0;
         report_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
         if (junit) {
@@ -264,6 +280,8 @@ int main(int argc, char **argv)
                 rr.write_failed = true;
             }
         }
+        if (timings)
+            timings_print(stdout, rr.results, rr.n_results);
         for (size_t i = 0; i < rr.n_results; i++)
             json_decref(rr.results[i]);
         free(rr.results);
