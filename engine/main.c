@@ -92,7 +92,8 @@ static void collect(files *f, const char *path, bool top)
         free(p);
     }
     closedir(d);
-    qsort(sub.paths, sub.n, sizeof *sub.paths, cmp_str);
+    if (sub.n)
+        qsort(sub.paths, sub.n, sizeof *sub.paths, cmp_str);
     for (size_t i = 0; i < sub.n; i++) {
         collect(f, sub.paths[i], false);
         free(sub.paths[i]);

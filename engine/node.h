@@ -24,6 +24,13 @@ struct node {
     char *str;          /* NUL-terminated; may also contain NULs (len is authoritative) */
     size_t len;
     bool plain;         /* unquoted: may be a number, bool or null */
+    /* How value offsets map back to the source, for error columns:
+     * SRC_VERBATIM: the value is the source text on one line (col + chars);
+     * SRC_LITERAL:  a '|' block: value line k is source line loc.line+1+k at
+     *               column block_indent+1;
+     * SRC_OPAQUE:   escapes or folding: only the scalar's start is known. */
+    enum { SRC_VERBATIM, SRC_LITERAL, SRC_OPAQUE } src;
+    int block_indent;
     /* NODE_MAP */
     node_pair *pairs;
     /* NODE_SEQ */
@@ -53,6 +60,9 @@ void diag_clear(diag *d);
  * DOC_MAX_BYTES are errors.  Returns false with d set. */
 bool document_load(const char *path, document *out, diag *d);
 void document_free(document *doc);
+
+/* Where byte `off` of a scalar's value came from in the file. */
+srcloc node_loc_at(const node *n, size_t off);
 
 const node *node_get(const node *map, const char *key);
 bool node_is_null(const node *n);

@@ -145,6 +145,14 @@ static bool check_hierarchy(const char *s, spec_error *e)
     uint32_t h, tr;
     return spec_parse_hierarchy(s, &h, &tr, e);
 }
+static bool check_struct_name(const char *s, spec_error *e)
+{
+    if (strcmp(s, "bytes") == 0 || tpm_struct_by_name(s) != TS_NONE)
+        return true;
+    e->offset = 0;
+    snprintf(e->msg, sizeof e->msg, "unknown structure '%s' (bytes, TPM2B_PUBLIC, TPM2B_PRIVATE, TPMT_SIGNATURE ...)", s);
+    return false;
+}
 static bool check_startup(const char *s, spec_error *e)
 {
     if (strcmp(s, "clear") == 0 || strcmp(s, "state") == 0)
@@ -167,6 +175,7 @@ static const struct {
     [TX_SYM_MODE] = { "cipher-mode", "block cipher mode (cfb, cbc, ecb, ofb, ctr, null)", check_mode },
     [TX_HIERARCHY] = { "hierarchy", "hierarchy (owner|o, endorsement|e, platform|p, null|n)", check_hierarchy },
     [TX_STARTUP_TYPE] = { "startup-type", "TPM2_Startup type (clear or state)", check_startup },
+    [TX_STRUCT_NAME] = { "structure", "bytes, or the TPM structure the bytes are (TPM2B_PUBLIC, TPM2B_PRIVATE, TPMT_SIGNATURE, TPML_PCR_SELECTION ...)", check_struct_name },
 };
 
 bool text_syntax_check(text_syntax t, const char *s, spec_error *e)
@@ -188,6 +197,8 @@ static const char *type_name(param_type t, tpm_struct st, text_syntax tx)
     case PT_STRUCT: return tpm_struct_name(st);
     case PT_TEXT: return text_syntax_name(tx);
     case PT_ANY: return "any";
+    case PT_STRING_LIST: return "string-list";
+    case PT_STRING_MAP: return "string-map";
     }
     return "?";
 }
@@ -243,15 +254,29 @@ static json_t *param_schema(const param_spec *p)
         else
             s = json_pack("{s:s}", "type", "string");
         break;
-    case PT_INT:
-        s = json_pack("{s:[o,o]}", "anyOf", json_pack("{s:s}", "type", "integer"), ref_to("reference"));
+    case PT_INT: {
+        json_t *i = json_pack("{s:s}", "type", "integer");
+        if (p->min < p->max) {
+            json_object_set_new(i, "minimum", json_integer(p->min));
+            json_object_set_new(i, "maximum", json_integer(p->max));
+        }
+        s = json_pack("{s:[o,o]}", "anyOf", i, ref_to("reference"));
         break;
+    }
     case PT_BOOL:
         s = json_pack("{s:[o,o]}", "anyOf", json_pack("{s:s}", "type", "boolean"), ref_to("reference"));
         break;
     case PT_OBJECT:
     case PT_SESSION:
         s = ref_to("reference");
+        break;
+    case PT_STRING_LIST:    /* scalars become their text; ${list} var */
+        s = json_pack("{s:[{s:s,s:{s:[s,s,s]}},o]}", "anyOf", "type", "array", "items", "type", "string",
+                      "number", "boolean", ref_to("reference"));
+        break;
+    case PT_STRING_MAP:
+        s = json_pack("{s:s,s:{s:[s,s,s]}}", "type", "object", "additionalProperties", "type", "string",
+                      "number", "boolean");
         break;
     default:
         s = json_object();
@@ -321,10 +346,12 @@ char *registry_schema_json(void)
         "type", "object", "properties", "file", "type", "string", "required", "file", "additionalProperties", 0);
     json_t *reference = json_pack("{s:s,s:s,s:s}", "type", "string", "pattern", "^\\$\\{[^}]+\\}$",
                                   "description", "${name} or ${name.field}: a value a previous step saved, a var, ${env.NAME} or ${workdir}");
-    json_t *expect = json_pack("{s:s,s:{s:{s:[{s:s},{s:s}]},s:{s:s}},s:b}",
+    json_t *expect = json_pack("{s:s,s:{s:{s:[{s:s},{s:s}]},s:{s:s},s:{s:s,s:i,s:i,s:s}},s:b}",
                                "type", "object", "properties",
                                "rc", "anyOf", "type", "string", "type", "integer",
                                "outputs", "type", "object",
+                               "exit", "type", "integer", "minimum", 0, "maximum", 255, "description",
+                               "exec: the program's exit status (default 0)",
                                "additionalProperties", 0);
     json_t *schema = json_pack(
         "{s:s,s:s,s:s,s:s,s:[s],s:b,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:s}},s:{s:s},s:{s:s,s:o}},s:{s:o,s:o,s:o}}",

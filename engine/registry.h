@@ -25,12 +25,15 @@ typedef enum {
     PT_STRUCT,      /* a TPM structure (row's `st`); also bytes in its wire form */
     PT_TEXT,        /* a string in a tpm2-tools syntax checked at load (row's `text`) */
     PT_ANY,         /* any value (assert.*) */
+    PT_STRING_LIST, /* a list of strings, each may interpolate ${...} (exec argv) */
+    PT_STRING_MAP,  /* a mapping of names to strings, each may interpolate (exec env) */
 } param_type;
 
 /* The tpm2-tools syntaxes PT_TEXT parameters are written in. */
 typedef enum {
     TX_TEMPLATE, TX_ATTRIBUTES, TX_HASH_ALG, TX_PCR_SELECTION, TX_SIG_SCHEME,
     TX_SYM_MODE, TX_HIERARCHY, TX_STARTUP_TYPE,
+    TX_STRUCT_NAME,     /* "bytes" or a TPM structure name (file.read as:) */
     TX_COUNT
 } text_syntax;
 
@@ -48,6 +51,7 @@ typedef struct param_spec {
     tpm_struct st;          /* PT_STRUCT */
     text_syntax text;       /* PT_TEXT */
     size_t max_len;         /* PT_BYTES: the TPM2B's capacity (0 = unbounded) */
+    int64_t min, max;       /* PT_INT: allowed range when min < max */
 } param_spec;
 
 typedef struct output_spec {
@@ -65,6 +69,11 @@ enum step_needs {
      * engine gives each a password session (the object's auth value). */
     AUTH1     = 1 << 1,
     AUTH2     = 1 << 2,
+    /* The step runs another program on the scenario's TPM (exec): the engine
+     * connects and starts the TPM but the step sends no command of its own
+     * (no sessions); its `exit` output must be 0 unless expect.exit says
+     * otherwise. */
+    NEED_PROGRAM = 1 << 3,
     NEED_TEST = 1 << 7,     /* only registered with TPMRUN_TEST_STEPS=1 (engine self-tests) */
 };
 

@@ -137,6 +137,12 @@ static value *conform(const param_spec *p, value *v, char **err)
         r = asprintf(err, "'%s' expects a string, got %s", p->name, val_kind_name(v->kind));
         break;
     case PT_INT:
+        if (v->kind == VAL_INT && p->min < p->max && (v->i < p->min || v->i > p->max)) {
+            r = asprintf(err, "'%s' must be %lld..%lld, not %lld", p->name, (long long)p->min, (long long)p->max,
+                         (long long)v->i);
+            break;
+        }
+        /* fall through */
     case PT_BOOL:
         if (v->kind == VAL_INT || v->kind == VAL_BOOL)
             return v;
@@ -150,6 +156,18 @@ static value *conform(const param_spec *p, value *v, char **err)
         break;
     case PT_ANY:
         return v;
+    case PT_STRING_LIST:
+    case PT_STRING_MAP: {   /* a whole ${var}: a list / mapping of strings */
+        bool ok = v->kind == (p->type == PT_STRING_LIST ? VAL_LIST : VAL_MAP);
+        for (size_t i = 0; ok && i < v->count; i++)
+            ok = v->items[i]->kind == VAL_STRING;
+        if (ok)
+            return v;
+        r = asprintf(err, "'%s' expects a %s, got %s", p->name,
+                     p->type == PT_STRING_LIST ? "list of strings" : "mapping of names to strings",
+                     val_kind_name(v->kind));
+        break;
+    }
     }
     if (r < 0)
         *err = NULL;
@@ -189,6 +207,18 @@ value *resolve_arg(const struct run_state *r, const param_spec *p, const arg_src
         v = interpolate(r, a->text, err);
         if (v && p->type == PT_BYTES)
             v->kind = VAL_BYTES;
+        break;
+    case ARG_LIST:
+        v = value_new(p->type == PT_STRING_MAP ? VAL_MAP : VAL_LIST);
+        for (size_t i = 0; v && i < a->n_items; i++) {
+            value *item = a->items[i].form == ARG_INTERP ? interpolate(r, a->items[i].text, err)
+                                                         : value_copy(a->items[i].literal);
+            if (!item || !(a->keys ? value_map_put(v, a->keys[i], item) : value_list_push(v, item))) {
+                value_free(item);
+                value_free(v);
+                v = NULL;
+            }
+        }
         break;
     }
     if (!v) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* What a name in ${...} can stand for while loading. */
 typedef struct symbol {
@@ -24,14 +25,14 @@ typedef struct loader {
     diag *d;
     symbol *syms;
     size_t n_syms;
-    /* every save: name in the file, to tell "later step" from "nowhere" */
+    /* every step with a save: in the file, to tell "later step" from "nowhere" */
     const node **all_saves;
     size_t n_all_saves;
 } loader;
 
 static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", NULL };
 static const char *const step_keys[] = { "name", "save", "expect", "sessions", NULL };
-static const char *const expect_keys[] = { "rc", "outputs", NULL };
+static const char *const expect_keys[] = { "rc", "outputs", "exit", NULL };
 
 static bool is_identifier(const char *s)
 {
@@ -62,10 +63,7 @@ static void unknown_key(loader *L, const node *key, const char *what, const char
 
 static srcloc at_offset(const node *n, size_t off)
 {
-    srcloc l = n->loc;
-    /* Single-line scalars: quoted ones start one column after the quote. */
-    l.col += (int)off + (n->plain ? 0 : 1);
-    return l;
+    return node_loc_at(n, off);
 }
 
 static bool want_string(loader *L, const node *n, const char *what)
@@ -93,6 +91,12 @@ static bool read_data_file(loader *L, const node *n, uint8_t **out, size_t *len)
         return false;
     }
     free(path);
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        diag_set(L->d, n->loc, "'%s' is a directory, not a file", n->str);
+        return false;
+    }
     size_t cap = 4096, used = 0;
     uint8_t *buf = malloc(cap);
     while (buf) {
@@ -137,7 +141,7 @@ static value *bytes_form(loader *L, const node *n)
 {
     const char *form = n->pairs[0].key->str;
     const node *v = n->pairs[0].val;
-    if (v->kind != NODE_SCALAR) {
+    if (v->kind != NODE_SCALAR || node_is_null(v)) {
         diag_set(L->d, v->loc, "%s: expects a string, not %s", form, node_kind_name(v));
         return NULL;
     }
@@ -150,6 +154,9 @@ static value *bytes_form(loader *L, const node *n)
             unsigned char c = (unsigned char)v->str[bad];
             if (isxdigit(c))
                 diag_set(L->d, at_offset(v, bad), "hex: odd number of hex digits");
+            else if (c >= 0x80)     /* show the whole UTF-8 character */
+                diag_set(L->d, at_offset(v, bad), "hex: '%.*s' is not a hex digit",
+                         c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2, v->str + bad);
             else
                 diag_set(L->d, at_offset(v, bad), "hex: '%c' is not a hex digit", isprint(c) ? c : '?');
             return NULL;
@@ -250,9 +257,10 @@ static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, 
     const symbol *s = lookup(L, name);
     if (!s) {
         for (size_t i = 0; i < L->n_all_saves; i++) {
-            if (strcmp(L->all_saves[i]->str, name) == 0) {
+            const node *save = node_get(L->all_saves[i], "save");
+            if (strcmp(save->str, name) == 0) {
                 diag_set(L->d, loc, "'%s' is used before it is saved (by the step at line %d): steps run in order",
-                         name, L->all_saves[i]->loc.line);
+                         name, L->all_saves[i]->loc.line);     /* the step's first line */
                 return false;
             }
         }
@@ -359,6 +367,33 @@ static size_t parse_ref_at(loader *L, const node *n, size_t off, char **name, ch
     return inner + 3;
 }
 
+/* Text with references inside: every reference must be defined and turn into text. */
+static bool interp_arg(loader *L, const node *n, arg_src *a)
+{
+    const char *s = n->str;
+    for (const char *q = strstr(s, "${"); q; q = strstr(q, "${")) {
+        size_t qoff = (size_t)(q - s);
+        char *name = NULL, *field = NULL;
+        ref_type t;
+        size_t used = parse_ref_at(L, n, qoff, &name, &field);
+        if (!used)
+            return false;
+        bool ok = resolve_ref(L, n, qoff, name, field, &t);
+        if (ok && (t.type == PT_OBJECT || t.type == PT_SESSION || t.type == PT_STRUCT)) {
+            diag_set(L->d, at_offset(n, qoff), "${%s} is %s and cannot be part of a text", name, ref_type_name(t));
+            ok = false;
+        }
+        free(name);
+        free(field);
+        if (!ok)
+            return false;
+        q += used;
+    }
+    a->form = ARG_INTERP;
+    a->text = strdup(s);
+    return a->text != NULL;
+}
+
 /* Fills `a` from a scalar containing "${": a whole reference or interpolated text. */
 static bool ref_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
 {
@@ -394,25 +429,45 @@ static bool ref_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
         diag_set(L->d, n->loc, "'%s' expects %s; text with references inside is a string", p->name, param_type_name(p));
         return false;
     }
-    for (const char *q = strstr(s, "${"); q; q = strstr(q, "${")) {
-        size_t qoff = (size_t)(q - s);
-        used = parse_ref_at(L, n, qoff, &name, &field);
-        if (!used)
-            return false;
-        bool ok = resolve_ref(L, n, qoff, name, field, &t);
-        if (ok && (t.type == PT_OBJECT || t.type == PT_SESSION || t.type == PT_STRUCT)) {
-            diag_set(L->d, at_offset(n, qoff), "${%s} is %s and cannot be part of a text", name, ref_type_name(t));
-            ok = false;
-        }
-        free(name);
-        free(field);
-        if (!ok)
-            return false;
-        q += used;
+    return interp_arg(L, n, a);
+}
+
+/* PT_STRING_LIST / PT_STRING_MAP: every item a scalar (numbers and booleans
+ * as written) or text with references, which becomes text even when it is
+ * one whole reference (${key.name} in an argv is its hex). */
+static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
+{
+    bool map = p->type == PT_STRING_MAP;
+    if (n->kind != (map ? NODE_MAP : NODE_SEQ)) {
+        diag_set(L->d, n->loc, "'%s' expects a %s, not %s", p->name,
+                 map ? "mapping of names to strings" : "list of strings", node_kind_name(n));
+        return false;
     }
-    a->form = ARG_INTERP;
-    a->text = strdup(s);
-    return a->text != NULL;
+    a->form = ARG_LIST;
+    a->items = calloc(n->count + 1, sizeof *a->items);
+    a->keys = map ? calloc(n->count + 1, sizeof *a->keys) : NULL;
+    if (!a->items || (map && !a->keys))
+        return false;
+    for (size_t i = 0; i < n->count; i++) {
+        const node *item = map ? n->pairs[i].val : n->items[i];
+        arg_src *it = &a->items[a->n_items++];
+        it->loc = item->loc;
+        if (map && !(a->keys[i] = strdup(n->pairs[i].key->str)))
+            return false;
+        if (item->kind != NODE_SCALAR || node_is_null(item)) {
+            diag_set(L->d, item->loc, "'%s': items must be strings, not %s", p->name, node_kind_name(item));
+            return false;
+        }
+        if (strstr(item->str, "${")) {
+            if (!interp_arg(L, item, it))
+                return false;
+            continue;
+        }
+        it->form = ARG_LITERAL;
+        if (!(it->literal = value_string_n(item->str, item->len)))
+            return false;
+    }
+    return true;
 }
 
 /* ---- parameters --------------------------------------------------------- */
@@ -509,7 +564,12 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
             errno = 0;
             i = strtoll(n->str, &end, 0);
         }
-        if (end && *n->str && !*end && errno == 0)
+        if (end && *n->str && !*end && errno == ERANGE)
+            diag_set(L->d, n->loc, "'%s': %s is out of range", p->name, n->str);
+        else if (end && *n->str && !*end && errno == 0 && p->min < p->max && (i < p->min || i > p->max))
+            diag_set(L->d, n->loc, "'%s' must be %lld..%lld, not %lld", p->name, (long long)p->min,
+                     (long long)p->max, i);
+        else if (end && *n->str && !*end && errno == 0)
             v = value_int(i);
         else
             diag_set(L->d, n->loc, "'%s' expects an integer, not %s", p->name, node_kind_name(n));
@@ -529,6 +589,10 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
     case PT_ANY:
         v = any_literal(L, n, 0);
         break;
+    case PT_STRING_LIST:
+    case PT_STRING_MAP:     /* load_arg hands these to list_arg */
+        diag_set(L->d, n->loc, "'%s': internal error: list parameter as a literal", p->name);
+        break;
     }
     if (!v)
         return false;
@@ -542,6 +606,8 @@ static bool load_arg(loader *L, const step_def *d, const param_spec *p, const no
     a->loc = n->loc;
     if (n->kind == NODE_SCALAR && strstr(n->str, "${"))
         return ref_arg(L, p, n, a);
+    if (p->type == PT_STRING_LIST || p->type == PT_STRING_MAP)
+        return list_arg(L, p, n, a);
     return literal_arg(L, d, p, n, a);
 }
 
@@ -551,6 +617,13 @@ static void free_arg(arg_src *a)
     free(a->ref_name);
     free(a->ref_field);
     free(a->text);
+    for (size_t i = 0; i < a->n_items; i++) {
+        free_arg(&a->items[i]);
+        if (a->keys)
+            free(a->keys[i]);
+    }
+    free(a->items);
+    free(a->keys);
 }
 
 /* ---- steps ---------------------------------------------------------------- */
@@ -565,6 +638,23 @@ static bool load_expect(loader *L, step *st, const node *n)
         if (!in_list(k->str, expect_keys)) {
             unknown_key(L, k, "expect key", expect_keys);
             return false;
+        }
+        if (strcmp(k->str, "exit") == 0) {
+            char *end = NULL;
+            long x = -1;
+            if (!(st->def->needs & NEED_PROGRAM)) {
+                diag_set(L->d, k->loc, "%s runs no program: expect.exit is for exec steps", st->def->name);
+                return false;
+            }
+            if (v->kind == NODE_SCALAR && v->plain)
+                x = strtol(v->str, &end, 10);
+            if (!end || *end || !*v->str || x < 0 || x > 255) {
+                diag_set(L->d, v->loc, "expect.exit must be an exit status 0..255");
+                return false;
+            }
+            st->expect_exit_set = true;
+            st->expect_exit = (int)x;
+            continue;
         }
         if (strcmp(k->str, "rc") == 0) {
             spec_error e = { 0 };
@@ -780,6 +870,10 @@ static bool load_top(loader *L, const node *root)
     if ((n = node_get(root, "scenario"))) {
         if (!want_string(L, n, "scenario"))
             return false;
+        if (!*n->str) {
+            diag_set(L->d, n->loc, "scenario id must not be empty");
+            return false;
+        }
         for (const char *c = n->str; *c; c++)
             if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.') || (c == n->str && *c == '.')) {
                 diag_set(L->d, n->loc, "scenario id '%s' may use letters, digits, '_', '-' and '.' only", n->str);
@@ -853,7 +947,7 @@ static bool load_top(loader *L, const node *root)
     for (size_t i = 0; i < steps->count; i++) {
         const node *save = node_get(steps->items[i], "save");
         if (save && save->kind == NODE_SCALAR)
-            L->all_saves[L->n_all_saves++] = save;
+            L->all_saves[L->n_all_saves++] = steps->items[i];
     }
     sc->steps = calloc(steps->count, sizeof *sc->steps);
     if (!sc->steps)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <jansson.h>
 #include <yaml.h>
 
 static srcloc loc_of(const document *doc, yaml_mark_t m)
@@ -99,18 +100,98 @@ typedef struct builder {
     document *doc;
     diag *d;
     yaml_parser_t parser;
+    const char *buf;        /* the file's bytes */
+    size_t len;
+    /* libyaml's mark.index counts characters; this cursor turns them into
+     * byte offsets, moving forward only (events come in file order). */
+    size_t cur_index, cur_byte;
 } builder;
+
+static size_t byte_at(builder *b, size_t index)
+{
+    if (index < b->cur_index)
+        b->cur_index = b->cur_byte = 0;
+    while (b->cur_index < index && b->cur_byte < b->len) {
+        unsigned char c = (unsigned char)b->buf[b->cur_byte];
+        size_t w = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (c == '\r' && b->cur_byte + 1 < b->len && b->buf[b->cur_byte + 1] == '\n')
+            w = 2;      /* libyaml counts CR LF as one break */
+        b->cur_byte += w;
+        b->cur_index++;
+    }
+    return b->cur_byte > b->len ? b->len : b->cur_byte;
+}
+
+/* line:col of a byte offset, counting UTF-8 characters as libyaml does. */
+static srcloc loc_of_offset(const builder *b, size_t off)
+{
+    srcloc l = { b->doc->file, 1, 1 };
+    for (size_t i = 0; i < off && i < b->len; i++) {
+        unsigned char c = (unsigned char)b->buf[i];
+        if (c == '\n') {
+            l.line++;
+            l.col = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            l.col++;
+        }
+    }
+    return l;
+}
 
 static bool parse_error(builder *b)
 {
     yaml_parser_t *p = &b->parser;
+    if (p->error == YAML_READER_ERROR) {
+        /* encoding problems: libyaml knows only the byte offset */
+        diag_set(b->d, loc_of_offset(b, p->problem_offset), "%s", p->problem ? p->problem : "unreadable input");
+        return false;
+    }
     yaml_mark_t m = p->problem ? p->problem_mark : p->mark;
     const char *what = p->problem ? p->problem : "syntax error";
-    if (p->context)
+    if (m.index < b->len && b->buf[m.index] == '\t' && p->problem &&
+        strstr(p->problem, "cannot start any token")) {
+        diag_set(b->d, loc_of(b->doc, m), "tab character in indentation (YAML indents with spaces only)");
+        return false;
+    }
+    if (p->context && p->context_mark.line != m.line)
+        diag_set(b->d, loc_of(b->doc, m), "%s %s that starts at %d:%d", what, p->context,
+                 (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+    else if (p->context)
         diag_set(b->d, loc_of(b->doc, m), "%s %s", what, p->context);
     else
         diag_set(b->d, loc_of(b->doc, m), "%s", what);
     return false;
+}
+
+/* Decides how offsets in a scalar's value map back to the file. */
+static void scalar_source(builder *b, const yaml_event_t *ev, node *n)
+{
+    size_t start = byte_at(b, ev->start_mark.index), end = byte_at(b, ev->end_mark.index);
+    yaml_scalar_style_t style = ev->data.scalar.style;
+    n->src = SRC_OPAQUE;
+    if (end > b->len || start > end)
+        return;
+    if (style == YAML_LITERAL_SCALAR_STYLE) {
+        /* the indentation of the first non-empty content line */
+        const char *nl = memchr(b->buf + start, '\n', end - start);
+        while (nl && nl + 1 < b->buf + end && nl[1] == '\n')
+            nl++;
+        if (!nl)
+            return;
+        int indent = 0;
+        for (const char *q = nl + 1; q < b->buf + end && *q == ' '; q++)
+            indent++;
+        n->src = SRC_LITERAL;
+        n->block_indent = indent;
+        return;
+    }
+    size_t q = (style == YAML_SINGLE_QUOTED_SCALAR_STYLE || style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) ? 1 : 0;
+    if (end - start < 2 * q)
+        return;
+    const char *src = b->buf + start + q;
+    size_t src_len = end - start - 2 * q;
+    if (src_len == n->len && memcmp(src, n->str, n->len) == 0 && !memchr(src, '\n', src_len))
+        n->src = SRC_VERBATIM;
 }
 
 static node *new_node(node_kind k, srcloc loc)
@@ -261,6 +342,7 @@ static node *build(builder *b, yaml_event_t *ev, int depth)
         memcpy(n->str, ev->data.scalar.value, n->len);
         n->str[n->len] = '\0';
         n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        scalar_source(b, ev, n);
         return n;
     }
     bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
@@ -268,6 +350,40 @@ static node *build(builder *b, yaml_event_t *ev, int depth)
     if (!n)
         return NULL;
     return build_collection(b, n, seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT, depth);
+}
+
+static bool is_json_file(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 5 && strcmp(path + n - 5, ".json") == 0;
+}
+
+/* libyaml reads JSON as YAML flow style, which also takes trailing commas,
+ * comments and single quotes: a .json file must first be strict JSON.
+ * jansson reports line and column (1-based; the column counts characters). */
+static bool json_syntax_ok(const document *doc, const char *buf, size_t len, diag *d)
+{
+    json_error_t e;
+    json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+    if (j) {
+        json_decref(j);
+        return true;
+    }
+    srcloc l = { doc->file, e.line > 0 ? e.line : 1, e.column > 0 ? e.column : 1 };
+    /* jansson blames the ']' or '}' after a trailing comma; point at the comma */
+    if (strncmp(e.text, "unexpected token near '", 23) == 0 && (e.text[23] == ']' || e.text[23] == '}') &&
+        e.position > 0 && (size_t)e.position <= len) {
+        size_t i = (size_t)e.position - 1;
+        while (i > 0 && strchr(" \t\r\n]}", buf[i]) && buf[i] != ',')
+            i--;
+        if (buf[i] == ',') {
+            builder b = { .doc = (document *)doc, .buf = buf, .len = len };
+            diag_set(d, loc_of_offset(&b, i), "invalid JSON: trailing comma before '%c'", e.text[23]);
+            return false;
+        }
+    }
+    diag_set(d, l, "invalid JSON: %s", e.text);
+    return false;
 }
 
 bool document_load(const char *path, document *out, diag *d)
@@ -282,7 +398,12 @@ bool document_load(const char *path, document *out, diag *d)
         document_free(out);
         return false;
     }
-    builder b = { .doc = out, .d = d };
+    if (is_json_file(path) && !json_syntax_ok(out, buf, len, d)) {
+        free(buf);
+        document_free(out);
+        return false;
+    }
+    builder b = { .doc = out, .d = d, .buf = buf, .len = len };
     yaml_parser_initialize(&b.parser);
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
     bool ok = false;
@@ -320,6 +441,36 @@ bool document_load(const char *path, document *out, diag *d)
     if (!ok)
         document_free(out);
     return ok;
+}
+
+static int utf8_chars(const char *s, size_t n)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+srcloc node_loc_at(const node *n, size_t off)
+{
+    srcloc l = n->loc;
+    if (off > n->len)
+        off = n->len;
+    if (n->src == SRC_VERBATIM) {
+        l.col += (n->plain ? 0 : 1) + utf8_chars(n->str, off);
+    } else if (n->src == SRC_LITERAL) {
+        size_t line_start = 0;
+        int k = 0;
+        for (size_t i = 0; i < off; i++) {
+            if (n->str[i] == '\n') {
+                k++;
+                line_start = i + 1;
+            }
+        }
+        l.line += 1 + k;
+        l.col = n->block_indent + 1 + utf8_chars(n->str + line_start, off - line_start);
+    }
+    return l;
 }
 
 const node *node_get(const node *map, const char *key)

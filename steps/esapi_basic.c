@@ -34,7 +34,7 @@ const step_def steps_esapi_basic[] = {
       NULL, do_startup },
     { "esapi.get_random", "TPM2_GetRandom", NEED_ESYS,
       (const param_spec[]){
-          { "bytes", PT_INT, 0, "8", "how many random bytes (at most 64)" },
+          { "bytes", PT_INT, 0, "8", "how many random bytes (at most 64)", .min = 0, .max = 64 },
           { 0 } },
       (const output_spec[]){
           { "random", PT_BYTES, 0, "the random bytes" },

@@ -83,7 +83,7 @@ const step_def steps_esapi_pcr[] = {
       do_pcr_read },
     { "esapi.pcr_extend", "TPM2_PCR_Extend one bank of one PCR", NEED_ESYS | AUTH1,
       (const param_spec[]){
-          { "pcr", PT_INT, PF_REQUIRED, NULL, "PCR index (0..23)" },
+          { "pcr", PT_INT, PF_REQUIRED, NULL, "PCR index (0..23)", .min = 0, .max = 23 },
           { "digest", PT_BYTES, PF_REQUIRED, NULL, "the digest to extend", .max_len = sizeof(TPMU_HA) },
           { "hash", PT_TEXT, 0, "sha256", "the bank", .text = TX_HASH_ALG },
           { 0 } },

@@ -27,30 +27,6 @@ SUFFIXES = (".yaml", ".yml", ".json")
 
 # name -> what tpmrun gets wrong today (the .expected file has the right line)
 ENGINE_FINDINGS = {
-    "yaml_tab_indent.yaml":
-        "libyaml's 'found character that cannot start any token' does not say the character is a tab",
-    "yaml_unclosed_flow_mapping_multiline.yaml":
-        "the error names line 3 only; libyaml's context_mark (where the unclosed '{' starts) is dropped",
-    "json_trailing_comma.json":
-        "JSON goes through libyaml, whose flow style accepts a trailing comma: the file loads",
-    "json_unclosed_string.json":
-        "libyaml lets a quoted string span lines, so the error lands on the next line",
-    "json_extra_brace.json":
-        "libyaml's 'did not find expected <document start>' for a stray '}'",
-    "hex_block_scalar.yaml":
-        "offsets inside multi-line scalars are added to the scalar's first line and column",
-    "hex_non_ascii.yaml":
-        "a non-ASCII character is shown as '?'",
-    "int_out_of_range.yaml":
-        "an integer too large for 64 bits is reported as 'expects an integer, not a number'",
-    "ref_saved_later.yaml":
-        "'the step at line N' names the save: line, not the step's line (duplicate save names say the step's)",
-    "scenario_id_empty.yaml":
-        "scenario: \"\" is accepted and the run writes results/.json",
-    "invalid_utf8.yaml":
-        "libyaml reader errors (problem_offset) are reported at 1:1",
-    "control_char.yaml":
-        "libyaml reader errors (problem_offset) are reported at 1:1",
 }
 
 
