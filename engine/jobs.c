@@ -1,5 +1,6 @@
 /* jobs: child process per scenario; parent owns swtpms, directories, output. */
 #include "jobs.h"
+#include "fapi_ctx.h"
 #include "run.h"
 #include "tpm_conn.h"
 
@@ -113,7 +114,9 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
     if (!jb->workdir)
         snprintf(err, sizeof err, "cannot create a work directory in %s: %s", tmp ? tmp : "/tmp", strerror(errno));
     if (!*err && !o->tcti) {
-        jb->tpm = swtpm_start(err, sizeof err);
+        /* fapi: {ek_cert: true} wants a TPM with EK certificates */
+        bool ek_cert = jb->sc->fapi && jb->sc->fapi->ek_cert;
+        jb->tpm = ek_cert ? swtpm_start_ek_cert(err, sizeof err) : swtpm_start(err, sizeof err);
         if (jb->tpm)
             jb->startup_ms = jb->tpm->startup_ms;
     }

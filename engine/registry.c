@@ -1,9 +1,12 @@
 /* registry: collects the step families' tables; lookup, catalogue, schema. */
 #include "registry.h"
+#include "fapi_ctx.h"
+#include "policy_json.h"
 #include "tpm_spec.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* One line per family file in steps/.  Adding a family = one line here. */
 extern const step_def steps_esapi_basic[];
@@ -11,12 +14,22 @@ extern const step_def steps_esapi_keys[];
 extern const step_def steps_esapi_crypto[];
 extern const step_def steps_esapi_pcr[];
 extern const step_def steps_crypto[];
+extern const step_def steps_crypto_wrap[];
+extern const step_def steps_crypto_ops[];
+extern const step_def steps_esapi_import[];
+extern const step_def steps_keyfile[];
 extern const step_def steps_assert[];
+extern const step_def steps_exec[];
+extern const step_def steps_file[];
 extern const step_def steps_selftest[];
+extern const step_def steps_esapi_sessions[], steps_esapi_policy_cmds[], steps_esapi_policy[];
+extern const step_def steps_fapi_keys[], steps_fapi_store[], steps_fapi_crypto[], steps_fapi_pcr[], steps_fapi_nv[];
 
 static const step_def *const families[] = {
     steps_esapi_basic, steps_esapi_keys, steps_esapi_crypto, steps_esapi_pcr,
-    steps_crypto, steps_assert, steps_selftest,
+    steps_esapi_sessions, steps_esapi_policy_cmds, steps_esapi_policy,
+    steps_esapi_import, steps_crypto, steps_crypto_ops, steps_crypto_wrap, steps_keyfile, steps_exec, steps_file, steps_assert, steps_selftest,
+    steps_fapi_keys, steps_fapi_store, steps_fapi_crypto, steps_fapi_pcr, steps_fapi_nv,
 };
 
 static const step_def **all_rows;
@@ -153,6 +166,29 @@ static bool check_struct_name(const char *s, spec_error *e)
     snprintf(e->msg, sizeof e->msg, "unknown structure '%s' (bytes, TPM2B_PUBLIC, TPM2B_PRIVATE, TPMT_SIGNATURE ...)", s);
     return false;
 }
+static bool check_session_type(const char *s, spec_error *e)
+{
+    if (!strcasecmp(s, "hmac") || !strcasecmp(s, "policy") || !strcasecmp(s, "trial"))
+        return true;
+    e->offset = 0;
+    snprintf(e->msg, sizeof e->msg, "unknown session type '%s' (hmac, policy or trial)", s);
+    return false;
+}
+static bool check_symmetric(const char *s, spec_error *e)
+{
+    TPMT_SYM_DEF sym;
+    return spec_parse_symmetric(s, TPM2_ALG_SHA256, &sym, e);
+}
+static bool check_session_attributes(const char *s, spec_error *e)
+{
+    TPMA_SESSION a;
+    return spec_parse_session_attributes(s, &a, e);
+}
+static bool check_command_code(const char *s, spec_error *e)
+{
+    TPM2_CC cc;
+    return policy_parse_cc(s, &cc, e);
+}
 static bool check_startup(const char *s, spec_error *e)
 {
     if (strcmp(s, "clear") == 0 || strcmp(s, "state") == 0)
@@ -176,6 +212,11 @@ static const struct {
     [TX_HIERARCHY] = { "hierarchy", "hierarchy (owner|o, endorsement|e, platform|p, null|n)", check_hierarchy },
     [TX_STARTUP_TYPE] = { "startup-type", "TPM2_Startup type (clear or state)", check_startup },
     [TX_STRUCT_NAME] = { "structure", "bytes, or the TPM structure the bytes are (TPM2B_PUBLIC, TPM2B_PRIVATE, TPMT_SIGNATURE, TPML_PCR_SELECTION ...)", check_struct_name },
+    [TX_SESSION_TYPE] = { "session-type", "session type (hmac, policy, trial)", check_session_type },
+    [TX_SYMMETRIC] = { "session-symmetric", "parameter encryption (aes128cfb, aes256cfb, xor, null)", check_symmetric },
+    [TX_SESSION_ATTRIBUTES] = { "session-attributes", "session attributes, a|b (continuesession|decrypt|encrypt|audit)", check_session_attributes },
+    [TX_COMMAND_CODE] = { "command-code", "TPM command (Sign, Unseal, Duplicate, EncryptDecrypt2, TPM2_CC_Certify, 0x15d ...)", check_command_code },
+    [TX_POLICY] = { "json-policy", "TCG TSS JSON policy: inline mapping {policy: [...]}, {file: policy.json} or JSON text", policy_json_check },
 };
 
 bool text_syntax_check(text_syntax t, const char *s, spec_error *e)
@@ -248,7 +289,9 @@ static json_t *param_schema(const param_spec *p)
         s = json_pack("{s:s}", "type", "string");
         break;
     case PT_TEXT:
-        if (p->text == TX_ATTRIBUTES)   /* "a|b" or [a, b] */
+        if (p->text == TX_POLICY)       /* JSON text, an inline policy, or {file:} */
+            s = json_pack("{s:[{s:s},{s:s},{s:s}]}", "anyOf", "type", "string", "type", "object", "type", "array");
+        else if (p->text == TX_ATTRIBUTES)   /* "a|b" or [a, b] */
             s = json_pack("{s:[{s:s},{s:s,s:{s:s}}]}", "anyOf", "type", "string", "type", "array", "items", "type",
                           "string");
         else
@@ -369,6 +412,7 @@ char *registry_schema_json(void)
         "vars", "type", "object",
         "steps", "type", "array", "items", json_pack("{s:o}", "oneOf", steps),
         "definitions", "bytes", bytes, "reference", reference, "expect", expect);
+    json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
     char *out = NULL;
     if (schema) {
         char *s = json_dumps(schema, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

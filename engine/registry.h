@@ -34,6 +34,8 @@ typedef enum {
     TX_TEMPLATE, TX_ATTRIBUTES, TX_HASH_ALG, TX_PCR_SELECTION, TX_SIG_SCHEME,
     TX_SYM_MODE, TX_HIERARCHY, TX_STARTUP_TYPE,
     TX_STRUCT_NAME,     /* "bytes" or a TPM structure name (file.read as:) */
+    TX_SESSION_TYPE, TX_SYMMETRIC, TX_SESSION_ATTRIBUTES, TX_COMMAND_CODE,
+    TX_POLICY,          /* a TSS JSON policy: JSON text, or inline / {file:} (scenario.c) */
     TX_COUNT
 } text_syntax;
 
@@ -74,6 +76,10 @@ enum step_needs {
      * (no sessions); its `exit` output must be 0 unless expect.exit says
      * otherwise. */
     NEED_PROGRAM = 1 << 3,
+    /* A FAPI context (fapi_ctx.h): private keystore and config, the
+     * scenario's `fapi:` section; it owns the TPM connection and the
+     * ESAPI context shares it. */
+    NEED_FAPI = 1 << 5,
     NEED_TEST = 1 << 7,     /* only registered with TPMRUN_TEST_STEPS=1 (engine self-tests) */
 };
 

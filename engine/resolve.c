@@ -77,7 +77,7 @@ static value *interpolate(const struct run_state *r, const char *text, char **er
         }
         if (v->kind == VAL_STRING) {
             append(&buf, &len, (const char *)v->bytes, v->len);
-        } else if (v->kind == VAL_BYTES) {
+        } else if (v->kind == VAL_BYTES || v->kind == VAL_STRUCT) {     /* a structure as its wire bytes */
             char *hex = hex_encode(v->bytes, v->len);
             if (hex)
                 append(&buf, &len, hex, strlen(hex));

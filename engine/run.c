@@ -1,5 +1,6 @@
 /* run: one scenario, step by step, against one TPM; always cleans up. */
 #include "run.h"
+#include "fapi_ctx.h"
 #include "resolve.h"
 #include "step_impl.h"
 #include "tpm_spec.h"
@@ -129,6 +130,39 @@ static char *check_outputs(struct run_state *r, const step *st, const value *out
     return NULL;
 }
 
+/* NEED_PROGRAM steps: the exit status must be expect.exit (default 0).
+ * The message ends with the last line the program wrote to stderr. */
+static char *check_exit(const step *st, const value *outs)
+{
+    const value *x = value_map_get(outs, "exit");
+    int want = st->expect_exit_set ? st->expect_exit : 0;
+    if (!x || x->kind != VAL_INT || x->i == want)
+        return NULL;
+    const value *e = value_map_get(outs, "stderr");
+    const char *line = "";
+    size_t n = 0;
+    if (e && e->kind == VAL_STRING) {   /* text only: bytes would not make a message */
+        size_t end = e->len;
+        while (end && (e->bytes[end - 1] == '\n' || e->bytes[end - 1] == '\r' || e->bytes[end - 1] == ' '))
+            end--;
+        size_t start = end;
+        while (start && e->bytes[start - 1] != '\n')
+            start--;
+        n = end - start;
+        if (n > 200) {      /* cut at a character boundary */
+            n = 200;
+            while (n && (e->bytes[start + n] & 0xC0) == 0x80)
+                n--;
+        }
+        line = (const char *)e->bytes + start;
+    }
+    char *msg = NULL;
+    if (asprintf(&msg, "exit status %lld, expected %d%s%.*s", (long long)x->i, want, n ? ": " : "", (int)n,
+                 line) < 0)
+        msg = NULL;
+    return msg;
+}
+
 static void free_args(step_args *a, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -205,6 +239,10 @@ static json_t *run_step(struct run_state *r, const step *st, bool *passed, json_
             json_object_set_new(inputs, p->name,
                                 value_to_json(args.values[i], (p->flags & PF_SECRET) && !r->opts->show_secrets));
     }
+    if (!message && (d->needs & NEED_FAPI) && !fapi_world_context(r->fapi)) {
+        message = strdup("no FAPI context");
+        status = "error";
+    }
     if (!message && (d->needs & NEED_ESYS) && !r->esys) {
         message = strdup("no TPM connection");
         status = "error";
@@ -219,6 +257,7 @@ static json_t *run_step(struct run_state *r, const step *st, bool *passed, json_
                          .tcti = r->opts->tcti, .s1 = sessions[0], .s2 = sessions[1], .s3 = sessions[2],
                          .run = r };
         rc = d->handler(&ctx, &args, &out);
+        fapi_world_step_report(r->fapi, j);     /* passwords FAPI asked for, handles it left */
         ran = true;
     }
     if (r->rec || r->n_pending)
@@ -248,7 +287,11 @@ static json_t *run_step(struct run_state *r, const step *st, bool *passed, json_
                                    Tss2_RC_Decode(rc)) < 0)
                 message = NULL;
         }
-        if (!strcmp(status, "passed") && rc == TSS2_RC_SUCCESS)
+        if (st->expect_exit_set)
+            json_object_set_new(j, "expected_exit", json_integer(st->expect_exit));
+        if (!strcmp(status, "passed") && rc == TSS2_RC_SUCCESS && (d->needs & NEED_PROGRAM))
+            message = check_exit(st, out.outputs);
+        if (!message && !strcmp(status, "passed") && rc == TSS2_RC_SUCCESS)
             message = check_outputs(r, st, out.outputs);
         if (message && !strcmp(status, "passed"))
             status = "failed";
@@ -282,7 +325,10 @@ static bool tpm_has_handle(ESYS_CONTEXT *esys, TPM2_HANDLE h)
     TPMS_CAPABILITY_DATA *cap = NULL;
     TPMI_YES_NO more;
     bool found = false;
-    if (Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, h, 1, &more, &cap) ==
+    /* Loaded sessions, policy ones too, are listed from 0x02000000 (asking
+     * from 0x03000000 lists saved sessions only) */
+    TPM2_HANDLE from = h >> 24 == TPM2_HT_POLICY_SESSION ? (h & 0xFFFFFF) | (uint32_t)TPM2_HT_HMAC_SESSION << 24 : h;
+    if (Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, from, 1, &more, &cap) ==
         TSS2_RC_SUCCESS)
         found = cap->data.handles.count && cap->data.handles.handle[0] == h;
     Esys_Free(cap);
@@ -327,6 +373,12 @@ static json_t *cleanup(struct run_state *r, double *tpm_ms)
 /* TCTI, recording layer, ESAPI context. */
 static TSS2_RC open_esys(struct run_state *r, char **err)
 {
+    if (r->fapi) {  /* FAPI owns the one connection: ESAPI and the recorder ride on its TCTI */
+        TSS2_RC rc = fapi_world_open(r->fapi, err);
+        if (rc == TSS2_RC_SUCCESS)
+            rc = recorder_hook(fapi_world_tcti(r->fapi), &r->rec);
+        return rc != TSS2_RC_SUCCESS ? rc : Esys_Initialize(&r->esys, recorder_tcti(r->rec), NULL);
+    }
     TSS2_TCTI_CONTEXT *tcti = NULL;
     TSS2_RC rc = tcti_open(r->opts->tcti, &tcti);
     if (rc != TSS2_RC_SUCCESS) {
@@ -386,8 +438,9 @@ static void disconnect_tpm(struct run_state *r)
             tpm_records_free(recs, n);
         }
     }
-    recorder_free(r->rec);
+    recorder_free(r->rec);     /* unhooks FAPI's TCTI before FAPI finalizes it */
     r->rec = NULL;
+    fapi_world_close(r->fapi);
 }
 
 bool run_release_tpm(struct run_state *r, char **err)
@@ -397,6 +450,13 @@ bool run_release_tpm(struct run_state *r, char **err)
         if (!t->live)
             continue;
         TSS2_RC rc;
+        if (t->session && !tpm_has_handle(r->esys, t->handle)) {
+            /* closed by the TPM after a use without continueSession: nothing to keep */
+            Esys_TR_Close(r->esys, &t->tr);
+            t->live = false;
+            t->gone_at_step = r->step_index;
+            continue;
+        }
         if (t->session) {
             /* ContextSave keeps ESAPI's session state (nonces, key) in the blob */
             TPMS_CONTEXT *saved = NULL;
@@ -442,10 +502,18 @@ bool run_reacquire_tpm(struct run_state *r, char **err)
         return false;
     }
     bool ok = true;
+    /* Auth values: hierarchies keep their ESYS_TR, objects get new ones;
+     * notes of objects no longer held are dropped (ESYS_TRs are reused). */
+    auth_note *kept = r->n_auths ? calloc(r->n_auths, sizeof *kept) : NULL;
+    size_t n_kept = 0;
+    for (size_t i = 0; kept && i < r->n_auths; i++)
+        if (r->auths[i].tr <= ESYS_TR_RH_ACT_LAST)
+            kept[n_kept++] = r->auths[i];
     for (size_t i = 0; i < r->n_objects; i++) {
         tracked *t = &r->objects[i];
         if (!t->parked)
             continue;
+        ESYS_TR old_tr = t->tr;
         if (t->session) {
             TPMS_CONTEXT saved;
             size_t off = 0;
@@ -458,6 +526,9 @@ bool run_reacquire_tpm(struct run_state *r, char **err)
         free(t->parked);
         t->parked = NULL;
         t->parked_len = 0;
+        for (size_t k = 0; kept && rc == TSS2_RC_SUCCESS && !t->session && k < r->n_auths; k++)
+            if (r->auths[k].tr == old_tr)
+                kept[n_kept++] = (auth_note){ .tr = t->tr, .auth = r->auths[k].auth };
         if (rc != TSS2_RC_SUCCESS) {
             t->live = false;
             if (ok && asprintf(err, "handle 0x%08x did not survive the handover: %s", t->handle,
@@ -466,13 +537,26 @@ bool run_reacquire_tpm(struct run_state *r, char **err)
             ok = false;
         }
     }
+    for (size_t i = 0; i < n_kept; i++)
+        Esys_TR_SetAuth(r->esys, kept[i].tr, &kept[i].auth);
+    free(r->auths);
+    r->auths = kept;
+    r->n_auths = n_kept;
     return ok;
 }
 
 static bool needs_tpm(const scenario *sc)
 {
     for (size_t i = 0; i < sc->n_steps; i++)
-        if (sc->steps[i].def->needs & NEED_ESYS)
+        if (sc->steps[i].def->needs & (NEED_ESYS | NEED_PROGRAM | NEED_FAPI))
+            return true;
+    return false;
+}
+
+static bool needs_fapi(const scenario *sc)
+{
+    for (size_t i = 0; i < sc->n_steps; i++)
+        if (sc->steps[i].def->needs & NEED_FAPI)
             return true;
     return false;
 }
@@ -510,7 +594,11 @@ json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn prog
     const char *status = "passed";
     json_t *failure = NULL;
     char *err = NULL;
-    if (needs_tpm(sc) && !connect_tpm(&r, tpm, &err)) {
+    if (needs_fapi(sc) && !(r.fapi = fapi_world_new(sc->fapi, o->workdir, o->tcti, &err))) {
+        status = "error";
+        json_object_set_new(res, "message", json_string(err ? err : "cannot set up FAPI"));
+        free(err);
+    } else if (needs_tpm(sc) && !connect_tpm(&r, tpm, &err)) {
         status = "error";
         json_object_set_new(res, "message", json_string(err ? err : "cannot connect to the TPM"));
         free(err);
@@ -533,8 +621,11 @@ json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn prog
             }
         }
     }
+    if (r.fapi)
+        json_object_set_new(res, "fapi", fapi_world_json(r.fapi));
     json_object_set_new(res, "cleanup", cleanup(&r, &tpm_ms));
     disconnect_tpm(&r);
+    fapi_world_free(r.fapi);
     double dur = now_ms() - t0;
     json_object_set_new(res, "status", json_string(status));
     if (failure) {
@@ -548,6 +639,7 @@ json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn prog
     for (size_t i = 0; i < r.n_objects; i++)
         free(r.objects[i].parked);
     free(r.objects);
+    free(r.auths);
     tpm_records_free(r.pending, r.n_pending);
     return res;
 }

@@ -38,6 +38,13 @@ typedef struct tracked {
     size_t parked_len;
 } tracked;
 
+/* An auth value set with ctx_set_auth: set again after a connection
+ * handover (Esys_TR_Serialize does not keep auth values). */
+typedef struct auth_note {
+    ESYS_TR tr;
+    TPM2B_AUTH auth;
+} auth_note;
+
 struct run_state {
     const scenario *sc;
     const run_opts *opts;
@@ -49,6 +56,9 @@ struct run_state {
     int step_index;
     tpm_command_record *pending;    /* records of a connection already closed */
     size_t n_pending;
+    auth_note *auths;
+    size_t n_auths;
+    struct fapi_world *fapi;        /* NEED_FAPI scenarios: owns the TPM connection (fapi_ctx.h) */
 };
 
 /* The connection handover behind ctx_tpm_release / ctx_tpm_reacquire. */

@@ -3,6 +3,8 @@
  * The first error ends the load: later errors are usually consequences of
  * it, and one precise line is worth more than a cascade. */
 #include "scenario.h"
+#include "fapi_ctx.h"
+#include "policy_json.h"
 #include "tpm_spec.h"
 
 #include <ctype.h>
@@ -30,7 +32,7 @@ typedef struct loader {
     size_t n_all_saves;
 } loader;
 
-static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", NULL };
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", NULL };
 static const char *const step_keys[] = { "name", "save", "expect", "sessions", NULL };
 static const char *const expect_keys[] = { "rc", "outputs", "exit", NULL };
 
@@ -470,6 +472,16 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
     return true;
 }
 
+/* A ${...} inside an inline JSON policy: defined, and text (the policy is
+ * interpolated when its step runs, bytes as hex). */
+static bool policy_ref_ok(void *user, const node *scalar)
+{
+    arg_src tmp = { 0 };
+    bool ok = interp_arg(user, scalar, &tmp);
+    free(tmp.text);
+    return ok;
+}
+
 /* ---- parameters --------------------------------------------------------- */
 static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
 {
@@ -519,7 +531,16 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
         break;
     case PT_TEXT: {
         char *text = NULL;
-        if (n->kind == NODE_SEQ && p->text == TX_ATTRIBUTES) {
+        if (p->text == TX_POLICY && n->kind != NODE_SCALAR) {
+            /* a JSON policy inline or as {file:}: checked with its positions */
+            bool refs = false;
+            text = policy_json_from_node(n, L->sc->dir, policy_ref_ok, L, &refs, L->d);
+            if (text && refs) {
+                a->form = ARG_INTERP;
+                a->text = text;
+                return true;
+            }
+        } else if (n->kind == NODE_SEQ && p->text == TX_ATTRIBUTES) {
             /* attributes may be a list: [fixedtpm, fixedparent] */
             size_t total = 1;
             for (size_t i = 0; i < n->count; i++) {
@@ -904,6 +925,8 @@ static bool load_top(loader *L, const node *root)
             sc->tags[sc->n_tags++] = strdup(n->items[i]->str);
         }
     }
+    if ((n = node_get(root, "fapi")) && !fapi_conf_load(n, sc->dir, &sc->fapi, L->d))
+        return false;
     const node *steps = node_get(root, "steps");
     const node *vars = node_get(root, "vars");
     size_t n_vars = vars && vars->kind == NODE_MAP ? vars->count : 0;
@@ -1027,6 +1050,7 @@ void scenario_free(scenario *sc)
     for (size_t i = 0; i < sc->n_tags; i++)
         free(sc->tags[i]);
     free(sc->tags);
+    fapi_conf_free(sc->fapi);
     value_free(sc->vars);
     free(sc->id);
     free(sc->file);

@@ -13,6 +13,7 @@ typedef enum {
     ARG_LITERAL,    /* a value known at load time */
     ARG_REF,        /* ${name} or ${name.field}: keeps the referenced value's type */
     ARG_INTERP,     /* text with ${...} inside: a string */
+    ARG_LIST,       /* PT_STRING_LIST / PT_STRING_MAP: one source per item */
 } arg_form;
 
 typedef struct arg_src {
@@ -22,6 +23,9 @@ typedef struct arg_src {
     char *ref_name;         /* ARG_REF: "key" in ${key.public} */
     char *ref_field;        /* ARG_REF: "public" or NULL */
     char *text;             /* ARG_INTERP: the raw text */
+    struct arg_src *items;  /* ARG_LIST: each a literal string or ARG_INTERP */
+    char **keys;            /* ARG_LIST of a PT_STRING_MAP: the names */
+    size_t n_items;
 } arg_src;
 
 typedef struct expect_output {
@@ -42,6 +46,8 @@ typedef struct step {
     bool expect_rc_set;
     uint32_t expect_rc;
     char *expect_rc_text;       /* as written */
+    bool expect_exit_set;       /* expect.exit (NEED_PROGRAM steps) */
+    int expect_exit;
     expect_output *expect_outputs;
     size_t n_expect_outputs;
 } step;
@@ -56,6 +62,7 @@ typedef struct scenario {
     value *vars;                /* VAL_MAP */
     step *steps;
     size_t n_steps;
+    struct fapi_conf *fapi;     /* the `fapi:` section (fapi_ctx.h); NULL when absent */
     document doc;               /* kept for locations */
 } scenario;
 

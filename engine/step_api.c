@@ -110,7 +110,7 @@ ESYS_TR arg_object_auth(step_ctx *ctx, const step_args *a, const char *name, con
     TPM2B_AUTH auth = { 0 };
     if (!ARG_TPM2B(a, auth_param, &auth, out))
         return ESYS_TR_NONE;
-    TSS2_RC rc = Esys_TR_SetAuth(ctx->esys, tr, &auth);
+    TSS2_RC rc = ctx_set_auth(ctx, tr, &auth);
     if (rc != TSS2_RC_SUCCESS) {
         step_tss(out, "Esys_TR_SetAuth", rc);
         return ESYS_TR_NONE;
@@ -222,6 +222,21 @@ ESYS_TR arg_session(step_ctx *ctx, const step_args *a, const char *name, step_ou
     return arg_object(ctx, a, name, out);
 }
 
+ESYS_TR ctx_object_by_name(step_ctx *ctx, const uint8_t *name, size_t len)
+{
+    struct run_state *r = ctx->run;
+    for (size_t i = 0; i < r->n_objects; i++) {
+        tracked *t = &r->objects[i];
+        TPM2B_NAME *n = NULL;
+        bool match = t->live && !t->session && Esys_TR_GetName(ctx->esys, t->tr, &n) == TSS2_RC_SUCCESS &&
+                     n->size == len && memcmp(n->name, name, len) == 0;
+        Esys_Free(n);
+        if (match)
+            return t->tr;
+    }
+    return ESYS_TR_NONE;
+}
+
 bool ctx_tpm_release(step_ctx *ctx, step_out *out)
 {
     char *err = NULL;
@@ -231,6 +246,26 @@ bool ctx_tpm_release(step_ctx *ctx, step_out *out)
         step_fail(out, "%s", err ? err : "cannot hand over the TPM connection");
     free(err);
     return ok;
+}
+
+TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth)
+{
+    struct run_state *r = ctx->run;
+    TSS2_RC rc = Esys_TR_SetAuth(ctx->esys, tr, auth);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    size_t i = 0;
+    while (i < r->n_auths && r->auths[i].tr != tr)
+        i++;
+    if (i == r->n_auths) {
+        auth_note *grown = realloc(r->auths, (r->n_auths + 1) * sizeof *grown);
+        if (!grown)
+            return rc;  /* set, only not remembered across a handover */
+        r->auths = grown;
+        r->n_auths++;
+    }
+    r->auths[i] = (auth_note){ .tr = tr, .auth = *auth };
+    return rc;
 }
 
 bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out)

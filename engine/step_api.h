@@ -55,6 +55,9 @@ void ctx_object_gone(step_ctx *ctx, const step_args *a, const char *name);
 value *ctx_track_session(step_ctx *ctx, ESYS_TR tr);
 /* The ESYS_TR of a session parameter (ESYS_TR_NONE with message if gone). */
 ESYS_TR arg_session(step_ctx *ctx, const step_args *a, const char *name, step_out *out);
+/* A loaded object of the scenario with this TPM name (a JSON policy names
+ * objects by name); ESYS_TR_NONE if none. */
+ESYS_TR ctx_object_by_name(step_ctx *ctx, const uint8_t *name, size_t len);
 
 /* Hands the TPM connection to another program (swtpm serves one connection
  * at a time) and takes it back.  Objects stay usable (Esys_TR_Serialize /
@@ -62,6 +65,9 @@ ESYS_TR arg_session(step_ctx *ctx, const step_args *a, const char *name, step_ou
  * False with a message in out. */
 bool ctx_tpm_release(step_ctx *ctx, step_out *out);
 bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out);
+/* Esys_TR_SetAuth, remembered so that the auth value of an object or a
+ * hierarchy outlives a connection handover.  Use it instead of Esys_TR_SetAuth. */
+TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth);
 
 /* --- results ------------------------------------------------------------ */
 /* Outputs (ownership of `v` moves to out); names must be in the row. */

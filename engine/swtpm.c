@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -215,9 +216,103 @@ fail:
     _exit(127);
 }
 
+/* Runs argv to its end (<= SETUP_TIMEOUT_MS); true if it exited 0. */
+#define SETUP_TIMEOUT_MS 30000.0
+static bool run_to_end(char *const argv[], char *err, size_t errlen)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        set_err(err, errlen, "pipe: %s", strerror(errno));
+        return false;
+    }
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0)
+        child_exec(argv, parent, pfd[1]);
+    close(pfd[1]);
+    close(pfd[0]);
+    if (pid < 0) {
+        set_err(err, errlen, "fork: %s", strerror(errno));
+        return false;
+    }
+    int status = 0;
+    if (!reap(pid, SETUP_TIMEOUT_MS, &status)) {
+        terminate(pid);
+        set_err(err, errlen, "%s did not finish within %.0f s", argv[0], SETUP_TIMEOUT_MS / 1000.0);
+        return false;
+    }
+    if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char how[64];
+        describe_exit(status, how, sizeof how);
+        set_err(err, errlen, "%s %s", argv[0], how);
+        return false;
+    }
+    return true;
+}
+
+/* Manufactures the TPM state in dir as a TPM vendor would: EK and EK
+ * certificates in NV (swtpm_setup --create-ek-cert), signed by a CA made
+ * for this TPM alone (swtpm_localca with its state in dir/localca). */
+static bool manufacture(const char *dir, char *err, size_t errlen)
+{
+    char *ca = NULL, *ca_conf = NULL, *conf = NULL, *log = NULL, *text = NULL;
+    bool ok = asprintf(&ca, "%s/localca", dir) >= 0 && asprintf(&ca_conf, "%s/swtpm-localca.conf", dir) >= 0 &&
+              asprintf(&conf, "%s/swtpm_setup.conf", dir) >= 0 && asprintf(&log, "%s/swtpm_setup.log", dir) >= 0;
+    if (!ok) {
+        ca = ca_conf = conf = log = NULL;
+        set_err(err, errlen, "out of memory");
+    }
+    FILE *f;
+    if (ok && mkdir(ca, 0700) != 0) {
+        set_err(err, errlen, "mkdir %s: %s", ca, strerror(errno));
+        ok = false;
+    }
+    if (ok && (asprintf(&text, "statedir = %s\nsigningkey = %s/signkey.pem\nissuercert = %s/issuercert.pem\n"
+                               "certserial = %s/certserial\n", ca, ca, ca, ca) < 0 || !(f = fopen(ca_conf, "we")) ||
+               fputs(text, f) < 0 || fclose(f) != 0)) {
+        set_err(err, errlen, "cannot write %s", ca_conf);
+        ok = false;
+    }
+    free(text);
+    text = NULL;
+    if (ok && (asprintf(&text, "create_certs_tool = swtpm_localca\ncreate_certs_tool_config = %s\n"
+                               "active_pcr_banks = sha256\n", ca_conf) < 0 || !(f = fopen(conf, "we")) ||
+               fputs(text, f) < 0 || fclose(f) != 0)) {
+        set_err(err, errlen, "cannot write %s", conf);
+        ok = false;
+    }
+    free(text);
+    char *argv[] = { "swtpm_setup", "--tpm2", "--tpmstate", (char *)dir, "--create-ek-cert", "--config", conf,
+                     "--logfile", log, "--overwrite", NULL };
+    if (ok && !run_to_end(argv, err, errlen)) {
+        char *last = log_last_line(log);
+        size_t n = strlen(err);
+        if (last && n < errlen)
+            snprintf(err + n, errlen - n, ": %s", last);
+        free(last);
+        ok = false;
+    }
+    free(ca);
+    free(ca_conf);
+    free(conf);
+    free(log);
+    return ok;
+}
+
 /* ---- public API ------------------------------------------------------- */
 
+static swtpm *start(bool ek_cert, char *err, size_t errlen);
+
 swtpm *swtpm_start(char *err, size_t errlen)
+{
+    return start(false, err, errlen);
+}
+
+swtpm *swtpm_start_ek_cert(char *err, size_t errlen)
+{
+    return start(true, err, errlen);
+}
+
+static swtpm *start(bool ek_cert, char *err, size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp)
@@ -248,6 +343,8 @@ swtpm *swtpm_start(char *err, size_t errlen)
         goto fail;
     }
     dir_made = true;
+    if (ek_cert && !manufacture(t->dir, err, errlen))
+        goto fail;
 
     if (asprintf(&sock, "%s/tpm.sock", t->dir) < 0) { sock = NULL; goto oom; }
     if (asprintf(&ctrl, "%s/tpm.sock.ctrl", t->dir) < 0) { ctrl = NULL; goto oom; }

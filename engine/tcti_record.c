@@ -5,7 +5,12 @@
  * completely.  ESAPI (through SAPI) reads a response either in one call
  * with a buffer, or first asks for the size (response == NULL) and then
  * reads; both are handled.  TRY_AGAIN / INSUFFICIENT_BUFFER leave the
- * command pending; any other error closes it without a response. */
+ * command pending; any other error closes it without a response.
+ *
+ * A TCTI owned by someone else (FAPI's, from Fapi_GetTcti) cannot be
+ * wrapped, since its owner keeps calling it directly: recorder_hook patches
+ * its transmit/receive entries in place instead, so commands from every
+ * user of that connection are recorded. */
 #include "tpm_conn.h"
 
 #include <stdlib.h>
@@ -27,7 +32,18 @@ struct recorder {
     size_t cmd_size;
     uint32_t cc;
     struct timespec t0;
+
+    /* Hook mode (recorder_hook): the TCTI we patched in place and its own
+     * transmit/receive, restored by recorder_free. */
+    TSS2_TCTI_CONTEXT *hooked;
+    TSS2_TCTI_TRANSMIT_FCN orig_transmit;
+    TSS2_TCTI_RECEIVE_FCN orig_receive;
+    recorder *next_hook;
 };
+
+/* Recorders in hook mode, found by the context they patched (a hooked
+ * TCTI's entry points get that context, not the recorder). */
+static recorder *hooks;
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -95,13 +111,22 @@ static void close_pending(recorder *r, const uint8_t *response, size_t size)
     r->cmd_size = 0;
 }
 
-static TSS2_RC rec_transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, uint8_t const *command)
+static TSS2_RC inner_transmit(recorder *r, size_t size, uint8_t const *command)
 {
-    recorder *r = rec_cast(ctx);
-    if (!r)
-        return TSS2_TCTI_RC_BAD_CONTEXT;
-    if (!r->inner)
-        return TSS2_TCTI_RC_BAD_CONTEXT;
+    if (r->hooked)
+        return r->orig_transmit(r->hooked, size, command);
+    return Tss2_Tcti_Transmit(r->inner, size, command);
+}
+
+static TSS2_RC inner_receive(recorder *r, size_t *size, uint8_t *response, int32_t timeout)
+{
+    if (r->hooked)
+        return r->orig_receive(r->hooked, size, response, timeout);
+    return Tss2_Tcti_Receive(r->inner, size, response, timeout);
+}
+
+static TSS2_RC record_transmit(recorder *r, size_t size, uint8_t const *command)
+{
     if (!command)
         return TSS2_TCTI_RC_BAD_REFERENCE;
 
@@ -121,22 +146,18 @@ static TSS2_RC rec_transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, uint8_t const *
     r->pending = true;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
 
-    TSS2_RC rc = Tss2_Tcti_Transmit(r->inner, size, command);
+    TSS2_RC rc = inner_transmit(r, size, command);
     if (rc != TSS2_RC_SUCCESS)
         close_pending(r, NULL, 0);
     return rc;
 }
 
-static TSS2_RC rec_receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *response,
-                           int32_t timeout)
+static TSS2_RC record_receive(recorder *r, size_t *size, uint8_t *response, int32_t timeout)
 {
-    recorder *r = rec_cast(ctx);
-    if (!r || !r->inner)
-        return TSS2_TCTI_RC_BAD_CONTEXT;
     if (!size)
         return TSS2_TCTI_RC_BAD_REFERENCE;
 
-    TSS2_RC rc = Tss2_Tcti_Receive(r->inner, size, response, timeout);
+    TSS2_RC rc = inner_receive(r, size, response, timeout);
     if (rc == TSS2_TCTI_RC_TRY_AGAIN || rc == TSS2_TCTI_RC_INSUFFICIENT_BUFFER)
         return rc;              /* the caller will come back */
     if (rc != TSS2_RC_SUCCESS) {
@@ -146,6 +167,42 @@ static TSS2_RC rec_receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *respon
     if (response)               /* not the size query */
         close_pending(r, response, *size);
     return rc;
+}
+
+static TSS2_RC rec_transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, uint8_t const *command)
+{
+    recorder *r = rec_cast(ctx);
+    if (!r || !r->inner)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    return record_transmit(r, size, command);
+}
+
+static TSS2_RC rec_receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *response, int32_t timeout)
+{
+    recorder *r = rec_cast(ctx);
+    if (!r || !r->inner)
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    return record_receive(r, size, response, timeout);
+}
+
+static recorder *hook_find(TSS2_TCTI_CONTEXT *ctx)
+{
+    for (recorder *r = hooks; r; r = r->next_hook)
+        if (r->hooked == ctx)
+            return r;
+    return NULL;
+}
+
+static TSS2_RC hook_transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, uint8_t const *command)
+{
+    recorder *r = hook_find(ctx);
+    return r ? record_transmit(r, size, command) : TSS2_TCTI_RC_BAD_CONTEXT;
+}
+
+static TSS2_RC hook_receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *response, int32_t timeout)
+{
+    recorder *r = hook_find(ctx);
+    return r ? record_receive(r, size, response, timeout) : TSS2_TCTI_RC_BAD_CONTEXT;
 }
 
 static void rec_finalize(TSS2_TCTI_CONTEXT *ctx)
@@ -214,8 +271,31 @@ TSS2_RC recorder_wrap(TSS2_TCTI_CONTEXT *inner, recorder **out)
     return TSS2_RC_SUCCESS;
 }
 
+TSS2_RC recorder_hook(TSS2_TCTI_CONTEXT *tcti, recorder **out)
+{
+    if (!tcti || !out)
+        return TSS2_TCTI_RC_BAD_REFERENCE;
+    *out = NULL;
+    if (TSS2_TCTI_VERSION(tcti) < 1 || !TSS2_TCTI_TRANSMIT(tcti) || !TSS2_TCTI_RECEIVE(tcti) || hook_find(tcti))
+        return TSS2_TCTI_RC_BAD_CONTEXT;
+    recorder *r = calloc(1, sizeof *r);
+    if (!r)
+        return TSS2_TCTI_RC_MEMORY;
+    r->hooked = tcti;
+    r->orig_transmit = TSS2_TCTI_TRANSMIT(tcti);
+    r->orig_receive = TSS2_TCTI_RECEIVE(tcti);
+    TSS2_TCTI_TRANSMIT(tcti) = hook_transmit;
+    TSS2_TCTI_RECEIVE(tcti) = hook_receive;
+    r->next_hook = hooks;
+    hooks = r;
+    *out = r;
+    return TSS2_RC_SUCCESS;
+}
+
 TSS2_TCTI_CONTEXT *recorder_tcti(recorder *r)
 {
+    if (r && r->hooked)
+        return r->hooked;
     return r ? (TSS2_TCTI_CONTEXT *)&r->common : NULL;
 }
 
@@ -254,6 +334,15 @@ void recorder_free(recorder *r)
 {
     if (!r)
         return;
+    if (r->hooked) {    /* give the owner its TCTI back as it was */
+        TSS2_TCTI_TRANSMIT(r->hooked) = r->orig_transmit;
+        TSS2_TCTI_RECEIVE(r->hooked) = r->orig_receive;
+        for (recorder **p = &hooks; *p; p = &(*p)->next_hook)
+            if (*p == r) {
+                *p = r->next_hook;
+                break;
+            }
+    }
     if (r->inner)
         Tss2_TctiLdr_Finalize(&r->inner);
     free(r->cmd);

@@ -32,6 +32,11 @@ typedef struct swtpm {
  * The TPM is not started up (the engine sends TPM2_Startup).  On failure
  * returns NULL with a one-line reason in err, and leaves nothing behind. */
 swtpm *swtpm_start(char *err, size_t errlen);
+/* The same with a manufactured TPM: `swtpm_setup --tpm2 --create-ek-cert`
+ * first puts EKs and their certificates in NV (RSA 2048 at 0x01c00002,
+ * ECC P-384 at 0x01c00016), signed by a CA private to this TPM (its files
+ * in the same directory).  Costs about a second. */
+swtpm *swtpm_start_ek_cert(char *err, size_t errlen);
 /* SIGTERM, wait (then SIGKILL after 2 s), remove the directory, free. NULL ok. */
 void swtpm_stop(swtpm *t);
 /* Async-signal-safe kill of the process only (for signal handlers). */
@@ -52,6 +57,10 @@ typedef struct recorder recorder;
 /* Wraps `inner` (ownership moves to the recorder: it is finalized and freed
  * by recorder_free).  The returned context is what Esys_Initialize gets. */
 TSS2_RC recorder_wrap(TSS2_TCTI_CONTEXT *inner, recorder **out);
+/* Records on a TCTI that stays someone else's (FAPI's): its transmit and
+ * receive are patched in place, and restored by recorder_free, which must
+ * come before the owner finalizes it.  recorder_tcti returns `tcti` itself. */
+TSS2_RC recorder_hook(TSS2_TCTI_CONTEXT *tcti, recorder **out);
 TSS2_TCTI_CONTEXT *recorder_tcti(recorder *r);
 /* Records since the last recorder_take; ownership of the array and its
  * byte buffers moves to the caller (free with tpm_records_free). */

@@ -111,7 +111,7 @@ static bool set_hierarchy_auth(step_ctx *ctx, const step_args *a, ESYS_TR h, ste
     TPM2B_AUTH auth = { 0 };
     if (!ARG_TPM2B(a, "hierarchy_auth", &auth, out))
         return false;
-    return step_tss(out, "Esys_TR_SetAuth", Esys_TR_SetAuth(ctx->esys, h, &auth)) == TSS2_RC_SUCCESS;
+    return step_tss(out, "Esys_TR_SetAuth", ctx_set_auth(ctx, h, &auth)) == TSS2_RC_SUCCESS;
 }
 
 static uint32_t do_create_primary(step_ctx *ctx, const step_args *a, step_out *out)
@@ -136,7 +136,7 @@ static uint32_t do_create_primary(step_ctx *ctx, const step_args *a, step_out *o
                                     &outside, &pcrs, &obj, &out_pub, &cd, &ch, &tk);
     if (rc == TSS2_RC_SUCCESS) {
         if (arg_present(a, "auth"))     /* so later steps can use it without tr_set_auth */
-            Esys_TR_SetAuth(ctx->esys, obj, &sens.sensitive.userAuth);
+            ctx_set_auth(ctx, obj, &sens.sensitive.userAuth);
         value *v = ctx_track_object(ctx, obj, true);
         out_put(out, "handle", v);
         out_struct(out, "public", TS_PUBLIC, out_pub);
@@ -197,7 +197,7 @@ static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
         if (arg_present(a, "auth")) {
             TPM2B_AUTH auth = { 0 };
             if (ARG_TPM2B(a, "auth", &auth, out))
-                Esys_TR_SetAuth(ctx->esys, obj, &auth);
+                ctx_set_auth(ctx, obj, &auth);
         }
         value *v = ctx_track_object(ctx, obj, true);
         out_put(out, "handle", v);
@@ -285,7 +285,8 @@ const step_def steps_esapi_keys[] = {
       loaded_outputs, do_load },
     { "esapi.flush_context", "TPM2_FlushContext: unload an object or session", NEED_ESYS,
       (const param_spec[]){
-          { "handle", PT_OBJECT, PF_REQUIRED, NULL, "what to flush" },
+          /* PT_ANY: an object or a session (the loader's types keep the two apart) */
+          { "handle", PT_ANY, PF_REQUIRED, NULL, "the object or session to flush, like ${key} or ${session}" },
           { 0 } },
       NULL, do_flush_context },
     { "esapi.read_public", "TPM2_ReadPublic", NEED_ESYS,

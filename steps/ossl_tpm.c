@@ -2,8 +2,11 @@
 #include "ossl_tpm.h"
 
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
+#include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <stdio.h>
@@ -162,4 +165,234 @@ int ossl_verify_tpm_signature(EVP_PKEY *key, const uint8_t *digest, size_t diges
     EVP_PKEY_CTX_free(ctx);
     OPENSSL_free(der);
     return result;
+}
+
+/* ---- keys between TPM structures and OpenSSL ---------------------------- */
+
+void ossl_err(char *err, size_t errlen, const char *what)
+{
+    ossl_reason(err, errlen, what);
+}
+
+const char *ossl_curve_name(TPMI_ECC_CURVE curve)
+{
+    return curve_name(curve);
+}
+
+static TPMI_ECC_CURVE tpm_curve(const char *group)
+{
+    static const TPMI_ECC_CURVE curves[] = { TPM2_ECC_NIST_P192, TPM2_ECC_NIST_P224, TPM2_ECC_NIST_P256,
+                                             TPM2_ECC_NIST_P384, TPM2_ECC_NIST_P521 };
+    for (size_t i = 0; i < sizeof curves / sizeof *curves; i++)
+        if (strcmp(curve_name(curves[i]), group) == 0 || OBJ_sn2nid(group) == OBJ_sn2nid(curve_name(curves[i])))
+            return curves[i];
+    return TPM2_ECC_NONE;
+}
+
+/* Big-endian, left-padded to `len`; false if it does not fit. */
+static bool bn_to_tpm2b(const BIGNUM *bn, size_t len, size_t cap, UINT16 *size, BYTE *buf)
+{
+    if (len > cap || BN_num_bytes(bn) > (int)len || BN_bn2binpad(bn, buf, (int)len) < 0)
+        return false;
+    *size = (UINT16)len;
+    return true;
+}
+
+EVP_PKEY *ossl_ec_key_from_scalar(TPMI_ECC_CURVE curve, const uint8_t *scalar, size_t len, char *err, size_t errlen)
+{
+    const char *name = curve_name(curve);
+    if (!name) {
+        snprintf(err, errlen, "unsupported ECC curve 0x%04x", curve);
+        return NULL;
+    }
+    EC_GROUP *g = EC_GROUP_new_by_curve_name(OBJ_sn2nid(name));
+    BIGNUM *d = BN_bin2bn(scalar, (int)len, NULL);
+    EC_POINT *q = g ? EC_POINT_new(g) : NULL;
+    unsigned char *oct = NULL;
+    size_t oct_len = 0;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *key = NULL;
+    if (!g || !d || !q || !bld || !ctx || !EC_POINT_mul(g, q, d, NULL, NULL, NULL) ||
+        !(oct_len = EC_POINT_point2buf(g, q, POINT_CONVERSION_UNCOMPRESSED, &oct, NULL)) ||
+        !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, oct, oct_len) ||
+        !(params = OSSL_PARAM_BLD_to_param(bld)) || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) <= 0) {
+        ossl_reason(err, errlen, "cannot build the EC private key");
+        EVP_PKEY_free(key);
+        key = NULL;
+    }
+    OPENSSL_free(oct);
+    EC_POINT_free(q);
+    EC_GROUP_free(g);
+    BN_clear_free(d);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+bool ossl_public_to_tpm(EVP_PKEY *key, TPMT_PUBLIC *pub, char *err, size_t errlen)
+{
+    BIGNUM *a = NULL, *b = NULL;
+    bool ok = false;
+    int bits = EVP_PKEY_get_bits(key);
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        pub->type = TPM2_ALG_RSA;
+        pub->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)bits;
+        if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &a) ||
+            !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &b) || BN_num_bits(b) > 32) {
+            ossl_reason(err, errlen, "cannot read the RSA public key");
+            goto out;
+        }
+        BN_ULONG e = BN_get_word(b);
+        pub->parameters.rsaDetail.exponent = e == 65537 ? 0 : (UINT32)e;
+        ok = bn_to_tpm2b(a, ((size_t)bits + 7) / 8, sizeof pub->unique.rsa.buffer, &pub->unique.rsa.size,
+                         pub->unique.rsa.buffer);
+        if (!ok)
+            snprintf(err, errlen, "an RSA key of %d bits does not fit in a TPM public area", bits);
+    } else if (EVP_PKEY_is_a(key, "EC")) {
+        char group[64] = "";
+        pub->type = TPM2_ALG_ECC;
+        if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) ||
+            (pub->parameters.eccDetail.curveID = tpm_curve(group)) == TPM2_ECC_NONE) {
+            snprintf(err, errlen, "unsupported EC curve '%s'", group);
+            goto out;
+        }
+        size_t len = ((size_t)bits + 7) / 8;
+        TPMS_ECC_POINT *p = &pub->unique.ecc;
+        ok = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &a) &&
+             EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &b) &&
+             bn_to_tpm2b(a, len, sizeof p->x.buffer, &p->x.size, p->x.buffer) &&
+             bn_to_tpm2b(b, len, sizeof p->y.buffer, &p->y.size, p->y.buffer);
+        if (!ok)
+            ossl_reason(err, errlen, "cannot read the EC public point");
+    } else {
+        snprintf(err, errlen, "only RSA and EC keys have a TPM form here, not %s", EVP_PKEY_get0_type_name(key));
+    }
+out:
+    BN_free(a);
+    BN_free(b);
+    return ok;
+}
+
+bool ossl_private_to_tpm(EVP_PKEY *key, TPMT_SENSITIVE *sens, char *err, size_t errlen)
+{
+    BIGNUM *v = NULL;
+    bool ok = false;
+    size_t bits = (size_t)EVP_PKEY_get_bits(key);
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        sens->sensitiveType = TPM2_ALG_RSA;
+        TPM2B_PRIVATE_KEY_RSA *p = &sens->sensitive.rsa;
+        ok = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_FACTOR1, &v) &&
+             bn_to_tpm2b(v, bits / 16, sizeof p->buffer, &p->size, p->buffer);
+        if (!ok)
+            ossl_reason(err, errlen, "cannot read the RSA primes (a two-prime private key is needed)");
+    } else if (EVP_PKEY_is_a(key, "EC")) {
+        sens->sensitiveType = TPM2_ALG_ECC;
+        TPM2B_ECC_PARAMETER *p = &sens->sensitive.ecc;
+        ok = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &v) &&
+             bn_to_tpm2b(v, (bits + 7) / 8, sizeof p->buffer, &p->size, p->buffer);
+        if (!ok)
+            ossl_reason(err, errlen, "cannot read the EC private key");
+    } else {
+        snprintf(err, errlen, "only RSA and EC private keys have a TPM form here");
+    }
+    BN_clear_free(v);
+    return ok;
+}
+
+/* RSA private key from n, e and one prime: q = n / p, d = e^-1 mod phi. */
+static EVP_PKEY *rsa_from_prime(const TPMT_PUBLIC *pub, const TPM2B_PRIVATE_KEY_RSA *prime, char *err, size_t errlen)
+{
+    BN_CTX *bc = BN_CTX_new();
+    BIGNUM *n = BN_bin2bn(pub->unique.rsa.buffer, pub->unique.rsa.size, NULL);
+    BIGNUM *p = BN_bin2bn(prime->buffer, prime->size, NULL);
+    BIGNUM *e = BN_new(), *q = BN_new(), *r = BN_new(), *d = BN_new(), *p1 = BN_new(), *q1 = BN_new(),
+           *phi = BN_new(), *dp = BN_new(), *dq = BN_new(), *qinv = BN_new();
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    EVP_PKEY *key = NULL;
+    UINT32 exp = pub->parameters.rsaDetail.exponent ? pub->parameters.rsaDetail.exponent : 65537;
+    bool ok = bc && n && p && e && q && r && d && p1 && q1 && phi && dp && dq && qinv && bld && ctx &&
+              BN_set_word(e, exp) && BN_div(q, r, n, p, bc);
+    if (ok && (!BN_is_zero(r) || BN_is_one(p) || BN_is_zero(p))) {
+        snprintf(err, errlen, "the RSA prime does not divide the modulus");
+        goto out;
+    }
+    ok = ok && BN_sub(p1, p, BN_value_one()) && BN_sub(q1, q, BN_value_one()) && BN_mul(phi, p1, q1, bc) &&
+         BN_mod_inverse(d, e, phi, bc) && BN_mod(dp, d, p1, bc) && BN_mod(dq, d, q1, bc) &&
+         BN_mod_inverse(qinv, q, p, bc) && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv) &&
+         (params = OSSL_PARAM_BLD_to_param(bld)) && EVP_PKEY_fromdata_init(ctx) > 0 &&
+         EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) > 0;
+    if (!ok)
+        ossl_reason(err, errlen, "cannot build the RSA private key");
+out:
+    if (!ok) {
+        EVP_PKEY_free(key);
+        key = NULL;
+    }
+    BN_free(n);
+    BN_free(e);
+    BN_clear_free(p);
+    BN_clear_free(q);
+    BN_free(r);
+    BN_clear_free(d);
+    BN_clear_free(p1);
+    BN_clear_free(q1);
+    BN_clear_free(phi);
+    BN_clear_free(dp);
+    BN_clear_free(dq);
+    BN_clear_free(qinv);
+    BN_CTX_free(bc);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+EVP_PKEY *ossl_pkey_from_sensitive(const TPMT_PUBLIC *pub, const TPMT_SENSITIVE *sens, char *err, size_t errlen)
+{
+    if (sens->sensitiveType != pub->type) {
+        snprintf(err, errlen, "the sensitive part is not of the public area's type");
+        return NULL;
+    }
+    if (pub->type == TPM2_ALG_RSA)
+        return rsa_from_prime(pub, &sens->sensitive.rsa, err, errlen);
+    if (pub->type == TPM2_ALG_ECC)
+        return ossl_ec_key_from_scalar(pub->parameters.eccDetail.curveID, sens->sensitive.ecc.buffer,
+                                       sens->sensitive.ecc.size, err, errlen);
+    snprintf(err, errlen, "only RSA and ECC private keys can be used in software");
+    return NULL;
+}
+
+EVP_PKEY *ossl_decode_key(const uint8_t *data, size_t len, bool *private, char *err, size_t errlen)
+{
+    static const int selections[] = { EVP_PKEY_KEYPAIR, EVP_PKEY_PUBLIC_KEY };
+    for (size_t i = 0; i < 2; i++) {
+        EVP_PKEY *pk = NULL;
+        OSSL_DECODER_CTX *dc = OSSL_DECODER_CTX_new_for_pkey(&pk, NULL, NULL, NULL, selections[i], NULL, NULL);
+        const unsigned char *p = data;
+        size_t left = len;
+        int ok = dc && OSSL_DECODER_from_data(dc, &p, &left);
+        OSSL_DECODER_CTX_free(dc);
+        if (ok && pk) {
+            *private = selections[i] == EVP_PKEY_KEYPAIR;
+            ERR_clear_error();
+            return pk;
+        }
+        EVP_PKEY_free(pk);
+    }
+    ossl_err(err, errlen, "not an RSA or EC key in PEM or DER (PKCS#8, PKCS#1, SEC1, SubjectPublicKeyInfo)");
+    return NULL;
 }

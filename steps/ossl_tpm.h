@@ -2,6 +2,7 @@
 #ifndef TPMRUN_OSSL_TPM_H
 #define TPMRUN_OSSL_TPM_H
 
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <tss2/tss2_tpm2_types.h>
 
@@ -13,5 +14,26 @@ const EVP_MD *ossl_md(TPMI_ALG_HASH alg);
  * -1 error (reason in err). */
 int ossl_verify_tpm_signature(EVP_PKEY *key, const uint8_t *digest, size_t digest_len, const TPMT_SIGNATURE *sig,
                               char *err, size_t errlen);
+
+/* err = what: <OpenSSL's first queued error>; clears the queue. */
+void ossl_err(char *err, size_t errlen, const char *what);
+/* OpenSSL group name of a TPM curve ("prime256v1"), NULL if none. */
+const char *ossl_curve_name(TPMI_ECC_CURVE curve);
+/* The EC key priv * G on a TPM curve (private and public). */
+EVP_PKEY *ossl_ec_key_from_scalar(TPMI_ECC_CURVE curve, const uint8_t *scalar, size_t len, char *err,
+                                  size_t errlen);
+/* Sets pub's type, key size or curve (RSA exponent 0 for 65537) and
+ * unique (modulus, or x and y padded to the curve size) from an RSA or EC
+ * key; the rest of *pub is left as it is. */
+bool ossl_public_to_tpm(EVP_PKEY *key, TPMT_PUBLIC *pub, char *err, size_t errlen);
+/* The TPM sensitive part of an RSA (the first prime, keyBits/16 bytes) or
+ * EC private key (the scalar, curve size); sets sensitiveType, leaves
+ * authValue and seedValue as they are. */
+bool ossl_private_to_tpm(EVP_PKEY *key, TPMT_SENSITIVE *sens, char *err, size_t errlen);
+/* A key from PEM or DER (PKCS#8, PKCS#1, SEC1, SubjectPublicKeyInfo):
+ * the private key if there is one (*private true), else the public key. */
+EVP_PKEY *ossl_decode_key(const uint8_t *data, size_t len, bool *private, char *err, size_t errlen);
+/* The private key of a TPM public area and its sensitive part. */
+EVP_PKEY *ossl_pkey_from_sensitive(const TPMT_PUBLIC *pub, const TPMT_SENSITIVE *sens, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,453 @@
+/* esapi_policy: TCG TSS JSON policies — run on a policy or trial session
+ * (esapi.policy), or computed in software (crypto.policy_digest).
+ *
+ * tpm2-tss 3.2 has no tss2-policy library, so this is tpmrun's own policy
+ * runner: the JSON is parsed and checked by engine/policy_json.c, digests
+ * come from engine/policy_digest.c, and here every element becomes its
+ * TPM2_Policy* command.  For a POLICYOR the branch to take is named in the
+ * step; the digests of all branches for TPM2_PolicyOR are computed in
+ * software from the session's digest before the OR. */
+#include "step_api.h"
+#include "tpm_spec.h"
+#include "policy_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- JSON <-> values ------------------------------------------------------ */
+
+static value *json_to_value(const json_t *j)
+{
+    value *v = NULL;
+    size_t i;
+    const char *k;
+    json_t *item;
+    switch (json_typeof(j)) {
+    case JSON_OBJECT:
+        v = value_new(VAL_MAP);
+        json_object_foreach((json_t *)j, k, item)
+            if (v)
+                value_map_put(v, k, json_to_value(item));
+        return v;
+    case JSON_ARRAY:
+        v = value_new(VAL_LIST);
+        json_array_foreach(j, i, item)
+            if (v)
+                value_list_push(v, json_to_value(item));
+        return v;
+    case JSON_STRING:
+        return value_string_n(json_string_value(j), json_string_length(j));
+    case JSON_INTEGER:
+        return value_int(json_integer_value(j));
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return value_bool(json_is_true(j));
+    default:
+        return value_new(VAL_NULL);
+    }
+}
+
+static policy *load_policy(const step_args *a, step_out *out)
+{
+    json_error_t je;
+    json_t *j = json_loads(arg_str(a, "policy"), JSON_DECODE_ANY, &je);
+    if (!j) {
+        step_fail(out, "policy: %s", je.text);
+        return NULL;
+    }
+    pol_error err;
+    policy *p = policy_parse(j, false, &err);
+    json_decref(j);
+    if (!p)
+        step_fail(out, "policy: %s", err.msg);
+    return p;
+}
+
+static void put_calculated(step_out *out, const policy *p)
+{
+    char *text = json_dumps(p->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text)
+        out_string(out, "policy", text);
+    free(text);
+    out_put(out, "calculated", json_to_value(p->root));
+}
+
+/* ---- crypto.policy_digest ------------------------------------------------ */
+
+static uint32_t do_policy_digest(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    (void)ctx;
+    TPMI_ALG_HASH alg = TPM2_ALG_SHA256;
+    spec_error e;
+    spec_parse_hash_alg(arg_str(a, "hash"), &alg, &e);
+    policy *p = load_policy(a, out);
+    if (!p)
+        return STEP_FAILED;
+    uint8_t digest[sizeof(TPMU_HA)];
+    char err[300];
+    uint32_t rc = TSS2_RC_SUCCESS;
+    if (policy_calculate(p, alg, digest, err, sizeof err)) {
+        out_bytes(out, "digest", digest, policy_hash_size(alg));
+        put_calculated(out, p);
+    } else {
+        rc = step_fail(out, "%s", err);
+    }
+    policy_free(p);
+    return rc;
+}
+
+/* ---- esapi.policy ----------------------------------------------------------- */
+
+typedef struct runner {
+    step_ctx *ctx;
+    step_out *out;
+    ESYS_TR session;
+    TPMI_ALG_HASH alg;
+    const value *branches;  /* names, in the order the ORs come */
+    size_t next_branch;
+    int n_or;
+    const step_args *args;
+} runner;
+
+/* Reads a PCR selection, at most 8 values per TPM2_PCR_Read, into values
+ * in selection order. */
+static uint32_t read_pcrs(runner *R, const TPML_PCR_SELECTION *want, pol_pcr **vals, size_t *n)
+{
+    TPML_PCR_SELECTION left = *want;
+    *vals = NULL;
+    *n = 0;
+    for (;;) {
+        bool any = false;
+        for (UINT32 b = 0; b < left.count; b++)
+            for (UINT8 i = 0; i < left.pcrSelections[b].sizeofSelect; i++)
+                any |= left.pcrSelections[b].pcrSelect[i] != 0;
+        if (!any)
+            return TSS2_RC_SUCCESS;
+        UINT32 counter;
+        TPML_PCR_SELECTION *got = NULL;
+        TPML_DIGEST *d = NULL;
+        TSS2_RC rc = Esys_PCR_Read(R->ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &left, &counter, &got, &d);
+        if (rc != TSS2_RC_SUCCESS)
+            return step_tss(R->out, "Esys_PCR_Read", rc);
+        size_t k = 0;
+        bool progress = false;
+        for (UINT32 b = 0; b < got->count; b++) {
+            const TPMS_PCR_SELECTION *s = &got->pcrSelections[b];
+            for (uint32_t pcr = 0; pcr < (uint32_t)s->sizeofSelect * 8; pcr++) {
+                if (!(s->pcrSelect[pcr / 8] & (1u << (pcr % 8))) || k >= d->count)
+                    continue;
+                pol_pcr *grown = realloc(*vals, (*n + 1) * sizeof *grown);
+                if (!grown) {
+                    Esys_Free(got);
+                    Esys_Free(d);
+                    return step_fail(R->out, "out of memory");
+                }
+                *vals = grown;
+                pol_pcr *v = &(*vals)[(*n)++];
+                memset(v, 0, sizeof *v);
+                v->index = pcr;
+                v->bank = s->hash;
+                size_t n_val = d->digests[k].size < sizeof v->value ? d->digests[k].size : sizeof v->value;
+                memcpy(v->value, d->digests[k].buffer, n_val);
+                k++;
+                for (UINT32 lb = 0; lb < left.count; lb++)
+                    if (left.pcrSelections[lb].hash == s->hash && pcr / 8 < left.pcrSelections[lb].sizeofSelect) {
+                        left.pcrSelections[lb].pcrSelect[pcr / 8] &= (uint8_t)~(1u << (pcr % 8));
+                        progress = true;
+                    }
+            }
+        }
+        Esys_Free(got);
+        Esys_Free(d);
+        if (!progress)
+            return step_fail(R->out, "the TPM does not have every selected PCR bank");
+    }
+}
+
+/* currentPCRs anywhere in the tree (also in branches not taken: their
+ * digests go into TPM2_PolicyOR) become the values the TPM has now. */
+static uint32_t instantiate(runner *R, const pol_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        pol_elem *e = &l->elems[i];
+        if (e->type == POL_PCR && e->current.count) {
+            pol_pcr *vals;
+            size_t n;
+            uint32_t rc = read_pcrs(R, &e->current, &vals, &n);
+            if (rc == TSS2_RC_SUCCESS && !policy_pcr_set_values(e, vals, n))
+                rc = step_fail(R->out, "out of memory");
+            free(vals);
+            if (rc != TSS2_RC_SUCCESS)
+                return rc;
+        }
+        for (size_t b = 0; b < e->n_branches; b++) {
+            uint32_t rc = instantiate(R, &e->branches[b].policy);
+            if (rc != TSS2_RC_SUCCESS)
+                return rc;
+        }
+    }
+    return TSS2_RC_SUCCESS;
+}
+
+static uint32_t get_digest(runner *R, TPM2B_DIGEST *out)
+{
+    TPM2B_DIGEST *d = NULL;
+    TSS2_RC rc = Esys_PolicyGetDigest(R->ctx->esys, R->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &d);
+    if (rc == TSS2_RC_SUCCESS)
+        *out = *d;
+    Esys_Free(d);
+    return step_tss(R->out, "Esys_PolicyGetDigest", rc);
+}
+
+/* The entity a POLICYSECRET names: a hierarchy by its handle name, else an
+ * object the scenario has loaded. */
+static ESYS_TR secret_entity(runner *R, const TPM2B_NAME *name)
+{
+    if (name->size == 4) {
+        uint32_t h = (uint32_t)name->name[0] << 24 | (uint32_t)name->name[1] << 16 | (uint32_t)name->name[2] << 8 |
+                     name->name[3];
+        char num[16];
+        uint32_t th, tr;
+        spec_error e;
+        snprintf(num, sizeof num, "0x%08x", h);
+        if (spec_parse_hierarchy(num, &th, &tr, &e))
+            return tr;
+    }
+    ESYS_TR tr = ctx_object_by_name(R->ctx, name->name, name->size);
+    if (tr == ESYS_TR_NONE) {
+        char *hex = hex_encode(name->name, name->size);
+        step_fail(R->out, "POLICYSECRET: no loaded object has the name %s", hex ? hex : "?");
+        free(hex);
+    }
+    return tr;
+}
+
+static uint32_t run_secret(runner *R, const pol_elem *e)
+{
+    ESYS_TR auth = secret_entity(R, &e->object_name);
+    if (auth == ESYS_TR_NONE)
+        return STEP_FAILED;
+    if (arg_present(R->args, "secret_auth")) {
+        TPM2B_AUTH v = { 0 };
+        if (!ARG_TPM2B(R->args, "secret_auth", &v, R->out))
+            return STEP_FAILED;
+        TSS2_RC rc = ctx_set_auth(R->ctx, auth, &v);
+        if (rc != TSS2_RC_SUCCESS)
+            return step_tss(R->out, "Esys_TR_SetAuth", rc);
+    }
+    /* as FAPI does: bind the authorization to this session's nonce */
+    TPM2B_NONCE *nonce = NULL;
+    TSS2_RC rc = Esys_TRSess_GetNonceTPM(R->ctx->esys, R->session, &nonce);
+    if (rc != TSS2_RC_SUCCESS)
+        return step_tss(R->out, "Esys_TRSess_GetNonceTPM", rc);
+    TPM2B_TIMEOUT *timeout = NULL;
+    TPMT_TK_AUTH *ticket = NULL;
+    ESYS_TR with = R->ctx->s1 != ESYS_TR_NONE ? R->ctx->s1 : ESYS_TR_PASSWORD;
+    rc = Esys_PolicySecret(R->ctx->esys, auth, R->session, with, ESYS_TR_NONE, ESYS_TR_NONE, nonce, &e->cp_hash_a,
+                           &e->policy_ref, e->expiration, &timeout, &ticket);
+    Esys_Free(nonce);
+    Esys_Free(timeout);
+    Esys_Free(ticket);
+    return step_tss(R->out, "Esys_PolicySecret", rc);
+}
+
+static uint32_t run_list(runner *R, const pol_list *l);
+
+static uint32_t run_or(runner *R, const pol_elem *e)
+{
+    int nth = ++R->n_or;
+    const value *names = R->branches;
+    const char *want = NULL;
+    if (names && names->kind == VAL_LIST && R->next_branch < names->count &&
+        names->items[R->next_branch]->kind == VAL_STRING)
+        want = (const char *)names->items[R->next_branch]->bytes;
+    else if (names && names->kind == VAL_STRING && R->next_branch == 0)
+        want = (const char *)names->bytes;
+    char list[400] = "";
+    for (size_t b = 0; b < e->n_branches; b++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", b ? ", " : "", e->branches[b].name);
+    if (!want)
+        return step_fail(R->out, "POLICYOR #%d needs a branch: give branch: [...] a name for it (its branches: %s)", nth,
+                         list);
+    R->next_branch++;
+    const pol_branch *take = NULL;
+    for (size_t b = 0; b < e->n_branches && !take; b++)
+        if (!strcmp(e->branches[b].name, want))
+            take = &e->branches[b];
+    if (!take)
+        return step_fail(R->out, "POLICYOR #%d has no branch '%s' (its branches: %s)", nth, want, list);
+    TPM2B_DIGEST before;
+    uint32_t rc = get_digest(R, &before);
+    if (rc != TSS2_RC_SUCCESS || (rc = run_list(R, &take->policy)) != TSS2_RC_SUCCESS)
+        return rc;
+    /* every branch's digest, continuing from the digest before the OR */
+    TPML_DIGEST digests = { .count = (UINT32)e->n_branches };
+    char err[300];
+    for (size_t b = 0; b < e->n_branches; b++) {
+        digests.digests[b] = before;
+        if (!policy_list_digest(&e->branches[b].policy, R->alg, digests.digests[b].buffer, err, sizeof err))
+            return step_fail(R->out, "%s", err);
+    }
+    return step_tss(R->out, "Esys_PolicyOR",
+                    Esys_PolicyOR(R->ctx->esys, R->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digests));
+}
+
+static uint32_t run_elem(runner *R, const pol_elem *e)
+{
+    ESYS_CONTEXT *x = R->ctx->esys;
+    ESYS_TR s = R->session, n = ESYS_TR_NONE;
+    char err[300];
+    switch (e->type) {
+    case POL_PCR: {
+        TPML_PCR_SELECTION sel;
+        TPM2B_DIGEST pd;
+        if (!policy_pcr_digest(e, R->alg, &sel, &pd, err, sizeof err))
+            return step_fail(R->out, "%s", err);
+        return step_tss(R->out, "Esys_PolicyPCR", Esys_PolicyPCR(x, s, n, n, n, &pd, &sel));
+    }
+    case POL_AUTHVALUE:
+        return step_tss(R->out, "Esys_PolicyAuthValue", Esys_PolicyAuthValue(x, s, n, n, n));
+    case POL_PASSWORD:
+        return step_tss(R->out, "Esys_PolicyPassword", Esys_PolicyPassword(x, s, n, n, n));
+    case POL_PHYSICALPRESENCE:
+        return step_tss(R->out, "Esys_PolicyPhysicalPresence", Esys_PolicyPhysicalPresence(x, s, n, n, n));
+    case POL_SECRET:
+        return run_secret(R, e);
+    case POL_COMMANDCODE:
+        return step_tss(R->out, "Esys_PolicyCommandCode", Esys_PolicyCommandCode(x, s, n, n, n, e->code));
+    case POL_DUPLICATIONSELECT:
+        return step_tss(R->out, "Esys_PolicyDuplicationSelect",
+                        Esys_PolicyDuplicationSelect(x, s, n, n, n, &e->object_name, &e->new_parent_name,
+                                                     e->include_object));
+    case POL_LOCALITY:
+        return step_tss(R->out, "Esys_PolicyLocality", Esys_PolicyLocality(x, s, n, n, n, e->locality));
+    case POL_NAMEHASH: {
+        TPM2B_DIGEST nh;
+        if (!policy_name_hash(e, R->alg, &nh, err, sizeof err))
+            return step_fail(R->out, "%s", err);
+        return step_tss(R->out, "Esys_PolicyNameHash", Esys_PolicyNameHash(x, s, n, n, n, &nh));
+    }
+    case POL_CPHASH:
+        return step_tss(R->out, "Esys_PolicyCpHash", Esys_PolicyCpHash(x, s, n, n, n, &e->digest));
+    case POL_NVWRITTEN:
+        return step_tss(R->out, "Esys_PolicyNvWritten", Esys_PolicyNvWritten(x, s, n, n, n, e->written_set));
+    case POL_TEMPLATE:
+        return step_tss(R->out, "Esys_PolicyTemplate", Esys_PolicyTemplate(x, s, n, n, n, &e->digest));
+    case POL_OR:
+        return run_or(R, e);
+    case POL_COUNT:
+        break;
+    }
+    return step_fail(R->out, "internal error: element type %d", (int)e->type);
+}
+
+static uint32_t run_list(runner *R, const pol_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        uint32_t rc = run_elem(R, &l->elems[i]);
+        if (rc != TSS2_RC_SUCCESS)
+            return rc;
+    }
+    return TSS2_RC_SUCCESS;
+}
+
+/* The session's hash: from `hash`, else from the size of its digest. */
+static bool session_alg(const step_args *a, size_t size, TPMI_ALG_HASH *alg, step_out *out)
+{
+    spec_error e;
+    if (arg_present(a, "hash"))
+        spec_parse_hash_alg(arg_str(a, "hash"), alg, &e);
+    else
+        *alg = size == 20 ? TPM2_ALG_SHA1 : size == 48 ? TPM2_ALG_SHA384 : size == 64 ? TPM2_ALG_SHA512
+                                                                                       : TPM2_ALG_SHA256;
+    if (policy_hash_size(*alg) == size)
+        return true;
+    step_fail(out, "the session's digest is %zu bytes, not a %s digest", size, spec_alg_name(*alg));
+    return false;
+}
+
+static uint32_t do_policy(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    runner R = { .ctx = ctx, .out = out, .branches = arg(a, "branch"), .args = a };
+    if ((R.session = arg_session(ctx, a, "session", out)) == ESYS_TR_NONE)
+        return STEP_FAILED;
+    if (R.branches && R.branches->kind != VAL_STRING && R.branches->kind != VAL_LIST)
+        return step_fail(out, "branch must be a branch name or a list of names, one per POLICYOR taken");
+    policy *p = load_policy(a, out);
+    if (!p)
+        return STEP_FAILED;
+    TPM2B_DIGEST start, end;
+    uint8_t soft[sizeof(TPMU_HA)];
+    char err[300];
+    uint32_t rc = get_digest(&R, &start);
+    if (rc == TSS2_RC_SUCCESS && !session_alg(a, start.size, &R.alg, out))
+        rc = STEP_FAILED;
+    if (rc == TSS2_RC_SUCCESS)
+        rc = instantiate(&R, &p->list);
+    /* computed before anything is sent, so a policy that cannot be computed sends nothing */
+    if (rc == TSS2_RC_SUCCESS && !policy_calculate(p, R.alg, soft, err, sizeof err))
+        rc = step_fail(out, "%s", err);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = run_list(&R, &p->list);
+    if (rc == TSS2_RC_SUCCESS && R.branches && R.next_branch < (R.branches->kind == VAL_LIST ? R.branches->count : 1))
+        rc = step_fail(out, "%zu branch name(s) given, but only %zu POLICYOR taken",
+                       R.branches->kind == VAL_LIST ? R.branches->count : (size_t)1, R.next_branch);
+    if (rc == TSS2_RC_SUCCESS)
+        rc = get_digest(&R, &end);
+    if (rc == TSS2_RC_SUCCESS) {
+        out_bytes(out, "digest", end.buffer, end.size);
+        /* run_or computed branch digests from the session's own digest: compute the
+         * policy alone again for the calculated JSON */
+        policy_calculate(p, R.alg, soft, err, sizeof err);
+        put_calculated(out, p);
+        bool from_zero = true;
+        for (UINT16 i = 0; i < start.size; i++)
+            from_zero &= start.buffer[i] == 0;
+        if (from_zero && memcmp(soft, end.buffer, end.size) != 0) {
+            char *th = hex_encode(end.buffer, end.size), *sh = hex_encode(soft, end.size);
+            rc = step_fail(out, "the TPM reached policy digest %s, the software computation %s", th ? th : "?",
+                           sh ? sh : "?");
+            free(th);
+            free(sh);
+        }
+    }
+    policy_free(p);
+    return rc;
+}
+
+#define POLICY_OUTPUTS                                                                                     \
+    { "policy", PT_STRING, 0, "the calculated policy: the JSON with policyDigests filled in at every level" }, \
+    { "calculated", PT_ANY, 0, "the same, as a structured value" }
+
+const step_def steps_esapi_policy[] = {
+    { "esapi.policy", "run a TCG TSS JSON policy on a policy or trial session (tpmrun's tss2-policy)", NEED_ESYS,
+      (const param_spec[]){
+          { "session", PT_SESSION, PF_REQUIRED, NULL, "a policy or trial session" },
+          { "policy", PT_TEXT, PF_REQUIRED, NULL, "the policy: inline mapping, {file: policy.json} or JSON text",
+            .text = TX_POLICY },
+          { "branch", PT_ANY, 0, NULL,
+            "branch name to take at each POLICYOR, in the order they come (a name or a list)" },
+          { "secret_auth", PT_BYTES, PF_SECRET, NULL,
+            "auth value of the entity POLICYSECRET names (sent with the first sessions: entry, else a password session)",
+            .max_len = sizeof(TPMU_HA) },
+          { "hash", PT_TEXT, 0, NULL, "the session's hash (default: known from its digest size)", .text = TX_HASH_ALG },
+          { 0 } },
+      (const output_spec[]){
+          { "digest", PT_BYTES, 0, "the session's policy digest afterwards (TPM2_PolicyGetDigest)" },
+          POLICY_OUTPUTS,
+          { 0 } },
+      do_policy },
+    { "crypto.policy_digest", "the digest of a TCG TSS JSON policy, computed in software (OpenSSL)", 0,
+      (const param_spec[]){
+          { "policy", PT_TEXT, PF_REQUIRED, NULL, "the policy: inline mapping, {file: policy.json} or JSON text",
+            .text = TX_POLICY },
+          { "hash", PT_TEXT, 0, "sha256", "the policy's hash algorithm (the key's nameAlg)", .text = TX_HASH_ALG },
+          { 0 } },
+      (const output_spec[]){
+          { "digest", PT_BYTES, 0, "the policy digest (an authPolicy)" },
+          POLICY_OUTPUTS,
+          { 0 } },
+      do_policy_digest },
+    { 0 },
+};

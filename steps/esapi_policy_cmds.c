@@ -1,0 +1,278 @@
+/* esapi_policy_cmds: the TPM2_Policy* commands one by one, on a policy or
+ * trial session (esapi.policy runs a whole JSON policy instead). */
+#include "step_api.h"
+#include "tpm_spec.h"
+#include "policy_json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SESSION_PARAM { "session", PT_SESSION, PF_REQUIRED, NULL, "a policy or trial session" }
+
+static uint32_t do_policy_pcr(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPML_PCR_SELECTION sel;
+    spec_error e;
+    if (!spec_parse_pcr_selection(arg_str(a, "pcrs"), &sel, &e))
+        return step_fail(out, "pcrs: %s", e.msg);
+    TPM2B_DIGEST digest = { 0 };   /* empty: the TPM takes the PCRs' current values */
+    if (arg_present(a, "digest") && !ARG_TPM2B(a, "digest", &digest, out))
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyPCR", Esys_PolicyPCR(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &digest, &sel));
+}
+
+static uint32_t do_policy_auth_value(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyAuthValue", Esys_PolicyAuthValue(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3));
+}
+
+static uint32_t do_policy_password(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyPassword", Esys_PolicyPassword(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3));
+}
+
+static uint32_t do_policy_restart(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyRestart", Esys_PolicyRestart(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3));
+}
+
+static uint32_t do_policy_or(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    const value *list = arg(a, "digests");
+    TPML_DIGEST digests = { 0 };
+    if (list->count < 2 || list->count > 8)
+        return step_fail(out, "digests must be a list of 2 to 8 policy digests");
+    for (size_t i = 0; i < list->count; i++) {
+        uint8_t *d = NULL;
+        size_t len = 0, bad = 0;
+        bool ok = hex_decode((const char *)list->items[i]->bytes, &d, &len, &bad) &&
+                  len <= sizeof digests.digests[0].buffer;
+        if (ok) {
+            digests.digests[i].size = (UINT16)len;
+            memcpy(digests.digests[i].buffer, d, len);
+        }
+        free(d);
+        if (!ok)
+            return step_fail(out, "digests[%zu] is not a digest in hex (at most %zu bytes)", i,
+                             sizeof digests.digests[0].buffer);
+    }
+    digests.count = (UINT32)list->count;
+    return step_tss(out, "Esys_PolicyOR", Esys_PolicyOR(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &digests));
+}
+
+static uint32_t do_policy_secret(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    ESYS_TR auth = ESYS_TR_NONE;
+    if (arg_present(a, "object") == arg_present(a, "hierarchy"))
+        return step_fail(out, "give the authorizing entity as object or as hierarchy (one of them)");
+    if (arg_present(a, "object")) {
+        if ((auth = arg_object_auth(ctx, a, "object", "auth", out)) == ESYS_TR_NONE)
+            return STEP_FAILED;
+    } else {
+        uint32_t h, tr;
+        spec_error e;
+        spec_parse_hierarchy(arg_str(a, "hierarchy"), &h, &tr, &e);
+        auth = tr;
+        if (arg_present(a, "auth")) {
+            TPM2B_AUTH v = { 0 };
+            if (!ARG_TPM2B(a, "auth", &v, out))
+                return STEP_FAILED;
+            TSS2_RC rc = ctx_set_auth(ctx, auth, &v);
+            if (rc != TSS2_RC_SUCCESS)
+                return step_tss(out, "Esys_TR_SetAuth", rc);
+        }
+    }
+    TPM2B_NONCE nonce = { 0 }, ref = { 0 };
+    TPM2B_DIGEST cp = { 0 };
+    if (arg_bool(a, "nonce_tpm")) {
+        TPM2B_NONCE *n = NULL;
+        TSS2_RC rc = Esys_TRSess_GetNonceTPM(ctx->esys, s, &n);
+        if (rc != TSS2_RC_SUCCESS)
+            return step_tss(out, "Esys_TRSess_GetNonceTPM", rc);
+        nonce = *n;
+        Esys_Free(n);
+    }
+    if ((arg_present(a, "policy_ref") && !ARG_TPM2B(a, "policy_ref", &ref, out)) ||
+        (arg_present(a, "cp_hash") && !ARG_TPM2B(a, "cp_hash", &cp, out)))
+        return STEP_FAILED;
+    TPM2B_TIMEOUT *timeout = NULL;
+    TPMT_TK_AUTH *ticket = NULL;
+    TSS2_RC rc = Esys_PolicySecret(ctx->esys, auth, s, ctx->s1, ctx->s2, ctx->s3, &nonce, &cp, &ref,
+                                   (INT32)arg_int(a, "expiration"), &timeout, &ticket);
+    if (rc == TSS2_RC_SUCCESS)
+        out_bytes(out, "timeout", timeout->buffer, timeout->size);
+    Esys_Free(timeout);
+    Esys_Free(ticket);
+    return step_tss(out, "Esys_PolicySecret", rc);
+}
+
+static uint32_t do_policy_command_code(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPM2_CC cc;
+    spec_error e;
+    if (!policy_parse_cc(arg_str(a, "code"), &cc, &e))
+        return step_fail(out, "code: %s", e.msg);
+    return step_tss(out, "Esys_PolicyCommandCode", Esys_PolicyCommandCode(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, cc));
+}
+
+static uint32_t do_policy_duplication_select(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPM2B_NAME obj = { 0 }, parent = { 0 };
+    if ((arg_present(a, "object_name") && !arg_tpm2b(a, "object_name", &obj, sizeof obj.name, out)) ||
+        !arg_tpm2b(a, "new_parent_name", &parent, sizeof parent.name, out))
+        return STEP_FAILED;
+    TPMI_YES_NO inc = arg_bool(a, "include_object") ? TPM2_YES : TPM2_NO;
+    return step_tss(out, "Esys_PolicyDuplicationSelect",
+                    Esys_PolicyDuplicationSelect(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &obj, &parent, inc));
+}
+
+/* TPMA_LOCALITY as the JSON element POLICYLOCALITY reads it (one parser). */
+static uint32_t do_policy_locality(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    json_t *loc = value_to_json(arg(a, "locality"), false);
+    json_t *doc = json_pack("{s:[{s:s,s:o}]}", "policy", "type", "POLICYLOCALITY", "locality", loc);
+    pol_error err;
+    policy *p = doc ? policy_parse(doc, false, &err) : NULL;
+    json_decref(doc);
+    if (!p) {
+        const char *why = doc ? strstr(err.msg, ": ") : NULL;   /* drop the "policy[0]" path */
+        return step_fail(out, "locality: %s", why ? why + 2 : "out of memory");
+    }
+    TPMA_LOCALITY l = p->list.elems[0].locality;
+    policy_free(p);
+    return step_tss(out, "Esys_PolicyLocality", Esys_PolicyLocality(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, l));
+}
+
+static uint32_t do_policy_name_hash(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    TPM2B_DIGEST d = { 0 };
+    if (s == ESYS_TR_NONE || !ARG_TPM2B(a, "name_hash", &d, out))
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyNameHash", Esys_PolicyNameHash(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &d));
+}
+
+static uint32_t do_policy_cp_hash(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    TPM2B_DIGEST d = { 0 };
+    if (s == ESYS_TR_NONE || !ARG_TPM2B(a, "cp_hash", &d, out))
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyCpHash", Esys_PolicyCpHash(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &d));
+}
+
+static uint32_t do_policy_nv_written(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPMI_YES_NO w = arg_bool(a, "written_set") ? TPM2_YES : TPM2_NO;
+    return step_tss(out, "Esys_PolicyNvWritten", Esys_PolicyNvWritten(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, w));
+}
+
+const step_def steps_esapi_policy_cmds[] = {
+    { "esapi.policy_pcr", "TPM2_PolicyPCR: gate the policy on PCR values", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "pcrs", PT_TEXT, PF_REQUIRED, NULL, "the PCRs", .text = TX_PCR_SELECTION },
+          { "digest", PT_BYTES, 0, NULL, "expected digest of the PCR values (default: the TPM uses their current values)",
+            .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      NULL, do_policy_pcr },
+    { "esapi.policy_auth_value", "TPM2_PolicyAuthValue: require the object's auth value (in the session HMAC)",
+      NEED_ESYS, (const param_spec[]){ SESSION_PARAM, { 0 } }, NULL, do_policy_auth_value },
+    { "esapi.policy_password", "TPM2_PolicyPassword: require the object's auth value (in clear)", NEED_ESYS,
+      (const param_spec[]){ SESSION_PARAM, { 0 } }, NULL, do_policy_password },
+    { "esapi.policy_or", "TPM2_PolicyOR: the policy is any one of these digests", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "digests", PT_STRING_LIST, PF_REQUIRED, NULL,
+            "2 to 8 branch digests in hex, e.g. [\"${a.digest}\", \"${b.digest}\"] (bytes become hex)" },
+          { 0 } },
+      NULL, do_policy_or },
+    { "esapi.policy_secret", "TPM2_PolicySecret: require the auth value of another entity", NEED_ESYS | AUTH1,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "object", PT_OBJECT, 0, NULL, "the authorizing object (or give hierarchy)" },
+          { "hierarchy", PT_TEXT, 0, NULL, "the authorizing hierarchy (endorsement for the EK)", .text = TX_HIERARCHY },
+          { "auth", PT_BYTES, PF_SECRET, NULL, "its auth value", .max_len = sizeof(TPMU_HA) },
+          { "nonce_tpm", PT_BOOL, 0, "false", "include the session's nonceTPM" },
+          { "expiration", PT_INT, 0, "0", "expiration in seconds (0: none)" },
+          { "policy_ref", PT_BYTES, 0, NULL, "policyRef", .max_len = sizeof(TPMU_HA) },
+          { "cp_hash", PT_BYTES, 0, NULL, "cpHashA", .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      (const output_spec[]){
+          { "timeout", PT_BYTES, 0, "the timeout the TPM returned" },
+          { 0 } },
+      do_policy_secret },
+    { "esapi.policy_command_code", "TPM2_PolicyCommandCode: only this command", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "code", PT_TEXT, PF_REQUIRED, NULL, "the command", .text = TX_COMMAND_CODE },
+          { 0 } },
+      NULL, do_policy_command_code },
+    { "esapi.policy_duplication_select", "TPM2_PolicyDuplicationSelect: duplication only to this new parent",
+      NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "object_name", PT_BYTES, 0, NULL, "name of the object to duplicate", .max_len = sizeof(TPMU_NAME) },
+          { "new_parent_name", PT_BYTES, PF_REQUIRED, NULL, "name of the new parent", .max_len = sizeof(TPMU_NAME) },
+          { "include_object", PT_BOOL, 0, "false", "bind the policy to object_name too" },
+          { 0 } },
+      NULL, do_policy_duplication_select },
+    { "esapi.policy_locality", "TPM2_PolicyLocality: only from these localities", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "locality", PT_ANY, PF_REQUIRED, NULL, "a list like [0, 3] or [ZERO, THREE], or the TPMA_LOCALITY byte" },
+          { 0 } },
+      NULL, do_policy_locality },
+    { "esapi.policy_name_hash", "TPM2_PolicyNameHash: only for objects with these names", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "name_hash", PT_BYTES, PF_REQUIRED, NULL, "H(name1 || name2 ...) with the session's hash",
+            .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      NULL, do_policy_name_hash },
+    { "esapi.policy_cp_hash", "TPM2_PolicyCpHash: only for this command with these parameters", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "cp_hash", PT_BYTES, PF_REQUIRED, NULL, "cpHash of the allowed command", .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      NULL, do_policy_cp_hash },
+    { "esapi.policy_nv_written", "TPM2_PolicyNvWritten: only if the NV index is (not) written", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "written_set", PT_BOOL, 0, "true", "the NV index must have been written (false: must not)" },
+          { 0 } },
+      NULL, do_policy_nv_written },
+    { "esapi.policy_restart", "TPM2_PolicyRestart: reset the policy digest to zeros", NEED_ESYS,
+      (const param_spec[]){ SESSION_PARAM, { 0 } }, NULL, do_policy_restart },
+    { 0 },
+};

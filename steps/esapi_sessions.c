@@ -1,0 +1,125 @@
+/* esapi_sessions: authorization sessions (HMAC, policy, trial; salted with
+ * an RSA or ECC key, bound to an object, with parameter encryption), their
+ * attributes, and the policy digest a session has reached. */
+#include "step_api.h"
+#include "tpm_spec.h"
+
+#include <string.h>
+#include <strings.h>
+
+static TPM2_SE session_type(const char *s)
+{
+    if (!strcasecmp(s, "policy"))
+        return TPM2_SE_POLICY;
+    if (!strcasecmp(s, "trial"))
+        return TPM2_SE_TRIAL;
+    return TPM2_SE_HMAC;
+}
+
+static uint32_t do_start_auth_session(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    spec_error e;
+    TPMI_ALG_HASH hash = TPM2_ALG_SHA256;
+    TPMT_SYM_DEF sym;
+    TPMA_SESSION attrs = 0;
+    /* all three were checked at load; parsing cannot fail here */
+    spec_parse_hash_alg(arg_str(a, "hash"), &hash, &e);
+    if (!spec_parse_symmetric(arg_str(a, "symmetric"), hash, &sym, &e))
+        return step_fail(out, "symmetric: %s", e.msg);
+    if (!spec_parse_session_attributes(arg_str(a, "attributes"), &attrs, &e))
+        return step_fail(out, "attributes: %s", e.msg);
+    ESYS_TR key = ESYS_TR_NONE, bind = ESYS_TR_NONE;
+    if (arg_present(a, "tpm_key") && (key = arg_object(ctx, a, "tpm_key", out)) == ESYS_TR_NONE)
+        return STEP_FAILED;
+    if (arg_present(a, "bind") && (bind = arg_object_auth(ctx, a, "bind", "bind_auth", out)) == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPM2B_NONCE nonce = { 0 }, *nonce_p = NULL;
+    if (arg_present(a, "nonce_caller")) {
+        if (!ARG_TPM2B(a, "nonce_caller", &nonce, out))
+            return STEP_FAILED;
+        if (nonce.size < 16)
+            return step_fail(out, "nonce_caller is %u bytes; the TPM wants 16 to %zu", nonce.size, sizeof nonce.buffer);
+        nonce_p = &nonce;
+    }
+    ESYS_TR session = ESYS_TR_NONE;
+    TSS2_RC rc = Esys_StartAuthSession(ctx->esys, key, bind, ctx->s1, ctx->s2, ctx->s3, nonce_p,
+                                       session_type(arg_str(a, "type")), &sym, hash, &session);
+    if (rc != TSS2_RC_SUCCESS)
+        return step_tss(out, "Esys_StartAuthSession", rc);
+    value *v = ctx_track_session(ctx, session);
+    rc = Esys_TRSess_SetAttributes(ctx->esys, session, attrs, 0xFF);
+    if (rc == TSS2_RC_SUCCESS) {
+        TPM2B_NONCE *tpm_nonce = NULL;
+        if (Esys_TRSess_GetNonceTPM(ctx->esys, session, &tpm_nonce) == TSS2_RC_SUCCESS)
+            out_bytes(out, "nonce_tpm", tpm_nonce->buffer, tpm_nonce->size);
+        Esys_Free(tpm_nonce);
+        if (v)
+            out_int(out, "handle", v->handle);
+    }
+    out_put(out, "session", v);     /* tracked either way: the engine flushes it */
+    return step_tss(out, "Esys_TRSess_SetAttributes", rc);
+}
+
+static uint32_t do_session_set_attributes(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPMA_SESSION attrs = 0;
+    spec_error e;
+    if (!spec_parse_session_attributes(arg_str(a, "attributes"), &attrs, &e))
+        return step_fail(out, "attributes: %s", e.msg);
+    return step_tss(out, "Esys_TRSess_SetAttributes", Esys_TRSess_SetAttributes(ctx->esys, s, attrs, 0xFF));
+}
+
+static uint32_t do_policy_get_digest(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    TPM2B_DIGEST *d = NULL;
+    TSS2_RC rc = Esys_PolicyGetDigest(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &d);
+    if (rc == TSS2_RC_SUCCESS)
+        out_bytes(out, "digest", d->buffer, d->size);
+    Esys_Free(d);
+    return step_tss(out, "Esys_PolicyGetDigest", rc);
+}
+
+const step_def steps_esapi_sessions[] = {
+    { "esapi.start_auth_session", "TPM2_StartAuthSession: an HMAC, policy or trial session", NEED_ESYS,
+      (const param_spec[]){
+          { "type", PT_TEXT, 0, "hmac", "session type", .text = TX_SESSION_TYPE },
+          { "tpm_key", PT_OBJECT, 0, NULL, "salt the session with this loaded RSA or ECC key (e.g. the EK)" },
+          { "bind", PT_OBJECT, 0, NULL, "bind the session to this object" },
+          { "bind_auth", PT_BYTES, PF_SECRET, NULL, "the bind object's auth value", .max_len = sizeof(TPMU_HA) },
+          { "symmetric", PT_TEXT, 0, "aes128cfb", "parameter encryption algorithm", .text = TX_SYMMETRIC },
+          { "hash", PT_TEXT, 0, "sha256", "the session's hash algorithm", .text = TX_HASH_ALG },
+          { "attributes", PT_TEXT, 0, "continuesession", "session attributes", .text = TX_SESSION_ATTRIBUTES },
+          { "nonce_caller", PT_BYTES, 0, NULL, "nonceCaller (default: random, the hash's size)",
+            .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      (const output_spec[]){
+          { "session", PT_SESSION, 0, "the session (flushed at scenario end if the TPM still has it)" },
+          { "handle", PT_INT, 0, "its TPM handle (0x02xxxxxx HMAC, 0x03xxxxxx policy/trial)" },
+          { "nonce_tpm", PT_BYTES, 0, "the TPM's first nonce" },
+          { 0 } },
+      do_start_auth_session },
+    { "esapi.session_set_attributes", "Esys_TRSess_SetAttributes: the attributes later commands send with a session",
+      NEED_ESYS,
+      (const param_spec[]){
+          { "session", PT_SESSION, PF_REQUIRED, NULL, "a started session" },
+          { "attributes", PT_TEXT, PF_REQUIRED, NULL, "all its attributes from now on",
+            .text = TX_SESSION_ATTRIBUTES },
+          { 0 } },
+      NULL, do_session_set_attributes },
+    { "esapi.policy_get_digest", "TPM2_PolicyGetDigest: the policy digest a policy or trial session has reached",
+      NEED_ESYS,
+      (const param_spec[]){
+          { "session", PT_SESSION, PF_REQUIRED, NULL, "a policy or trial session" },
+          { 0 } },
+      (const output_spec[]){
+          { "digest", PT_BYTES, 0, "policyDigest" },
+          { 0 } },
+      do_policy_get_digest },
+    { 0 },
+};

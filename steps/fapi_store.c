@@ -1,0 +1,135 @@
+/* fapi_store: the keystore itself: listing, deleting, auth values, descriptions. */
+#include "fapi_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t do_list(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    char *list = NULL;
+    TSS2_RC rc = Fapi_List(step_fapi(ctx), arg_str(a, "search_path"), &list);
+    if (rc == TSS2_RC_SUCCESS) {
+        /* FAPI joins the paths with ':' */
+        value *paths = value_new(VAL_LIST);
+        for (char *p = list, *end; paths && p && *p; p = end ? end + 1 : NULL) {
+            end = strchr(p, ':');
+            value_list_push(paths, value_string_n(p, end ? (size_t)(end - p) : strlen(p)));
+        }
+        out_int(out, "count", paths ? (int64_t)paths->count : 0);
+        out_put(out, "paths", paths);
+    }
+    Fapi_Free(list);
+    return fapi_result(ctx, out, "Fapi_List", rc);
+}
+
+static uint32_t do_delete(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    return fapi_result(ctx, out, "Fapi_Delete", Fapi_Delete(step_fapi(ctx), arg_str(a, "path")));
+}
+
+static uint32_t do_set_auth(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    char *err = NULL;
+    if (!fapi_world_set_password(step_fapi_world(ctx), arg_str(a, "path"), arg_str(a, "auth"), &err)) {
+        step_fail(out, "%s", err ? err : "out of memory");
+        free(err);
+        return STEP_FAILED;
+    }
+    return TSS2_RC_SUCCESS;
+}
+
+static uint32_t do_change_auth(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    const char *path = arg_str(a, "path"), *auth = arg_str(a, "auth");
+    char *err = NULL;
+    if (strlen(auth) > sizeof(TPMU_HA))
+        return step_fail(out, "an auth value is at most %zu bytes", sizeof(TPMU_HA));
+    TSS2_RC rc = Fapi_ChangeAuth(step_fapi(ctx), path, auth);
+    /* Later steps are answered with the new value. */
+    if (rc == TSS2_RC_SUCCESS && !fapi_world_set_password(step_fapi_world(ctx), path, auth, &err)) {
+        step_fail(out, "%s", err ? err : "out of memory");
+        free(err);
+        return STEP_FAILED;
+    }
+    return fapi_result(ctx, out, "Fapi_ChangeAuth", rc);
+}
+
+static uint32_t do_set_description(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TSS2_RC rc = Fapi_SetDescription(step_fapi(ctx), arg_str(a, "path"), arg_str(a, "description"));
+    return fapi_result(ctx, out, "Fapi_SetDescription", rc);
+}
+
+static uint32_t do_get_description(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    char *d = NULL;
+    TSS2_RC rc = Fapi_GetDescription(step_fapi(ctx), arg_str(a, "path"), &d);
+    if (rc == TSS2_RC_SUCCESS)
+        out_string(out, "description", d ? d : "");
+    Fapi_Free(d);
+    return fapi_result(ctx, out, "Fapi_GetDescription", rc);
+}
+
+static uint32_t do_get_certificate(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    char *pem = NULL;
+    TSS2_RC rc = Fapi_GetCertificate(step_fapi(ctx), arg_str(a, "path"), &pem);
+    if (rc == TSS2_RC_SUCCESS)
+        out_string(out, "certificate", pem ? pem : "");
+    Fapi_Free(pem);
+    return fapi_result(ctx, out, "Fapi_GetCertificate", rc);
+}
+
+const step_def steps_fapi_store[] = {
+    { "fapi.list", "Fapi_List: the keystore paths under a path", NEED_FAPI,
+      (const param_spec[]){
+          { "search_path", PT_STRING, 0, "/", "where to look, e.g. /HS/" },
+          { 0 } },
+      (const output_spec[]){
+          { "paths", PT_ANY, 0, "the paths found, as a list" },
+          { "count", PT_INT, 0, "how many" },
+          { 0 } },
+      do_list },
+    { "fapi.delete", "Fapi_Delete: remove an object (and what is below it) from keystore and TPM", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "what; / deletes everything" },
+          { 0 } },
+      NULL, do_delete },
+    { "fapi.set_auth", "the password tpmrun's FAPI auth callback answers for a path (no TPM command)", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "the object FAPI will ask about, e.g. /HS/SRK/mykey" },
+          { "auth", PT_STRING, PF_REQUIRED | PF_SECRET, NULL, "its password" },
+          { 0 } },
+      NULL, do_set_auth },
+    { "fapi.change_auth", "Fapi_ChangeAuth: a new auth value for an object or hierarchy (later steps get it)",
+      NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "the object, or /HS, /HE, /LOCKOUT" },
+          { "auth", PT_STRING, PF_REQUIRED | PF_SECRET, NULL, "the new auth value" },
+          { 0 } },
+      NULL, do_change_auth },
+    { "fapi.set_description", "Fapi_SetDescription", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "a keystore object" },
+          { "description", PT_STRING, PF_REQUIRED, NULL, "its new description" },
+          { 0 } },
+      NULL, do_set_description },
+    { "fapi.get_description", "Fapi_GetDescription", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "a keystore object" },
+          { 0 } },
+      (const output_spec[]){
+          { "description", PT_STRING, 0, "its description" },
+          { 0 } },
+      do_get_description },
+    { "fapi.get_certificate", "Fapi_GetCertificate: the certificate stored with a key (the EK's after provisioning)",
+      NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "a key, e.g. /HE/EK" },
+          { 0 } },
+      (const output_spec[]){
+          { "certificate", PT_STRING, 0, "the certificate (PEM), empty if none" },
+          { 0 } },
+      do_get_certificate },
+    { 0 },
+};
