@@ -330,8 +330,19 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
             int status = 0;
             bool timed_out = o->timeout_s > 0 && now_s() - jb->started > o->timeout_s;
             if (timed_out) {
-                kill(jb->pid, SIGKILL);
-                waitpid(jb->pid, &status, 0);
+                /* SIGTERM first: a running exec step kills its program's
+                 * process group on it; then make sure */
+                kill(jb->pid, SIGTERM);
+                bool reaped = false;
+                for (int k = 0; k < 200 && !reaped; k++) {
+                    reaped = waitpid(jb->pid, &status, WNOHANG) == jb->pid;
+                    if (!reaped)
+                        usleep(10000);
+                }
+                if (!reaped) {
+                    kill(jb->pid, SIGKILL);
+                    waitpid(jb->pid, &status, 0);
+                }
             } else if (waitpid(jb->pid, &status, WNOHANG) != jb->pid) {
                 continue;
             }

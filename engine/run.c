@@ -340,7 +340,8 @@ static json_t *cleanup(struct run_state *r, double *tpm_ms)
 {
     json_t *c = json_object(), *errors = json_array();
     int flushed = 0;
-    for (size_t i = 0; r->esys && i < r->n_objects; i++) {
+    /* newest first: children before the parents they were loaded under */
+    for (size_t i = r->n_objects; r->esys && i-- > 0;) {
         tracked *t = &r->objects[i];
         if (!t->live || !t->transient)
             continue;

@@ -130,6 +130,19 @@ value *ctx_track_object(step_ctx *ctx, ESYS_TR tr, bool transient)
     TPM2_HANDLE h = 0;
     Esys_TR_GetTpmHandle(ctx->esys, tr, &h);
     t->handle = h;
+    /* A transient or session handle the TPM hands out again was freed on
+     * the TPM's side (e.g. a session used without continueSession): the
+     * earlier entry is gone, and cleanup must not flush through it. */
+    uint8_t range = (uint8_t)(h >> 24);
+    for (size_t i = 0; i < r->n_objects && (range == 0x80 || range == 0x02 || range == 0x03); i++) {
+        tracked *old = &r->objects[i];
+        if (old->live && old->handle == h) {
+            if (old->session)
+                Esys_TR_Close(ctx->esys, &old->tr);
+            old->live = false;
+            old->gone_at_step = r->step_index;
+        }
+    }
     TPM2B_NAME *name = NULL;
     value *v;
     if (Esys_TR_GetName(ctx->esys, tr, &name) == TSS2_RC_SUCCESS && name)
