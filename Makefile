@@ -72,7 +72,8 @@ run: deps
 
 check: deps
 	$(MAKE) $(BIN) unit
-	TPMRUN=$(abspath $(BIN)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(PYTHON) -m pytest -q tests
+	TPMRUN=$(abspath $(BIN)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(PYTHON) -m pytest -q tests
 
 # Where the time goes: every scenario 5 times, one at a time, TPM vs engine per step type.
 bench: $(BIN)

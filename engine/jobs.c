@@ -141,7 +141,9 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
             if (all[i].pid > 0 && all[i].fd >= 0)
                 close(all[i].fd);
         child_main(jb, o, p[1]);
-        _exit(0);
+        /* exit, not _exit: under ASan the leak check runs at exit, and the
+         * scenario's memory is the interesting part (stdio was flushed before fork) */
+        exit(0);
     }
     close(p[1]);
     if (pid < 0) {
@@ -237,6 +239,18 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
                                           "line", st->loc.line, "message", msg ? msg : "crashed"));
         }
         json_object_set_new(jb->result, "duration_ms", json_real((now_s() - jb->started) * 1e3));
+        free(msg);
+    }
+    else if ((WIFEXITED(status) && WEXITSTATUS(status) != 0) || WIFSIGNALED(status)) {
+        /* The steps all reported, then the process failed on its way out:
+         * under the sanitizers that is a leak or memory error report. */
+        char *msg = NULL;
+        if (asprintf(&msg, "the scenario process %s %d after its last step (see stderr: a sanitizer report?)",
+                     WIFEXITED(status) ? "exited with status" : "was killed by signal",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)) >= 0) {
+            json_object_set_new(jb->result, "status", json_string("error"));
+            json_object_set_new(jb->result, "message", json_string(msg));
+        }
         free(msg);
     }
     if (jb->tpm) {

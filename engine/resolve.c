@@ -63,6 +63,12 @@ static value *interpolate(const struct run_state *r, const char *text, char **er
     if (!append(&buf, &len, "", 0))
         return NULL;
     for (const char *q; (q = strstr(p, "${"));) {
+        if (q > p && q[-1] == '$') {    /* "$${": a literal "${" */
+            append(&buf, &len, p, (size_t)(q - 1 - p));
+            append(&buf, &len, "${", 2);
+            p = q + 2;
+            continue;
+        }
         append(&buf, &len, p, (size_t)(q - p));
         const char *close = strchr(q, '}');
         char *body = strndup(q + 2, (size_t)(close - q - 2));

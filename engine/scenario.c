@@ -373,7 +373,7 @@ static size_t parse_ref_at(loader *L, const node *n, size_t off, char **name, ch
 static bool interp_arg(loader *L, const node *n, arg_src *a)
 {
     const char *s = n->str;
-    for (const char *q = strstr(s, "${"); q; q = strstr(q, "${")) {
+    for (const char *q = ref_find(s); q; q = ref_find(q)) {
         size_t qoff = (size_t)(q - s);
         char *name = NULL, *field = NULL;
         ref_type t;
@@ -400,14 +400,14 @@ static bool interp_arg(loader *L, const node *n, arg_src *a)
 static bool ref_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
 {
     const char *s = n->str;
-    const char *first = strstr(s, "${");
-    size_t off = (size_t)(first - s);
+    const char *first = ref_find(s);
+    size_t off = first ? (size_t)(first - s) : 0;
     char *name = NULL, *field = NULL;
-    size_t used = parse_ref_at(L, n, off, &name, &field);
-    if (!used)
+    size_t used = first ? parse_ref_at(L, n, off, &name, &field) : 0;
+    if (first && !used)
         return false;
     ref_type t;
-    if (off == 0 && used == n->len) {
+    if (first && off == 0 && used == n->len) {
         bool ok = resolve_ref(L, n, off, name, field, &t);
         if (ok && !accepts(p, t)) {
             diag_set(L->d, n->loc, "'%s' expects %s, but ${%s%s%s} is %s", p->name, param_type_name(p),
@@ -460,7 +460,7 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
             diag_set(L->d, item->loc, "'%s': items must be strings, not %s", p->name, node_kind_name(item));
             return false;
         }
-        if (strstr(item->str, "${")) {
+        if (ref_find(item->str) || ref_has_escape(item->str)) {
             if (!interp_arg(L, item, it))
                 return false;
             continue;
@@ -625,7 +625,7 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
 static bool load_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
 {
     a->loc = n->loc;
-    if (n->kind == NODE_SCALAR && strstr(n->str, "${"))
+    if (n->kind == NODE_SCALAR && (ref_find(n->str) || ref_has_escape(n->str)))
         return ref_arg(L, p, n, a);
     if (p->type == PT_STRING_LIST || p->type == PT_STRING_MAP)
         return list_arg(L, p, n, a);

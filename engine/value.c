@@ -211,6 +211,19 @@ bool value_equal(const value *a, const value *b)
     }
 }
 
+const char *ref_find(const char *s)
+{
+    for (const char *q = strstr(s, "${"); q; q = strstr(q + 2, "${"))
+        if (q == s || q[-1] != '$')
+            return q;
+    return NULL;
+}
+
+bool ref_has_escape(const char *s)
+{
+    return strstr(s, "$${") != NULL;
+}
+
 char *hex_encode(const uint8_t *data, size_t len)
 {
     static const char digits[] = "0123456789abcdef";

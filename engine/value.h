@@ -89,6 +89,11 @@ bool tpm_struct_unmarshal(tpm_struct st, const uint8_t *data, size_t len, void *
 value *tpm_struct_value(tpm_struct st, const void *in);
 json_t *tpm_struct_decode(tpm_struct st, const uint8_t *data, size_t len);
 
+/* Reference syntax in scenario text: "${name}" / "${name.field}"; "$${"
+ * stands for a literal "${" (e.g. a shell variable in an exec command). */
+const char *ref_find(const char *s);        /* first real "${", or NULL */
+bool ref_has_escape(const char *s);         /* contains "$${" */
+
 char *hex_encode(const uint8_t *data, size_t len);   /* malloc'd lowercase */
 /* Strict hex (whitespace and ':' separators allowed; optional 0x prefix);
  * on error *bad_off is the offset of the first bad character. */

@@ -165,3 +165,12 @@ def test_duplicate_scenario_ids_are_an_error(tpmrun):
     p = tpmrun(FIX / "small_ok.yaml", FIX / "small_ok.yaml")
     assert p.returncode == 2
     assert "scenario id 'small_ok' is also used by" in p.stderr
+
+
+def test_dollar_brace_escape(tpmrun):
+    """$${ stands for a literal ${ in text and argv (e.g. shell variables)."""
+    p = tpmrun(FIX / "dollar_escape.yaml")
+    assert p.returncode == 0, p.stdout + p.stderr
+    steps = tpmrun.result("dollar_escape")["steps"]
+    assert steps[0]["outputs"]["stdout"] == "shell tpmrun\n"
+    assert steps[1]["outputs"]["stdout"] == "${literal}\n"
