@@ -149,32 +149,31 @@ fapi_world *fapi_world_new(const fapi_conf *conf, const char *workdir, const cha
          make_dir(w->system_dir, err) && make_dir(w->log_dir, err);
     free(user);
     free(system);
-    if (ok && own_profile) {
-        char *name = NULL;
-        ok = make_dir(w->profile_dir, err) && asprintf(&name, "%s/%s.json", w->profile_dir, w->profile) >= 0 &&
-             copy_profile(conf->profile_file, name, err);
-        free(name);
-    }
+    char *profile_file = NULL;
+    if (ok && asprintf(&profile_file, "%s/%s.json", w->profile_dir, w->profile) < 0)
+        profile_file = NULL;
+    ok = ok && profile_file;
+    if (ok && own_profile)
+        ok = make_dir(w->profile_dir, err) && copy_profile(conf->profile_file, profile_file, err);
     if (ok && conf && conf->ek_cert) {
         /* TCG EK credential profile: RSA 2048 (low range) or NIST P-256 certificate */
-        char *profile_file = NULL;
-        if (asprintf(&profile_file, "%s/%s.json", w->profile_dir, w->profile) >= 0)
-            w->ek_cert_nv = profile_key_type(profile_file) == TPM2_ALG_ECC ? 0x01c0000a : 0x01c00002;
-        free(profile_file);
-        w->ek_cert_pem = join(w->dir, "ek_cert.pem");
-        ok = w->ek_cert_nv && w->ek_cert_pem;
+        w->ek_cert_nv = profile_key_type(profile_file) == TPM2_ALG_ECC ? 0x01c0000a : 0x01c00002;
+        ok = (w->ek_cert_pem = join(w->dir, "ek_cert.pem")) != NULL;
     }
+    free(profile_file);
     if (ok) {
         /* profile_dir needs its trailing slash: FAPI appends file names to it. */
-        char *pdir = NULL;
-        json_t *c = asprintf(&pdir, "%s/", w->profile_dir) < 0 ? NULL
+        char *pdir = join(w->profile_dir, "");
+        json_t *c = !pdir ? NULL
                     : json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "profile_name", w->profile, "profile_dir",
                                 pdir, "user_dir", w->user_dir, "system_dir", w->system_dir, "log_dir", w->log_dir,
                                 "tcti", tcti ? tcti : "", "system_pcrs",
                                 pcr_selection_json(conf ? &conf->system_pcrs : NULL), "ek_cert_less",
                                 !conf || conf->ek_cert_less ? "yes" : "no");
         char *url = NULL;
-        if (c && w->ek_cert_pem && asprintf(&url, "file://%s", w->ek_cert_pem) >= 0)
+        if (c && w->ek_cert_pem && asprintf(&url, "file://%s", w->ek_cert_pem) < 0)
+            url = NULL;
+        if (url)
             json_object_set_new(c, "ek_cert_file", json_string(url));
         free(url);
         char *text = c ? json_dumps(c, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;

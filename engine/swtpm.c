@@ -249,37 +249,49 @@ static bool run_to_end(char *const argv[], char *err, size_t errlen)
     return true;
 }
 
+/* A small text file; false with a reason in err. */
+static bool write_text(const char *path, const char *text, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "we");
+    bool ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    return ok;
+}
+
+/* malloc'd "dir/name", NULL when out of memory. */
+static char *path_in(const char *dir, const char *name)
+{
+    char *p = NULL;
+    return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
 /* Manufactures the TPM state in dir as a TPM vendor would: EK and EK
  * certificates in NV (swtpm_setup --create-ek-cert), signed by a CA made
  * for this TPM alone (swtpm_localca with its state in dir/localca). */
 static bool manufacture(const char *dir, char *err, size_t errlen)
 {
-    char *ca = NULL, *ca_conf = NULL, *conf = NULL, *log = NULL, *text = NULL;
-    bool ok = asprintf(&ca, "%s/localca", dir) >= 0 && asprintf(&ca_conf, "%s/swtpm-localca.conf", dir) >= 0 &&
-              asprintf(&conf, "%s/swtpm_setup.conf", dir) >= 0 && asprintf(&log, "%s/swtpm_setup.log", dir) >= 0;
-    if (!ok) {
-        ca = ca_conf = conf = log = NULL;
+    char *ca = path_in(dir, "localca"), *ca_conf = path_in(dir, "swtpm-localca.conf");
+    char *conf = path_in(dir, "swtpm_setup.conf"), *log = path_in(dir, "swtpm_setup.log"), *text = NULL;
+    bool ok = ca && ca_conf && conf && log;
+    if (!ok)
         set_err(err, errlen, "out of memory");
-    }
-    FILE *f;
     if (ok && mkdir(ca, 0700) != 0) {
         set_err(err, errlen, "mkdir %s: %s", ca, strerror(errno));
         ok = false;
     }
-    if (ok && (asprintf(&text, "statedir = %s\nsigningkey = %s/signkey.pem\nissuercert = %s/issuercert.pem\n"
-                               "certserial = %s/certserial\n", ca, ca, ca, ca) < 0 || !(f = fopen(ca_conf, "we")) ||
-               fputs(text, f) < 0 || fclose(f) != 0)) {
-        set_err(err, errlen, "cannot write %s", ca_conf);
-        ok = false;
-    }
+    if (ok && asprintf(&text, "statedir = %s\nsigningkey = %s/signkey.pem\nissuercert = %s/issuercert.pem\n"
+                              "certserial = %s/certserial\n", ca, ca, ca, ca) < 0)
+        text = NULL;
+    ok = ok && text && write_text(ca_conf, text, err, errlen);
     free(text);
     text = NULL;
-    if (ok && (asprintf(&text, "create_certs_tool = swtpm_localca\ncreate_certs_tool_config = %s\n"
-                               "active_pcr_banks = sha256\n", ca_conf) < 0 || !(f = fopen(conf, "we")) ||
-               fputs(text, f) < 0 || fclose(f) != 0)) {
-        set_err(err, errlen, "cannot write %s", conf);
-        ok = false;
-    }
+    if (ok && asprintf(&text, "create_certs_tool = swtpm_localca\ncreate_certs_tool_config = %s\n"
+                              "active_pcr_banks = sha256\n", ca_conf) < 0)
+        text = NULL;
+    ok = ok && text && write_text(conf, text, err, errlen);
     free(text);
     char *argv[] = { "swtpm_setup", "--tpm2", "--tpmstate", (char *)dir, "--create-ek-cert", "--config", conf,
                      "--logfile", log, "--overwrite", NULL };

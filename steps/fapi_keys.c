@@ -165,7 +165,7 @@ static uint32_t do_import(step_ctx *ctx, const step_args *a, step_out *out)
         const char *t = json ? json + strspn(json, " \t\r\n") : "";
         if (has_prefix(t, "-----BEGIN PUBLIC KEY-----")) {
             kind = "public key";
-        } else if (has_prefix(t, "-----BEGIN")) {
+        } else if (has_prefix(t, "-----BEGIN") && strstr(t, "PRIVATE KEY-----")) {
             rc = step_fail(out, "data holds a PEM private key: give it as pem (kept out of the results)");
         } else {
             json_error_t e;

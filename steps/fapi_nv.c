@@ -1,6 +1,7 @@
 /* fapi_nv: NV indices through FAPI (/nv/Owner/name ...). */
 #include "fapi_common.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static uint32_t do_nv_define(step_ctx *ctx, const step_args *a, step_out *out)
@@ -43,6 +44,27 @@ static uint32_t do_nv_read(step_ctx *ctx, const step_args *a, step_out *out)
     return fapi_result(ctx, out, "Fapi_NvRead", rc);
 }
 
+static uint32_t do_nv_extend(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    size_t len;
+    const uint8_t *data = arg_bytes(a, "data", &len);
+    char *log = fapi_value_json(arg(a, "log_data"));
+    TSS2_RC rc = Fapi_NvExtend(step_fapi(ctx), arg_str(a, "path"), data, len, log);
+    free(log);
+    return fapi_result(ctx, out, "Fapi_NvExtend", rc);
+}
+
+static uint32_t do_nv_increment(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    return fapi_result(ctx, out, "Fapi_NvIncrement", Fapi_NvIncrement(step_fapi(ctx), arg_str(a, "path")));
+}
+
+static uint32_t do_nv_set_bits(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    int64_t bits = arg_int(a, "bits");
+    return fapi_result(ctx, out, "Fapi_NvSetBits", Fapi_NvSetBits(step_fapi(ctx), arg_str(a, "path"), (uint64_t)bits));
+}
+
 const step_def steps_fapi_nv[] = {
     { "fapi.nv_define", "Fapi_CreateNv: an NV index at a keystore path", NEED_FAPI,
       (const param_spec[]){
@@ -73,5 +95,23 @@ const step_def steps_fapi_nv[] = {
           { "log", PT_ANY, 0, "its event log (pcr-type indices; decoded JSON)" },
           { 0 } },
       do_nv_read },
+    { "fapi.nv_extend", "Fapi_NvExtend: extend a pcr-type NV index and log the event", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "an NV index of type pcr" },
+          { "data", PT_BYTES, PF_REQUIRED, NULL, "the event data (FAPI hashes it)", .max_len = 1024 },
+          { "log_data", PT_ANY, 0, NULL, "event description for the log (JSON text or a mapping)" },
+          { 0 } },
+      NULL, do_nv_extend },
+    { "fapi.nv_increment", "Fapi_NvIncrement: add one to a counter NV index", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "an NV index of type counter" },
+          { 0 } },
+      NULL, do_nv_increment },
+    { "fapi.nv_set_bits", "Fapi_NvSetBits: OR bits into a bitfield NV index", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "an NV index of type bitfield" },
+          { "bits", PT_INT, PF_REQUIRED, NULL, "the bits to set (a 64-bit mask)" },
+          { 0 } },
+      NULL, do_nv_set_bits },
     { 0 },
 };

@@ -60,9 +60,12 @@ static uint32_t do_pcr_extend(step_ctx *ctx, const step_args *a, step_out *out)
 static bool pcr_list(const value *v, uint32_t **pcrs, size_t *n, step_out *out)
 {
     size_t count = v->kind == VAL_LIST ? v->count : 1;
-    *pcrs = calloc(count ? count : 1, sizeof **pcrs);
     *n = 0;
-    for (size_t i = 0; *pcrs && i < count; i++) {
+    if (!(*pcrs = calloc(count ? count : 1, sizeof **pcrs))) {
+        step_fail(out, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < count; i++) {
         const value *it = v->kind == VAL_LIST ? v->items[i] : v;
         if (it->kind != VAL_INT || it->i < 0 || it->i > 23) {
             free(*pcrs);
@@ -72,7 +75,7 @@ static bool pcr_list(const value *v, uint32_t **pcrs, size_t *n, step_out *out)
         }
         (*pcrs)[(*n)++] = (uint32_t)it->i;
     }
-    return *pcrs != NULL || step_fail(out, "out of memory") != STEP_FAILED;
+    return true;
 }
 
 static uint32_t do_quote(step_ctx *ctx, const step_args *a, step_out *out)

@@ -115,15 +115,21 @@ uint32_t pem_import(step_ctx *ctx, ESYS_TR parent, const TPMT_PUBLIC *parent_pub
     TPMT_PUBLIC *p = &pub->publicArea;
     p->nameAlg = parent_pub->nameAlg;
     p->objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT;
-    bool ok = EVP_PKEY_is_a(k, "RSA")  ? rsa_parts(k, p, &sens.sensitiveArea, out)
-              : EVP_PKEY_is_a(k, "EC") ? ecc_parts(k, p, &sens.sensitiveArea, out)
-                                       : (step_fail(out, "pem: only RSA and ECC keys can be TPM keys"), false);
+    bool ok = false;
+    if (EVP_PKEY_is_a(k, "RSA"))
+        ok = rsa_parts(k, p, &sens.sensitiveArea, out);
+    else if (EVP_PKEY_is_a(k, "EC"))
+        ok = ecc_parts(k, p, &sens.sensitiveArea, out);
+    else
+        step_fail(out, "pem: only RSA and ECC keys can be TPM keys");
     EVP_PKEY_free(k);
     /* No inner wrapper: the duplicate is the marshaled TPM2B_SENSITIVE. */
     TPM2B_PRIVATE dup = { 0 };
     size_t off = 0;
-    if (ok && Tss2_MU_TPM2B_SENSITIVE_Marshal(&sens, dup.buffer, sizeof dup.buffer, &off) != TSS2_RC_SUCCESS)
-        ok = step_fail(out, "pem: the key does not fit a TPM2B_PRIVATE") != STEP_FAILED;
+    if (ok && Tss2_MU_TPM2B_SENSITIVE_Marshal(&sens, dup.buffer, sizeof dup.buffer, &off) != TSS2_RC_SUCCESS) {
+        step_fail(out, "pem: the key does not fit a TPM2B_PRIVATE");
+        ok = false;
+    }
     OPENSSL_cleanse(&sens, sizeof sens);
     if (!ok) {
         OPENSSL_cleanse(&dup, sizeof dup);

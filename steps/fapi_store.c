@@ -80,6 +80,53 @@ static uint32_t do_get_certificate(step_ctx *ctx, const step_args *a, step_out *
     return fapi_result(ctx, out, "Fapi_GetCertificate", rc);
 }
 
+static uint32_t do_set_certificate(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TSS2_RC rc = Fapi_SetCertificate(step_fapi(ctx), arg_str(a, "path"), arg_str(a, "certificate"));
+    return fapi_result(ctx, out, "Fapi_SetCertificate", rc);
+}
+
+static uint32_t do_set_app_data(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    size_t len;
+    const uint8_t *d = arg_bytes(a, "data", &len);
+    return fapi_result(ctx, out, "Fapi_SetAppData", Fapi_SetAppData(step_fapi(ctx), arg_str(a, "path"), d, len));
+}
+
+static uint32_t do_get_app_data(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    uint8_t *d = NULL;
+    size_t len = 0;
+    TSS2_RC rc = Fapi_GetAppData(step_fapi(ctx), arg_str(a, "path"), &d, &len);
+    if (rc == TSS2_RC_SUCCESS)
+        out_bytes(out, "data", d, len);
+    Fapi_Free(d);
+    return fapi_result(ctx, out, "Fapi_GetAppData", rc);
+}
+
+static uint32_t do_export_policy(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    char *json = NULL;
+    TSS2_RC rc = Fapi_ExportPolicy(step_fapi(ctx), arg_str(a, "path"), &json);
+    if (rc == TSS2_RC_SUCCESS) {
+        out_put(out, "policy", fapi_json_value(json));
+        out_string(out, "json", json ? json : "");
+    }
+    Fapi_Free(json);
+    return fapi_result(ctx, out, "Fapi_ExportPolicy", rc);
+}
+
+static uint32_t do_get_info(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    (void)a;
+    char *json = NULL;
+    TSS2_RC rc = Fapi_GetInfo(step_fapi(ctx), &json);
+    if (rc == TSS2_RC_SUCCESS)
+        out_put(out, "info", fapi_json_value(json));
+    Fapi_Free(json);
+    return fapi_result(ctx, out, "Fapi_GetInfo", rc);
+}
+
 const step_def steps_fapi_store[] = {
     { "fapi.list", "Fapi_List: the keystore paths under a path", NEED_FAPI,
       (const param_spec[]){
@@ -131,5 +178,39 @@ const step_def steps_fapi_store[] = {
           { "certificate", PT_STRING, 0, "the certificate (PEM), empty if none" },
           { 0 } },
       do_get_certificate },
+    { "fapi.set_certificate", "Fapi_SetCertificate: store a certificate with a key", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "a key" },
+          { "certificate", PT_STRING, PF_REQUIRED, NULL, "the certificate (PEM); empty removes it" },
+          { 0 } },
+      NULL, do_set_certificate },
+    { "fapi.set_app_data", "Fapi_SetAppData: application data kept with a keystore object", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "a keystore object" },
+          { "data", PT_BYTES, PF_REQUIRED, NULL, "the data (empty removes it)", .max_len = 65536 },
+          { 0 } },
+      NULL, do_set_app_data },
+    { "fapi.get_app_data", "Fapi_GetAppData", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "a keystore object" },
+          { 0 } },
+      (const output_spec[]){
+          { "data", PT_BYTES, 0, "the application data" },
+          { 0 } },
+      do_get_app_data },
+    { "fapi.export_policy", "Fapi_ExportPolicy: a policy (or a key's policy) with its computed digests", NEED_FAPI,
+      (const param_spec[]){
+          { "path", PT_STRING, PF_REQUIRED, NULL, "a policy path (/policy/...) or a key bound to a policy" },
+          { 0 } },
+      (const output_spec[]){
+          { "policy", PT_ANY, 0, "the policy (decoded JSON, policyDigests filled in)" },
+          { "json", PT_STRING, 0, "the policy as FAPI's JSON text" },
+          { 0 } },
+      do_export_policy },
+    { "fapi.get_info", "Fapi_GetInfo: FAPI's configuration, profile and the TPM's capabilities", NEED_FAPI, NULL,
+      (const output_spec[]){
+          { "info", PT_ANY, 0, "decoded JSON" },
+          { 0 } },
+      do_get_info },
     { 0 },
 };
