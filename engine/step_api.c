@@ -291,3 +291,30 @@ bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out)
     free(err);
     return ok;
 }
+
+unsigned ctx_flush_foreign_transients(step_ctx *ctx)
+{
+    struct run_state *r = ctx->run;
+    TPMS_CAPABILITY_DATA *cap = NULL;
+    TPMI_YES_NO more = TPM2_NO;
+    unsigned flushed = 0;
+    if (!ctx->esys || Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
+                                         TPM2_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES, &more, &cap) != TSS2_RC_SUCCESS)
+        return 0;
+    for (UINT32 i = 0; i < cap->data.handles.count; i++) {
+        TPM2_HANDLE h = cap->data.handles.handle[i];
+        bool ours = false;
+        for (size_t k = 0; k < r->n_objects && !ours; k++)
+            ours = r->objects[k].live && r->objects[k].handle == h;
+        ESYS_TR tr = ESYS_TR_NONE;
+        if (ours || Esys_TR_FromTPMPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr) !=
+                        TSS2_RC_SUCCESS)
+            continue;
+        if (Esys_FlushContext(ctx->esys, tr) == TSS2_RC_SUCCESS)
+            flushed++;
+        else
+            Esys_TR_Close(ctx->esys, &tr);
+    }
+    Esys_Free(cap);
+    return flushed;
+}

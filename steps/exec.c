@@ -490,7 +490,9 @@ static uint32_t do_exec(step_ctx *ctx, const step_args *a, step_out *out)
     free(p.se.buf);
     free_strv(argv);
     free_strv(envp);
-    if (!ctx_tpm_reacquire(ctx, out))
+    if (ctx_tpm_reacquire(ctx, out))
+        out_int(out, "flushed_left_loaded", ctx_flush_foreign_transients(ctx));
+    else
         rc = STEP_FAILED;
     return rc;
 }
@@ -512,6 +514,8 @@ const step_def steps_exec[] = {
           { "stdout", PT_ANY, 0, "standard output: a string if it is UTF-8 text, else bytes; the first 1 MiB" },
           { "stderr", PT_ANY, 0, "standard error, as stdout" },
           { "truncated", PT_BOOL, 0, "stdout or stderr was longer than 1 MiB and was cut there" },
+          { "flushed_left_loaded", PT_INT, 0, "transient objects the program left in the TPM, flushed by tpmrun "
+            "(tpm2-tools keeps its objects in context files)" },
           { 0 } },
       do_exec },
     { 0 },

@@ -555,3 +555,15 @@ def test_handover_after_the_tpm_closed_a_session(tpmrun, tmp_path):
         """ % STORAGE)
     assert p.returncode == 0, p.stdout + p.stderr
     assert res["cleanup"]["flush_errors"] == [] and res["cleanup"]["loaded_sessions_after"] == 0
+
+
+def test_objects_tools_leave_loaded_are_flushed(tpmrun):
+    """tpm2-tools keeps its objects in context files and leaves them loaded
+    in a TPM without resource manager; tpmrun flushes them after the exec,
+    and context files keep working."""
+    fix = pathlib.Path(__file__).parent / "fixtures" / "exec_leaves_objects.yaml"
+    p = tpmrun(fix)
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = tpmrun.result("exec_leaves_objects")
+    assert [s["outputs"].get("flushed_left_loaded") for s in res["steps"]] == [None, 1, 1, 0]
+    assert res["cleanup"]["transient_handles_after"] == 0
