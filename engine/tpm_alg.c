@@ -17,10 +17,7 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
+void spec_set_error(spec_error *e, size_t off, const char *fmt, ...)
 {
     if (!e)
         return;
@@ -29,6 +26,28 @@ static void set_err(spec_error *e, size_t off, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
+}
+
+char *spec_trim(const char *s, size_t *start, const char *what, spec_error *e)
+{
+    if (!s) {
+        spec_set_error(e, 0, "missing %s", what);
+        return NULL;
+    }
+    size_t a = 0, b = strlen(s);
+    while (a < b && isspace((unsigned char)s[a]))
+        a++;
+    while (b > a && isspace((unsigned char)s[b - 1]))
+        b--;
+    if (a == b) {
+        spec_set_error(e, a, "missing %s", what);
+        return NULL;
+    }
+    char *w = strndup(s + a, b - a);
+    if (!w)
+        spec_set_error(e, a, "out of memory");
+    *start = a;
+    return w;
 }
 
 /* " (did you mean 'x'?)" or "" */
@@ -223,20 +242,20 @@ static bool parse_alg_kind(const char *s, unsigned flags, const char *what,
                            TPM2_ALG_ID *out, spec_error *e)
 {
     if (!s) {
-        set_err(e, 0, "missing %s", what);
+        spec_set_error(e, 0, "missing %s", what);
         return false;
     }
     size_t off;
     char *w = trimmed(s, &off);
     if (!w) {
-        set_err(e, 0, "out of memory");
+        spec_set_error(e, 0, "out of memory");
         return false;
     }
     bool ok = false;
     unsigned long v;
     const alg_entry *a = alg_by_name(w);
     if (!*w) {
-        set_err(e, off, "missing %s", what);
+        spec_set_error(e, off, "missing %s", what);
     } else if (a && (a->flags & flags)) {
         *out = a->id;
         ok = true;
@@ -244,12 +263,12 @@ static bool parse_alg_kind(const char *s, unsigned flags, const char *what,
         *out = (TPM2_ALG_ID)v;
         ok = true;
     } else if (a) {
-        set_err(e, off, "'%s' is not a %s", w, what);
+        spec_set_error(e, off, "'%s' is not a %s", w, what);
     } else {
         const char **names = alg_names(flags);
         char h[64];
         hint(h, sizeof h, w, names);
-        set_err(e, off, "unknown %s '%s'%s", what, w, h);
+        spec_set_error(e, off, "unknown %s '%s'%s", what, w, h);
         free(names);
     }
     free(w);
@@ -300,13 +319,13 @@ const char *spec_curve_name(TPM2_ECC_CURVE curve)
 bool spec_parse_curve(const char *s, TPM2_ECC_CURVE *out, spec_error *e)
 {
     if (!s) {
-        set_err(e, 0, "missing curve");
+        spec_set_error(e, 0, "missing curve");
         return false;
     }
     size_t off;
     char *w = trimmed(s, &off);
     if (!w) {
-        set_err(e, 0, "out of memory");
+        spec_set_error(e, 0, "out of memory");
         return false;
     }
     bool ok = false;
@@ -332,7 +351,7 @@ bool spec_parse_curve(const char *s, TPM2_ECC_CURVE *out, spec_error *e)
         names[N_CURVES] = NULL;
         char h[64];
         hint(h, sizeof h, w, names);
-        set_err(e, off, "unknown curve '%s'%s", w, h);
+        spec_set_error(e, off, "unknown curve '%s'%s", w, h);
     }
     free(w);
     return ok;
@@ -345,13 +364,13 @@ bool spec_parse_symmetric(const char *s, TPMI_ALG_HASH xor_hash, TPMT_SYM_DEF *o
                           spec_error *e)
 {
     if (!s) {
-        set_err(e, 0, "missing symmetric definition");
+        spec_set_error(e, 0, "missing symmetric definition");
         return false;
     }
     size_t off;
     char *w = trimmed(s, &off);
     if (!w) {
-        set_err(e, 0, "out of memory");
+        spec_set_error(e, 0, "out of memory");
         return false;
     }
     static const char *const known[] = {
@@ -389,7 +408,7 @@ bool spec_parse_symmetric(const char *s, TPMI_ALG_HASH xor_hash, TPMT_SYM_DEF *o
     if (!cipher) {
         char h[64];
         hint(h, sizeof h, w, known);
-        set_err(e, off, "unknown symmetric definition '%s'%s", w, h);
+        spec_set_error(e, off, "unknown symmetric definition '%s'%s", w, h);
         goto done;
     }
     const char *p = w + n;
@@ -413,7 +432,7 @@ bool spec_parse_symmetric(const char *s, TPMI_ALG_HASH xor_hash, TPMT_SYM_DEF *o
         if (cipher->id == TPM2_ALG_TDES)
             valid = v == 128 || v == 192;
         if (!valid) {
-            set_err(e, off + (size_t)(p - w), "unsupported %s key size '%s'",
+            spec_set_error(e, off + (size_t)(p - w), "unsupported %s key size '%s'",
                     cipher->name, num);
             goto done;
         }
@@ -428,7 +447,7 @@ bool spec_parse_symmetric(const char *s, TPMI_ALG_HASH xor_hash, TPMT_SYM_DEF *o
             char h[64];
             hint(h, sizeof h, p, names);
             free(names);
-            set_err(e, off + (size_t)(p - w), "unknown symmetric mode '%s'%s", p, h);
+            spec_set_error(e, off + (size_t)(p - w), "unknown symmetric mode '%s'%s", p, h);
             goto done;
         }
         mode = m->id;
@@ -448,13 +467,13 @@ bool spec_parse_sig_scheme(const char *s, TPMI_ALG_HASH hash, TPMT_SIG_SCHEME *o
                            spec_error *e)
 {
     if (!s) {
-        set_err(e, 0, "missing signature scheme");
+        spec_set_error(e, 0, "missing signature scheme");
         return false;
     }
     size_t off;
     char *w = trimmed(s, &off);
     if (!w) {
-        set_err(e, 0, "out of memory");
+        spec_set_error(e, 0, "out of memory");
         return false;
     }
     bool ok = false;
@@ -465,7 +484,7 @@ bool spec_parse_sig_scheme(const char *s, TPMI_ALG_HASH hash, TPMT_SIG_SCHEME *o
         *dash = '\0';
         spec_error he;
         if (!spec_parse_hash_alg(dash + 1, &hash, &he)) {
-            set_err(e, off + (size_t)(dash + 1 - w) + he.offset, "%s", he.msg);
+            spec_set_error(e, off + (size_t)(dash + 1 - w) + he.offset, "%s", he.msg);
             goto done;
         }
     }
@@ -489,7 +508,7 @@ bool spec_parse_sig_scheme(const char *s, TPMI_ALG_HASH hash, TPMT_SIG_SCHEME *o
         char h[64];
         hint(h, sizeof h, w, names);
         free(names);
-        set_err(e, off, "unknown signature scheme '%s'%s", w, h);
+        spec_set_error(e, off, "unknown signature scheme '%s'%s", w, h);
     }
 done:
     free(w);
@@ -514,13 +533,13 @@ bool spec_parse_hierarchy(const char *s, uint32_t *tpm_handle, uint32_t *esys_tr
                           spec_error *e)
 {
     if (!s) {
-        set_err(e, 0, "missing hierarchy");
+        spec_set_error(e, 0, "missing hierarchy");
         return false;
     }
     size_t off;
     char *w = trimmed(s, &off);
     if (!w) {
-        set_err(e, 0, "out of memory");
+        spec_set_error(e, 0, "out of memory");
         return false;
     }
     unsigned long v = 0;
@@ -542,7 +561,7 @@ bool spec_parse_hierarchy(const char *s, uint32_t *tpm_handle, uint32_t *esys_tr
     names[N_HIER] = NULL;
     char h[64];
     hint(h, sizeof h, w, names);
-    set_err(e, off, "unknown hierarchy '%s'%s", w, h);
+    spec_set_error(e, off, "unknown hierarchy '%s'%s", w, h);
     free(w);
     return false;
 }

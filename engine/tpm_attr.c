@@ -50,25 +50,12 @@ static const attr_name session_attrs[] = {
     { NULL, 0 }
 };
 
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-{
-    if (!e)
-        return;
-    e->offset = off;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-}
 
 static bool parse_list(const char *s, const attr_name *table, uint32_t max,
                        const char *what, uint32_t *out, spec_error *e)
 {
     if (!s) {
-        set_err(e, 0, "missing %s list", what);
+        spec_set_error(e, 0, "missing %s list", what);
         return false;
     }
     size_t ntab = 0;
@@ -76,7 +63,7 @@ static bool parse_list(const char *s, const attr_name *table, uint32_t max,
         ntab++;
     const char **names = calloc(ntab + 1, sizeof *names);
     if (!names) {
-        set_err(e, 0, "out of memory");
+        spec_set_error(e, 0, "out of memory");
         return false;
     }
     for (size_t i = 0; i < ntab; i++)
@@ -101,13 +88,13 @@ static bool parse_list(const char *s, const attr_name *table, uint32_t max,
             size_t off = (size_t)(p - s) + a;
             char *word = strndup(p + a, b - a);
             if (!word) {
-                set_err(e, off, "out of memory");
+                spec_set_error(e, off, "out of memory");
                 ok = false;
                 break;
             }
             bool found = false;
             if (!*word) {
-                set_err(e, off, "empty %s in '|' list", what);
+                spec_set_error(e, off, "empty %s in '|' list", what);
                 free(word);
                 ok = false;
                 break;
@@ -123,7 +110,7 @@ static bool parse_list(const char *s, const attr_name *table, uint32_t max,
                 char *ep = NULL;
                 unsigned long long v = strtoull(word, &ep, 0);
                 if (errno || *ep || v > max) {
-                    set_err(e, off, "bad %s value '%s' (at most 0x%X)", what, word,
+                    spec_set_error(e, off, "bad %s value '%s' (at most 0x%X)", what, word,
                             (unsigned)max);
                     free(word);
                     ok = false;
@@ -137,7 +124,7 @@ static bool parse_list(const char *s, const attr_name *table, uint32_t max,
                 char h[64] = "";
                 if (n)
                     snprintf(h, sizeof h, " (did you mean '%s'?)", n);
-                set_err(e, off, "unknown %s '%s'%s", what, word, h);
+                spec_set_error(e, off, "unknown %s '%s'%s", what, word, h);
                 free(word);
                 ok = false;
                 break;

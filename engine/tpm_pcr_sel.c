@@ -23,19 +23,6 @@
 #define DEFAULT_SIZEOF_SELECT 3
 #define MAX_PCR (TPM2_PCR_SELECT_MAX * 8 - 1)
 
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-{
-    if (!e)
-        return;
-    e->offset = off;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-}
 
 /* Bounds of s[a..b) without blanks. */
 static void trim(const char *s, size_t *a, size_t *b)
@@ -51,20 +38,20 @@ static bool pcr_number(const char *s, size_t a, size_t b, unsigned *out, spec_er
     trim(s, &a, &b);
     char *w = strndup(s + a, b - a);
     if (!w) {
-        set_err(e, a, "out of memory");
+        spec_set_error(e, a, "out of memory");
         return false;
     }
     bool ok = false;
     if (!isdigit((unsigned char)w[0])) {
-        set_err(e, a, "expected a PCR number, got '%s'", w);
+        spec_set_error(e, a, "expected a PCR number, got '%s'", w);
     } else {
         errno = 0;
         char *end = NULL;
         unsigned long v = strtoul(w, &end, 0);
         if (errno || *end)
-            set_err(e, a, "expected a PCR number, got '%s'", w);
+            spec_set_error(e, a, "expected a PCR number, got '%s'", w);
         else if (v > MAX_PCR)
-            set_err(e, a, "PCR %lu out of range (0-%d)", v, MAX_PCR);
+            spec_set_error(e, a, "PCR %lu out of range (0-%d)", v, MAX_PCR);
         else {
             *out = (unsigned)v;
             ok = true;
@@ -90,17 +77,17 @@ static bool parse_bank(const char *s, size_t a, size_t b, TPMS_PCR_SELECTION *ps
     trim(s, &a, &b);
     const char *colon = memchr(s + a, ':', b - a);
     if (a == b) {
-        set_err(e, a, "empty PCR selection (expected <bank>:<pcrs>)");
+        spec_set_error(e, a, "empty PCR selection (expected <bank>:<pcrs>)");
         return false;
     }
     if (!colon) {
-        set_err(e, a, "missing ':' in PCR selection (expected <bank>:<pcrs>)");
+        spec_set_error(e, a, "missing ':' in PCR selection (expected <bank>:<pcrs>)");
         return false;
     }
     size_t c = (size_t)(colon - s);
     char *bank = strndup(s + a, c - a);
     if (!bank) {
-        set_err(e, a, "out of memory");
+        spec_set_error(e, a, "out of memory");
         return false;
     }
     spec_error he;
@@ -108,7 +95,7 @@ static bool parse_bank(const char *s, size_t a, size_t b, TPMS_PCR_SELECTION *ps
     bool ok = spec_parse_hash_alg(bank, &hash, &he);
     free(bank);
     if (!ok) {
-        set_err(e, a + he.offset, "%s", he.msg);
+        spec_set_error(e, a + he.offset, "%s", he.msg);
         return false;
     }
     ps->hash = hash;
@@ -116,7 +103,7 @@ static bool parse_bank(const char *s, size_t a, size_t b, TPMS_PCR_SELECTION *ps
     size_t la = c + 1, lb = b;
     trim(s, &la, &lb);
     if (la == lb) {
-        set_err(e, la, "missing PCR list after ':'");
+        spec_set_error(e, la, "missing PCR list after ':'");
         return false;
     }
     if (lb - la == 3 && !strncasecmp(s + la, "all", 3)) {
@@ -134,7 +121,7 @@ static bool parse_bank(const char *s, size_t a, size_t b, TPMS_PCR_SELECTION *ps
         size_t ia = p, ib = q;
         trim(s, &ia, &ib);
         if (ia == ib) {
-            set_err(e, ia, "empty PCR number in list");
+            spec_set_error(e, ia, "empty PCR number in list");
             return false;
         }
         const char *dash = memchr(s + ia, '-', ib - ia);
@@ -144,7 +131,7 @@ static bool parse_bank(const char *s, size_t a, size_t b, TPMS_PCR_SELECTION *ps
             if (!pcr_number(s, ia, d, &lo, e) || !pcr_number(s, d + 1, ib, &hi, e))
                 return false;
             if (hi < lo) {
-                set_err(e, ia, "PCR range %u-%u runs backwards", lo, hi);
+                spec_set_error(e, ia, "PCR range %u-%u runs backwards", lo, hi);
                 return false;
             }
         } else {
@@ -164,7 +151,7 @@ static bool parse_bank(const char *s, size_t a, size_t b, TPMS_PCR_SELECTION *ps
 bool spec_parse_pcr_selection(const char *s, TPML_PCR_SELECTION *out, spec_error *e)
 {
     if (!s) {
-        set_err(e, 0, "missing PCR selection");
+        spec_set_error(e, 0, "missing PCR selection");
         return false;
     }
     TPML_PCR_SELECTION sel;
@@ -180,7 +167,7 @@ bool spec_parse_pcr_selection(const char *s, TPML_PCR_SELECTION *out, spec_error
         const char *plus = memchr(s + p, '+', b - p);
         size_t q = plus ? (size_t)(plus - s) : b;
         if (sel.count == TPM2_NUM_PCR_BANKS) {
-            set_err(e, p, "too many PCR banks (at most %d)", TPM2_NUM_PCR_BANKS);
+            spec_set_error(e, p, "too many PCR banks (at most %d)", TPM2_NUM_PCR_BANKS);
             return false;
         }
         if (!parse_bank(s, p, q, &sel.pcrSelections[sel.count], e))

@@ -288,19 +288,6 @@ static const rc_entry rc_table[] = {
 #define TPM_PREFIX "TPM2_RC_"
 #define FMT1_INDEX_BITS (TPM2_RC_N_MASK | TPM2_RC_P)
 
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-{
-    if (!e)
-        return;
-    e->offset = off;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-}
 
 static bool is_tpm_fmt1(uint32_t rc)
 {
@@ -337,24 +324,10 @@ bool spec_rc_matches(uint32_t expected, uint32_t actual)
 
 bool spec_parse_rc(const char *s, uint32_t *rc, spec_error *e)
 {
-    if (!s) {
-        set_err(e, 0, "missing response code");
+    size_t a = 0;
+    char *w = spec_trim(s, &a, "response code", e);
+    if (!w)
         return false;
-    }
-    size_t a = 0, b = strlen(s);
-    while (a < b && isspace((unsigned char)s[a]))
-        a++;
-    while (b > a && isspace((unsigned char)s[b - 1]))
-        b--;
-    if (a == b) {
-        set_err(e, a, "missing response code");
-        return false;
-    }
-    char *w = strndup(s + a, b - a);
-    if (!w) {
-        set_err(e, a, "out of memory");
-        return false;
-    }
     bool ok = false;
 
     if (isdigit((unsigned char)w[0])) {
@@ -362,7 +335,7 @@ bool spec_parse_rc(const char *s, uint32_t *rc, spec_error *e)
         char *end = NULL;
         unsigned long long v = strtoull(w, &end, 0);
         if (errno || *end || v > 0xFFFFFFFFull)
-            set_err(e, a, "bad response code number '%s'", w);
+            spec_set_error(e, a, "bad response code number '%s'", w);
         else {
             *rc = (uint32_t)v;
             ok = true;
@@ -423,7 +396,7 @@ bool spec_parse_rc(const char *s, uint32_t *rc, spec_error *e)
                 break;
             n += (size_t)k;
         }
-        set_err(e, a, "ambiguous response code '%s' (%s)", w, list);
+        spec_set_error(e, a, "ambiguous response code '%s' (%s)", w, list);
     } else if (!ok && hit) {
         *rc = hit->rc;
         ok = true;
@@ -450,7 +423,7 @@ bool spec_parse_rc(const char *s, uint32_t *rc, spec_error *e)
         char h[80] = "";
         if (near)
             snprintf(h, sizeof h, " (did you mean '%s'?)", near);
-        set_err(e, a, "unknown response code '%s'%s", w, h);
+        spec_set_error(e, a, "unknown response code '%s'%s", w, h);
         free(names);
     }
     free(alt);

@@ -84,6 +84,12 @@ json_t *spec_decode_signature(const TPMT_SIGNATURE *s);
 json_t *spec_decode_hashcheck(const TPMT_TK_HASHCHECK *t);
 json_t *spec_decode_pcr_selection(const TPML_PCR_SELECTION *s);
 
+/* For the parsers: fill `e` (may be NULL) with the offset and message. */
+void spec_set_error(spec_error *e, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A malloc'd copy of s without surrounding white space, *start the offset
+ * of its first character; NULL with e set ("missing <what>") when empty. */
+char *spec_trim(const char *s, size_t *start, const char *what, spec_error *e);
+
 /* Closest candidate to `word` among `names` (NULL-terminated), or NULL
  * when nothing is close (Levenshtein distance, counting an adjacent
  * transposition as one edit, <= max(2, len/3)). */

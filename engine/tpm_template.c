@@ -58,19 +58,6 @@ static const BYTE ek_policy_a_sha256[32] = {
 
 /* ---- errors ------------------------------------------------------------- */
 
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(spec_error *e, size_t off, const char *fmt, ...)
-{
-    if (!e)
-        return;
-    e->offset = off;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-}
 
 /* A growable NULL-terminated list of candidate names for "did you mean". */
 typedef struct names {
@@ -227,7 +214,7 @@ static bool parse_scheme(const piece *pc, TPMI_ALG_PUBLIC type, TPMT_PUBLIC *out
     size_t n = strcspn(pc->s, "-");
     char *base = strndup(pc->s, n);
     if (!base) {
-        set_err(e, pc->off, "out of memory");
+        spec_set_error(e, pc->off, "out of memory");
         return false;
     }
     UINT16 count = 0;
@@ -247,14 +234,14 @@ static bool parse_scheme(const piece *pc, TPMI_ALG_PUBLIC type, TPMT_PUBLIC *out
     int i = find_name(base, list);
     if (i < 0) {
         if (find_name(base, other) >= 0) {
-            set_err(e, pc->off, "scheme '%s' does not apply to %s keys", base,
+            spec_set_error(e, pc->off, "scheme '%s' does not apply to %s keys", base,
                     type == TPM2_ALG_RSA ? "rsa" : "ecc");
         } else {
             const char *near = spec_nearest(base, list);
             char h[64] = "";
             if (near)
                 snprintf(h, sizeof h, " (did you mean '%s'?)", near);
-            set_err(e, pc->off, "unknown scheme '%s'%s", base, h);
+            spec_set_error(e, pc->off, "unknown scheme '%s'%s", base, h);
         }
         goto done;
     }
@@ -264,14 +251,14 @@ static bool parse_scheme(const piece *pc, TPMI_ALG_PUBLIC type, TPMT_PUBLIC *out
     bool takes_hash = id != TPM2_ALG_NULL && id != TPM2_ALG_RSAES;
     const char *hash_s = pc->s[n] == '-' ? pc->s + n + 1 : NULL;
     if (hash_s && !takes_hash) {
-        set_err(e, pc->off + n, "scheme '%s' takes no hash algorithm", base);
+        spec_set_error(e, pc->off + n, "scheme '%s' takes no hash algorithm", base);
         goto done;
     }
     TPMI_ALG_HASH hash = TPM2_ALG_SHA256;
     if (hash_s) {
         spec_error he;
         if (!spec_parse_hash_alg(hash_s, &hash, &he)) {
-            set_err(e, pc->off + n + 1 + he.offset, "%s", he.msg);
+            spec_set_error(e, pc->off + n + 1 + he.offset, "%s", he.msg);
             goto done;
         }
     }
@@ -306,7 +293,7 @@ static bool parse_asym_sym(const piece *pc, TPMT_PUBLIC *out, spec_error *e)
     char h[64] = "";
     if (near)
         snprintf(h, sizeof h, " (did you mean '%s'?)", near);
-    set_err(e, pc->off, "unknown symmetric '%s'%s", pc->s, h);
+    spec_set_error(e, pc->off, "unknown symmetric '%s'%s", pc->s, h);
     names_free(&l);
     return false;
 }
@@ -337,7 +324,7 @@ static bool parse_scheme_or_sym(const piece *pc, TPMI_ALG_PUBLIC type, TPMT_PUBL
     char h[64] = "";
     if (near)
         snprintf(h, sizeof h, " (did you mean '%s'?)", near);
-    set_err(e, pc->off, "unknown %s '%s'%s", near_sym ? "symmetric" : "scheme", pc->s, h);
+    spec_set_error(e, pc->off, "unknown %s '%s'%s", near_sym ? "symmetric" : "scheme", pc->s, h);
     names_free(&l);
     return false;
 }
@@ -483,24 +470,10 @@ static void named_template(int which, TPMT_PUBLIC *out)
 
 bool spec_parse_template(const char *s, bool primary, TPMT_PUBLIC *out, spec_error *e)
 {
-    if (!s) {
-        set_err(e, 0, "missing key algorithm");
+    size_t a = 0;
+    char *w = spec_trim(s, &a, "key algorithm", e);
+    if (!w)
         return false;
-    }
-    size_t a = 0, b = strlen(s);
-    while (a < b && isspace((unsigned char)s[a]))
-        a++;
-    while (b > a && isspace((unsigned char)s[b - 1]))
-        b--;
-    if (a == b) {
-        set_err(e, a, "missing key algorithm");
-        return false;
-    }
-    char *w = strndup(s + a, b - a);
-    if (!w) {
-        set_err(e, a, "out of memory");
-        return false;
-    }
     bool ok = false;
     TPMT_PUBLIC t;
     memset(&t, 0, sizeof t);
@@ -519,7 +492,7 @@ bool spec_parse_template(const char *s, bool primary, TPMT_PUBLIC *out, spec_err
     for (;;) {
         char *c = strchr(p, ':');
         if (np == 3) {
-            set_err(e, a + (size_t)(p - w),
+            spec_set_error(e, a + (size_t)(p - w),
                     "too many ':' fields (expected <object>[:<scheme>[:<symmetric>]])");
             goto done;
         }
@@ -548,7 +521,7 @@ bool spec_parse_template(const char *s, bool primary, TPMT_PUBLIC *out, spec_err
         char h[64] = "";
         if (near)
             snprintf(h, sizeof h, " (did you mean '%s'?)", near);
-        set_err(e, pcs[0].off, "unknown key algorithm '%s'%s", pcs[0].s, h);
+        spec_set_error(e, pcs[0].off, "unknown key algorithm '%s'%s", pcs[0].s, h);
         names_free(&l);
         goto done;
     }
@@ -558,7 +531,7 @@ bool spec_parse_template(const char *s, bool primary, TPMT_PUBLIC *out, spec_err
     case OBJ_SYM:
     case OBJ_KEYEDHASH:
         if (np > 1) {
-            set_err(e, pcs[1].off, "'%s' takes no further ':' fields", pcs[0].s);
+            spec_set_error(e, pcs[1].off, "'%s' takes no further ':' fields", pcs[0].s);
             goto done;
         }
         if (kind == OBJ_KEYEDHASH && primary) {
@@ -570,14 +543,14 @@ bool spec_parse_template(const char *s, bool primary, TPMT_PUBLIC *out, spec_err
     case OBJ_HMAC:
     case OBJ_XOR:
         if (np > 2) {
-            set_err(e, pcs[2].off, "'%s' takes only a hash algorithm after ':'", pcs[0].s);
+            spec_set_error(e, pcs[2].off, "'%s' takes only a hash algorithm after ':'", pcs[0].s);
             goto done;
         }
         if (np == 2 && *pcs[1].s) {
             TPMI_ALG_HASH h;
             spec_error he;
             if (!spec_parse_hash_alg(pcs[1].s, &h, &he)) {
-                set_err(e, pcs[1].off + he.offset, "%s", he.msg);
+                spec_set_error(e, pcs[1].off + he.offset, "%s", he.msg);
                 goto done;
             }
             /* hmac.hashAlg and exclusiveOr.hashAlg share the first field */
