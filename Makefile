@@ -52,7 +52,7 @@ $(BUILD)/%.o: %.c $(wildcard engine/*.h steps/*.h)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  CC+LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lm

@@ -7,6 +7,7 @@
  * PrivateKey gives the Secret; encapsulating with the vector's randomness
  * (RSA: Secret and OAEPSalt; ECC: EphemeralPrivate) gives the Ciphertext
  * byte for byte; a random encapsulation decapsulates to its own secret. */
+#include "unit.h"
 #include "ossl_tpm.h"
 #include "tpm_kdf.h"
 #include "value.h"
@@ -21,24 +22,6 @@
 #include <unistd.h>
 #include <tss2/tss2_mu.h>
 
-static int passed, failed;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        passed++;
-        return;
-    }
-    failed++;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "FAIL: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
 
 /* The repository root: the nearest directory above this binary (or the
  * working directory) that holds engine/registry.h. */
@@ -259,6 +242,5 @@ int main(void)
     test_encaps("rsa_labeled_encaps.json", true);
     test_encaps("ecc_labeled_encaps.json", false);
     test_edges();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unit_report();
 }

@@ -2,23 +2,12 @@
  * TCTI that answers every command with a fixed response: commands sent
  * through the owner's own context are recorded, and the context is given
  * back unchanged.  Prints "N passed, M failed" last; exit 1 on failure. */
+#include "unit.h"
 #include "tpm_conn.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define CHECK(cond, ...) do {                                          \
-        if (cond) {                                                    \
-            passed++;                                                  \
-        } else {                                                       \
-            failed++;                                                  \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);     \
-            printf(__VA_ARGS__);                                       \
-            printf("\n");                                              \
-        }                                                              \
-    } while (0)
 
 /* The fake: a response of 10 bytes with rc 0x922 (RETRY) for every command. */
 typedef struct {
@@ -91,6 +80,5 @@ int main(void)
     CHECK(recorder_hook(t, &r) == TSS2_RC_SUCCESS, "hookable again after recorder_free");
     recorder_free(r);
 
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unit_report();
 }

@@ -1,5 +1,6 @@
 /* Unit test of engine/tpm_conn: private swtpm, recording TCTI, TPM facts.
  * Needs swtpm on PATH.  Prints "N passed, M failed" last; exit 1 on failure. */
+#include "unit.h"
 #include "tpm_conn.h"
 
 #include <dirent.h>
@@ -14,18 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int passed, failed;
-
-#define CHECK(cond, ...) do {                                          \
-        if (cond) {                                                    \
-            passed++;                                                  \
-        } else {                                                       \
-            failed++;                                                  \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);     \
-            printf(__VA_ARGS__);                                       \
-            printf("\n");                                              \
-        }                                                              \
-    } while (0)
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -550,6 +539,5 @@ int main(void)
     test_kill_now();
     test_failures();
     bench_start(10);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unit_report();
 }

@@ -4,6 +4,7 @@
  * Expected template bytes were captured from tpm2-tools 5.4 against swtpm
  * (the TPM2B_PUBLIC inPublic of the CreatePrimary/Create command, read from
  * a tcti-pcap capture), so they are exactly what tpm2-tools sends. */
+#include "unit.h"
 #include "tpm_spec.h"
 
 #include <stdarg.h>
@@ -13,24 +14,6 @@
 #include <tss2/tss2_common.h>
 #include <tss2/tss2_mu.h>
 
-static int passed, failed;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(bool ok, const char *fmt, ...)
-{
-    if (ok) {
-        passed++;
-        return;
-    }
-    failed++;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "FAIL: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -635,6 +618,5 @@ int main(void)
     test_pcr_selection();
     test_rc();
     test_decode();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unit_report();
 }
