@@ -299,7 +299,8 @@ unsigned ctx_flush_foreign_transients(step_ctx *ctx)
     TPMI_YES_NO more = TPM2_NO;
     unsigned flushed = 0;
     if (!ctx->esys || Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
-                                         TPM2_TRANSIENT_FIRST, TPM2_MAX_CAP_HANDLES, &more, &cap) != TSS2_RC_SUCCESS)
+                                         (TPM2_HANDLE)TPM2_HT_TRANSIENT << 24, TPM2_MAX_CAP_HANDLES, &more, &cap) !=
+                                             TSS2_RC_SUCCESS)
         return 0;
     for (UINT32 i = 0; i < cap->data.handles.count; i++) {
         TPM2_HANDLE h = cap->data.handles.handle[i];

@@ -23,7 +23,8 @@ FAPI_CONTEXT *step_fapi(step_ctx *ctx)
  * loaded sessions the scenario does not hold itself, and say so. */
 static void flush_leftovers(step_ctx *ctx)
 {
-    static const TPM2_HANDLE firsts[] = { TPM2_TRANSIENT_FIRST, TPM2_LOADED_SESSION_FIRST };
+    /* (the header's TPM2_TRANSIENT_FIRST shifts a signed int into its sign bit) */
+    static const TPM2_HANDLE firsts[] = { (TPM2_HANDLE)TPM2_HT_TRANSIENT << 24, TPM2_LOADED_SESSION_FIRST };
     struct run_state *r = ctx->run;
     for (size_t k = 0; ctx->esys && k < sizeof firsts / sizeof *firsts; k++) {
         TPMS_CAPABILITY_DATA *cap = NULL;
