@@ -22,9 +22,10 @@ typedef struct job {
     int fd;                 /* read end of the child's report pipe */
     char *buf;              /* what the child wrote so far */
     size_t len;
-    swtpm *tpm;
+    swtpm **tpms;           /* private TPMs: one per TPM of the scenario (NULL with --tcti) */
+    size_t n_tpms;
     char *workdir;
-    double started, startup_ms;
+    double started;
     int last_step;          /* -1 before the first */
     json_t *result;
     char *tcti_text;
@@ -52,6 +53,16 @@ static void remove_tree(const char *dir)
 {
     if (dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Stops and removes every private swtpm of a job. */
+static void stop_tpms(job *jb)
+{
+    for (size_t i = 0; i < jb->n_tpms; i++)
+        swtpm_stop(jb->tpms[i]);
+    free(jb->tpms);
+    jb->tpms = NULL;
+    jb->n_tpms = 0;
 }
 
 /* ---- child side ------------------------------------------------------- */
@@ -87,14 +98,19 @@ static void report_progress(void *user, const step *st)
 
 static void child_main(const job *jb, const jobs_opts *o, int fd)
 {
+    const char **tctis = jb->tpms ? calloc(jb->n_tpms, sizeof *tctis) : NULL;
+    for (size_t i = 0; tctis && i < jb->n_tpms; i++)
+        tctis[i] = jb->tpms[i]->tcti;
     run_opts ro = {
-        .tcti = jb->tpm ? jb->tpm->tcti : o->tcti,
-        .private_tpm = jb->tpm != NULL,
+        .tcti = tctis ? tctis[0] : o->tcti,
+        .tctis = tctis,
+        .private_tpm = jb->tpms != NULL,
         .show_secrets = o->show_secrets,
         .wire = o->wire,
         .workdir = jb->workdir,
     };
     json_t *res = run_scenario(jb->sc, &ro, report_progress, &fd);
+    free(tctis);
     json_t *line = json_pack("{s:o}", "result", res);
     send_line(fd, line);
     json_decref(line);
@@ -113,12 +129,20 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
     char err[512] = "";
     if (!jb->workdir)
         snprintf(err, sizeof err, "cannot create a work directory in %s: %s", tmp ? tmp : "/tmp", strerror(errno));
-    if (!*err && !o->tcti) {
-        /* fapi: {ek_cert: true} wants a TPM with EK certificates */
-        bool ek_cert = jb->sc->fapi && jb->sc->fapi->ek_cert;
-        jb->tpm = ek_cert ? swtpm_start_ek_cert(err, sizeof err) : swtpm_start(err, sizeof err);
-        if (jb->tpm)
-            jb->startup_ms = jb->tpm->startup_ms;
+    size_t n_tpms = scenario_tpm_count(jb->sc);
+    if (!*err && o->tcti && n_tpms > 1)
+        snprintf(err, sizeof err, "the scenario declares %zu TPMs (tpms:); --tcti (or TPM2TOOLS_TCTI, TSS2_TCTI) "
+                 "gives one: run it without, on private swtpms", n_tpms);
+    if (!*err && !o->tcti && !(jb->tpms = calloc(n_tpms, sizeof *jb->tpms)))
+        snprintf(err, sizeof err, "out of memory");
+    for (size_t i = 0; !*err && jb->tpms && i < n_tpms; i++) {
+        /* fapi: {ek_cert: true} (FAPI's, the first TPM) or tpms: {x: {ek_cert: true}}
+         * wants a TPM with EK certificates */
+        bool ek_cert = (i == 0 && jb->sc->fapi && jb->sc->fapi->ek_cert) ||
+                       (i < jb->sc->n_tpms && jb->sc->tpms[i].ek_cert);
+        jb->tpms[i] = ek_cert ? swtpm_start_ek_cert(err, sizeof err) : swtpm_start(err, sizeof err);
+        if (jb->tpms[i])
+            jb->n_tpms++;
     }
     if (*err) {
         jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
@@ -253,13 +277,15 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
         }
         free(msg);
     }
-    if (jb->tpm) {
-        json_t *tpm = json_object_get(jb->result, "tpm");
+    for (size_t i = 0; i < jb->n_tpms; i++) {
+        json_t *tpm = i == 0 ? json_object_get(jb->result, "tpm") : NULL;
+        json_t *entry = json_object_get(json_object_get(jb->result, "tpms"), scenario_tpm_name(jb->sc, i));
         if (tpm)
-            json_object_set_new(tpm, "swtpm_startup_ms", json_real(jb->startup_ms));
+            json_object_set_new(tpm, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
+        if (entry)
+            json_object_set_new(entry, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
     }
-    swtpm_stop(jb->tpm);
-    jb->tpm = NULL;
+    stop_tpms(jb);
     remove_tree(jb->workdir);
     free(jb->workdir);
     jb->workdir = NULL;
@@ -283,7 +309,7 @@ static void abort_all(job *jobs, size_t n)
             waitpid(jobs[i].pid, NULL, 0);
         if (jobs[i].fd >= 0)
             close(jobs[i].fd);
-        swtpm_stop(jobs[i].tpm);
+        stop_tpms(&jobs[i]);
         remove_tree(jobs[i].workdir);
         free(jobs[i].workdir);
         free(jobs[i].buf);

@@ -1,6 +1,7 @@
 /* jobs: runs scenarios in child processes, N at a time, each with its own
- * private swtpm (or the one TPM given by --tcti), so that a crashing
- * scenario is reported instead of taking the run down. */
+ * private swtpm (one per TPM a scenario declares under `tpms:`), or the one
+ * TPM given by --tcti, so that a crashing scenario is reported instead of
+ * taking the run down. */
 #ifndef TPMRUN_JOBS_H
 #define TPMRUN_JOBS_H
 
@@ -8,7 +9,8 @@
 #include "scenario.h"
 
 typedef struct jobs_opts {
-    const char *tcti;       /* NULL: a private swtpm per scenario */
+    const char *tcti;       /* NULL: private swtpms per scenario; else one TPM (a scenario with
+                             * several `tpms:` is then an error) */
     int jobs;               /* parallel scenarios (forced to 1 with an external TPM) */
     bool show_secrets, wire;
     double timeout_s;       /* per scenario; 0 = none */

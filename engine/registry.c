@@ -368,6 +368,12 @@ static json_t *step_schema(const step_def *d)
                             json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "description",
                                       "sessions for the command, in order: ${session} or password", "type", "array",
                                       "minItems", 1, "maxItems", 3, "items", "type", "string"));
+    if (d->needs & (NEED_ESYS | NEED_PROGRAM | NEED_FAPI))
+        json_object_set_new(json_object_get(s, "properties"), "tpm",
+                            json_pack("{s:s,s:s,s:s}", "description",
+                                      (d->needs & NEED_FAPI) ? "the TPM to run on: FAPI runs on the first in tpms: only"
+                                                             : "the TPM to run on: a name declared in tpms: (default: the first)",
+                                      "type", "string", "pattern", "^[A-Za-z_][A-Za-z0-9_]*$"));
     return s;
 }
 
@@ -413,6 +419,16 @@ char *registry_schema_json(void)
         "steps", "type", "array", "items", json_pack("{s:o}", "oneOf", steps),
         "definitions", "bytes", bytes, "reference", reference, "expect", expect);
     json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
+    json_t *tpm_settings = json_pack("{s:[{s:s},{s:s,s:{s:{s:s,s:s}},s:b}]}", "anyOf", "type", "null", "type",
+                                     "object", "properties", "ek_cert", "type", "boolean", "description",
+                                     "manufacture it with EK certificates (swtpm_setup --create-ek-cert, ~1 s)",
+                                     "additionalProperties", 0);
+    json_object_set_new(json_object_get(schema, "properties"), "tpms",
+                        json_pack("{s:s,s:s,s:i,s:{s:s},s:o}", "description",
+                                  "several TPMs, each its own private swtpm: name -> settings; steps pick one with "
+                                  "tpm: NAME, the first is the default",
+                                  "type", "object", "minProperties", 1, "propertyNames", "pattern",
+                                  "^[A-Za-z_][A-Za-z0-9_]*$", "additionalProperties", tpm_settings));
     char *out = NULL;
     if (schema) {
         char *s = json_dumps(schema, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

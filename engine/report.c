@@ -69,6 +69,15 @@ static double num(const json_t *o, const char *k)
     return json_number_value(json_object_get(o, k));
 }
 
+static void warn_leftovers(FILE *f, const json_t *cleanup, const char *tpm)
+{
+    json_int_t left = json_integer_value(json_object_get(cleanup, "transient_handles_after")) +
+                      json_integer_value(json_object_get(cleanup, "loaded_sessions_after"));
+    if (left)
+        fprintf(f, "      warning: the TPM%s%s%s still holds %lld transient objects/sessions after cleanup\n",
+                tpm ? " '" : "", tpm ? tpm : "", tpm ? "'" : "", (long long)left);
+}
+
 void report_console(FILE *f, const json_t *r, bool verbose)
 {
     const char *status = json_string_value(json_object_get(r, "status"));
@@ -82,9 +91,11 @@ void report_console(FILE *f, const json_t *r, bool verbose)
         json_t *s;
         json_array_foreach(steps, i, s) {
             const char *name = json_string_value(json_object_get(s, "name"));
-            fprintf(f, "      %3zu %-28s %-7s %8.2f ms  (TPM %.2f ms)%s%s\n", i + 1,
+            const char *tpm = json_string_value(json_object_get(s, "tpm"));    /* with several TPMs */
+            fprintf(f, "      %3zu %-28s %-7s %8.2f ms  (TPM %.2f ms%s%s)%s%s\n", i + 1,
                     json_string_value(json_object_get(s, "type")), json_string_value(json_object_get(s, "status")),
-                    num(s, "duration_ms"), num(s, "tpm_ms"), name ? "  " : "", name ? name : "");
+                    num(s, "duration_ms"), num(s, "tpm_ms"), tpm ? " on " : "", tpm ? tpm : "", name ? "  " : "",
+                    name ? name : "");
         }
     }
     if (status && strcmp(status, "passed")) {
@@ -98,11 +109,13 @@ void report_console(FILE *f, const json_t *r, bool verbose)
         else
             fprintf(f, "      %s: %s\n", json_string_value(json_object_get(r, "file")), msg ? msg : "error");
     }
-    const json_t *c = json_object_get(r, "cleanup");
-    json_int_t left = json_integer_value(json_object_get(c, "transient_handles_after")) +
-                      json_integer_value(json_object_get(c, "loaded_sessions_after"));
-    if (left)
-        fprintf(f, "      warning: the TPM still holds %lld transient objects/sessions after cleanup\n", (long long)left);
+    json_t *tpms = json_object_get(r, "tpms");     /* with `tpms:` each TPM has its cleanup */
+    const char *key;
+    json_t *t;
+    if (!tpms)
+        warn_leftovers(f, json_object_get(r, "cleanup"), NULL);
+    json_object_foreach(tpms, key, t)
+        warn_leftovers(f, json_object_get(t, "cleanup"), key);
 }
 
 void report_summary(FILE *f, size_t passed, size_t failed, size_t errors, double seconds)

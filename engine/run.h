@@ -1,5 +1,6 @@
-/* run: executes one loaded scenario against one TPM and builds its result
- * (a jansson object, as written to results/<scenario>.json). */
+/* run: executes one loaded scenario against its TPM (or the TPMs it
+ * declares under `tpms:`) and builds its result (a jansson object, as
+ * written to results/<scenario>.json). */
 #ifndef TPMRUN_RUN_H
 #define TPMRUN_RUN_H
 
@@ -10,8 +11,10 @@
 #include "tpm_conn.h"
 
 typedef struct run_opts {
-    const char *tcti;           /* TCTI conf string of the scenario's TPM */
-    bool private_tpm;           /* a fresh swtpm started for this scenario */
+    const char *tcti;           /* TCTI conf string of the scenario's (first) TPM */
+    const char *const *tctis;   /* private TPMs: one per TPM of the scenario (scenario_tpm_count), in
+                                 * `tpms:` order; NULL: the one TPM at tcti */
+    bool private_tpm;           /* a fresh swtpm started for this scenario (each of its TPMs) */
     bool show_secrets;          /* do not redact secrets in the results */
     bool wire;                  /* include command/response bytes in the results */
     const char *workdir;        /* the scenario's private directory */
@@ -28,6 +31,7 @@ json_t *rc_json(uint32_t rc);
 
 /* The object/session table of a running scenario. */
 typedef struct tracked {
+    int tpm;            /* the TPM that holds it (index into run_state.tpms) */
     ESYS_TR tr;
     uint32_t handle;
     bool session;
@@ -45,23 +49,42 @@ typedef struct auth_note {
     TPM2B_AUTH auth;
 } auth_note;
 
-struct run_state {
-    const scenario *sc;
-    const run_opts *opts;
+/* One TPM of a running scenario and what belongs to its connection
+ * (ESYS_TRs and auth values are per ESAPI context). */
+typedef struct tpm_link {
+    const char *name;           /* as declared under tpms: ("" without) */
+    const char *tcti;           /* its TCTI conf string (NULL: the tctildr default) */
     ESYS_CONTEXT *esys;
     recorder *rec;
-    tracked *objects;
-    size_t n_objects;
-    value *saved;       /* VAL_MAP: save name -> VAL_MAP of outputs (row order) */
-    int step_index;
     tpm_command_record *pending;    /* records of a connection already closed */
     size_t n_pending;
     auth_note *auths;
     size_t n_auths;
-    struct fapi_world *fapi;        /* NEED_FAPI scenarios: owns the TPM connection (fapi_ctx.h) */
+    json_t *info;               /* its entry in the results: tcti, private_swtpm, identity */
+} tpm_link;
+
+struct run_state {
+    const scenario *sc;
+    const run_opts *opts;
+    tpm_link *tpms;     /* one per TPM of the scenario; [0] is the default (and FAPI's) */
+    size_t n_tpms;
+    int cur;            /* the TPM of the running step */
+    tracked *objects;   /* of every TPM: each entry says whose */
+    size_t n_objects;
+    value *saved;       /* VAL_MAP: save name -> VAL_MAP of outputs (row order) */
+    int step_index;
+    struct fapi_world *fapi;        /* NEED_FAPI scenarios: owns the default TPM's connection (fapi_ctx.h) */
 };
 
-/* The connection handover behind ctx_tpm_release / ctx_tpm_reacquire. */
+/* The TPM of the running step. */
+static inline tpm_link *run_tpm(struct run_state *r) { return &r->tpms[r->cur]; }
+
+/* NULL when `t` is on the running step's TPM; else a message (malloc'd)
+ * naming `what` (a parameter) and both TPMs. */
+char *run_wrong_tpm(const struct run_state *r, const tracked *t, const char *what);
+
+/* The connection handover behind ctx_tpm_release / ctx_tpm_reacquire
+ * (the running step's TPM; connection.c). */
 bool run_release_tpm(struct run_state *r, char **err);
 bool run_reacquire_tpm(struct run_state *r, char **err);
 

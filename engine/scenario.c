@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", NULL };
-static const char *const step_keys[] = { "name", "save", "expect", "sessions", NULL };
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", NULL };
+static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", NULL };
+static const char *const tpm_keys[] = { "ek_cert", NULL };
 static const char *const expect_keys[] = { "rc", "outputs", "exit", NULL };
 
 bool is_identifier(const char *s)
@@ -168,9 +169,57 @@ static bool load_sessions(loader *L, step *st, const node *n)
     return true;
 }
 
+/* tpm: NAME -- which of the TPMs declared under `tpms:` the step runs on. */
+static bool load_step_tpm(loader *L, step *st, const node *n)
+{
+    const scenario *sc = L->sc;
+    const step_def *d = st->def;
+    if (!(d->needs & (NEED_ESYS | NEED_PROGRAM | NEED_FAPI))) {
+        diag_set(L->d, n->loc, "%s uses no TPM: it takes no tpm", d->name);
+        return false;
+    }
+    if (!want_string(L, n, "tpm"))
+        return false;
+    size_t i = 0;
+    while (i < sc->n_tpms && strcmp(sc->tpms[i].name, n->str))
+        i++;
+    if (i == sc->n_tpms) {
+        const char **names = calloc(sc->n_tpms + 1, sizeof *names);
+        size_t len = 1;
+        for (size_t k = 0; names && k < sc->n_tpms; k++) {
+            names[k] = sc->tpms[k].name;
+            len += strlen(names[k]) + 2;
+        }
+        char *list = names ? calloc(1, len) : NULL;
+        for (size_t k = 0; list && k < sc->n_tpms; k++) {
+            if (k)
+                strcat(list, ", ");
+            strcat(list, names[k]);
+        }
+        const char *near = names ? spec_nearest(n->str, names) : NULL;
+        if (!sc->n_tpms)
+            diag_set(L->d, n->loc, "unknown TPM '%s': the scenario declares none (add tpms: {%s: {}, ...})", n->str,
+                     n->str);
+        else if (near)
+            diag_set(L->d, n->loc, "unknown TPM '%s' (did you mean '%s'?)", n->str, near);
+        else
+            diag_set(L->d, n->loc, "unknown TPM '%s' (tpms: declares %s)", n->str, list ? list : "others");
+        free(list);
+        free(names);
+        return false;
+    }
+    if ((d->needs & NEED_FAPI) && i != 0) {
+        diag_set(L->d, n->loc, "%s runs on the first TPM ('%s') only: FAPI has one TPM", d->name, sc->tpms[0].name);
+        return false;
+    }
+    st->tpm = (int)i;
+    return true;
+}
+
 static bool load_step(loader *L, const node *n, step *st)
 {
     st->loc = n->loc;
+    L->cur = st;
     if (n->kind != NODE_MAP) {
         diag_set(L->d, n->loc, "a step must be a mapping like '- esapi.get_random: {bytes: 8}', not %s",
                  node_kind_name(n));
@@ -204,6 +253,9 @@ static bool load_step(loader *L, const node *n, step *st)
         return false;
     }
     const step_def *d = st->def;
+    const node *tpm = node_get(n, "tpm");     /* before the parameters: their ${object}s must be on it */
+    if (tpm && !load_step_tpm(L, st, tpm))
+        return false;
     size_t np = step_param_count(d);
     st->args = calloc(np + 1, sizeof *st->args);
     if (!st->args)
@@ -281,6 +333,53 @@ static bool load_step(loader *L, const node *n, step *st)
     return true;
 }
 
+/* tpms: {a: {}, b: {ek_cert: true}} -- several TPMs, each its own swtpm. */
+static bool load_tpms(loader *L, const node *n)
+{
+    scenario *sc = L->sc;
+    if (n->kind != NODE_MAP || n->count == 0) {
+        diag_set(L->d, n->loc, "tpms must be a mapping of TPM names to settings, like tpms: {a: {}, b: {}}");
+        return false;
+    }
+    sc->tpms = calloc(n->count, sizeof *sc->tpms);
+    if (!sc->tpms)
+        return false;
+    for (size_t i = 0; i < n->count; i++) {
+        const node *k = n->pairs[i].key, *v = n->pairs[i].val;
+        if (!is_identifier(k->str)) {
+            diag_set(L->d, k->loc, "TPM name '%s' must be an identifier (letters, digits, _)", k->str);
+            return false;
+        }
+        tpm_decl *t = &sc->tpms[sc->n_tpms++];
+        t->loc = k->loc;
+        if (!(t->name = strdup(k->str)))
+            return false;
+        if (node_is_null(v))
+            continue;
+        if (v->kind != NODE_MAP) {
+            diag_set(L->d, v->loc, "TPM '%s': settings must be a mapping like {} or {ek_cert: true}, not %s", k->str,
+                     node_kind_name(v));
+            return false;
+        }
+        for (size_t j = 0; j < v->count; j++) {
+            const node *sk = v->pairs[j].key, *sv = v->pairs[j].val;
+            if (!in_list(sk->str, tpm_keys)) {
+                unknown_key(L, sk, "TPM setting", tpm_keys);
+                return false;
+            }
+            if (!(sv->kind == NODE_SCALAR && sv->plain && (!strcmp(sv->str, "true") || !strcmp(sv->str, "false")))) {
+                if (sv->kind == NODE_SCALAR && !node_is_null(sv))
+                    diag_set(L->d, sv->loc, "ek_cert must be true or false, not '%s'", sv->str);
+                else
+                    diag_set(L->d, sv->loc, "ek_cert must be true or false, not %s", node_kind_name(sv));
+                return false;
+            }
+            t->ek_cert = sv->str[0] == 't';
+        }
+    }
+    return true;
+}
+
 static bool load_top(loader *L, const node *root)
 {
     scenario *sc = L->sc;
@@ -336,6 +435,8 @@ static bool load_top(loader *L, const node *root)
         }
     }
     if ((n = node_get(root, "fapi")) && !fapi_conf_load(n, sc->dir, &sc->fapi, L->d))
+        return false;
+    if ((n = node_get(root, "tpms")) && !load_tpms(L, n))
         return false;
     const node *steps = node_get(root, "steps");
     const node *vars = node_get(root, "vars");
@@ -434,6 +535,16 @@ bool scenario_load(const char *path, scenario **out, diag *d)
     return true;
 }
 
+size_t scenario_tpm_count(const scenario *sc)
+{
+    return sc->n_tpms ? sc->n_tpms : 1;
+}
+
+const char *scenario_tpm_name(const scenario *sc, size_t i)
+{
+    return i < sc->n_tpms ? sc->tpms[i].name : "";
+}
+
 void scenario_free(scenario *sc)
 {
     if (!sc)
@@ -461,6 +572,9 @@ void scenario_free(scenario *sc)
         free(sc->tags[i]);
     free(sc->tags);
     fapi_conf_free(sc->fapi);
+    for (size_t i = 0; i < sc->n_tpms; i++)
+        free(sc->tpms[i].name);
+    free(sc->tpms);
     value_free(sc->vars);
     free(sc->id);
     free(sc->file);

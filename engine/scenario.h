@@ -50,7 +50,15 @@ typedef struct step {
     int expect_exit;
     expect_output *expect_outputs;
     size_t n_expect_outputs;
+    int tpm;                    /* tpm: index into the scenario's TPMs (0: the first or only one) */
 } step;
+
+/* A TPM declared under `tpms:` (each its own private swtpm). */
+typedef struct tpm_decl {
+    char *name;
+    srcloc loc;
+    bool ek_cert;               /* manufactured with EK certificates (swtpm_setup --create-ek-cert) */
+} tpm_decl;
 
 typedef struct scenario {
     char *id;
@@ -63,10 +71,16 @@ typedef struct scenario {
     step *steps;
     size_t n_steps;
     struct fapi_conf *fapi;     /* the `fapi:` section (fapi_ctx.h); NULL when absent */
+    tpm_decl *tpms;             /* the `tpms:` section, in file order; NULL: one TPM */
+    size_t n_tpms;
     document doc;               /* kept for locations */
 } scenario;
 
 bool scenario_load(const char *path, scenario **out, diag *d);
+/* How many TPMs the scenario runs on (1 without `tpms:`), and the name of
+ * one of them ("" without `tpms:`). */
+size_t scenario_tpm_count(const scenario *sc);
+const char *scenario_tpm_name(const scenario *sc, size_t i);
 void scenario_free(scenario *sc);
 
 #endif

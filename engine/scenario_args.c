@@ -331,6 +331,20 @@ static bool interp_arg(loader *L, const node *n, arg_src *a)
     return a->text != NULL;
 }
 
+/* An object or session lives in the TPM that made it: a step on another
+ * TPM cannot use it (its public, name or blobs travel as plain values). */
+static bool on_same_tpm(loader *L, const node *n, const char *name, ref_type t)
+{
+    const symbol *s = lookup(L, name);
+    if (!L->cur || !(L->cur->def->needs & (NEED_ESYS | NEED_PROGRAM | NEED_FAPI)) || !s || !s->saver ||
+        (t.type != PT_OBJECT && t.type != PT_SESSION) || s->saver->tpm == L->cur->tpm)
+        return true;
+    diag_set(L->d, n->loc, "${%s} is %s on TPM '%s', but this step runs on TPM '%s' (objects and sessions stay on "
+             "the TPM that made them)", name, t.type == PT_OBJECT ? "an object" : "a session",
+             scenario_tpm_name(L->sc, (size_t)s->saver->tpm), scenario_tpm_name(L->sc, (size_t)L->cur->tpm));
+    return false;
+}
+
 /* Fills `a` from a scalar containing "${": a whole reference or interpolated text. */
 bool ref_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
 {
@@ -349,6 +363,8 @@ bool ref_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
                      name, field ? "." : "", field ? field : "", ref_type_name(t));
             ok = false;
         }
+        if (ok)
+            ok = on_same_tpm(L, n, name, t);
         if (!ok) {
             free(name);
             free(field);

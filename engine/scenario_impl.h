@@ -21,6 +21,7 @@ typedef struct loader {
     /* every step with a save: in the file, to tell "later step" from "nowhere" */
     const node **all_saves;
     size_t n_all_saves;
+    const step *cur;            /* the step being loaded (its tpm is known before its parameters) */
 } loader;
 
 bool is_identifier(const char *s);

@@ -95,6 +95,12 @@ ESYS_TR arg_object(step_ctx *ctx, const step_args *a, const char *name, step_out
         step_fail(out, "'%s' is not an object", name);
         return ESYS_TR_NONE;
     }
+    char *wrong = run_wrong_tpm(ctx->run, t, name);
+    if (wrong) {
+        step_fail(out, "%s", wrong);
+        free(wrong);
+        return ESYS_TR_NONE;
+    }
     if (!t->live) {
         step_fail(out, "'%s' (handle 0x%08x) was flushed by step %d", name, t->handle, t->gone_at_step + 1);
         return ESYS_TR_NONE;
@@ -126,7 +132,7 @@ value *ctx_track_object(step_ctx *ctx, ESYS_TR tr, bool transient)
         return NULL;
     r->objects = grown;
     tracked *t = &r->objects[r->n_objects];
-    *t = (tracked){ .tr = tr, .transient = transient, .live = true, .gone_at_step = -1 };
+    *t = (tracked){ .tpm = r->cur, .tr = tr, .transient = transient, .live = true, .gone_at_step = -1 };
     TPM2_HANDLE h = 0;
     Esys_TR_GetTpmHandle(ctx->esys, tr, &h);
     t->handle = h;
@@ -136,7 +142,7 @@ value *ctx_track_object(step_ctx *ctx, ESYS_TR tr, bool transient)
     uint8_t range = (uint8_t)(h >> 24);
     for (size_t i = 0; i < r->n_objects && (range == 0x80 || range == 0x02 || range == 0x03); i++) {
         tracked *old = &r->objects[i];
-        if (old->live && old->handle == h) {
+        if (old->live && old->tpm == r->cur && old->handle == h) {
             if (old->session)
                 Esys_TR_Close(ctx->esys, &old->tr);
             old->live = false;
@@ -241,7 +247,8 @@ ESYS_TR ctx_object_by_name(step_ctx *ctx, const uint8_t *name, size_t len)
     for (size_t i = 0; i < r->n_objects; i++) {
         tracked *t = &r->objects[i];
         TPM2B_NAME *n = NULL;
-        bool match = t->live && !t->session && Esys_TR_GetName(ctx->esys, t->tr, &n) == TSS2_RC_SUCCESS &&
+        bool match = t->live && !t->session && t->tpm == r->cur &&
+                     Esys_TR_GetName(ctx->esys, t->tr, &n) == TSS2_RC_SUCCESS &&
                      n->size == len && memcmp(n->name, name, len) == 0;
         Esys_Free(n);
         if (match)
@@ -254,7 +261,7 @@ bool ctx_tpm_release(step_ctx *ctx, step_out *out)
 {
     char *err = NULL;
     bool ok = run_release_tpm(ctx->run, &err);
-    ctx->esys = ctx->run->esys;
+    ctx->esys = run_tpm(ctx->run)->esys;
     if (!ok)
         step_fail(out, "%s", err ? err : "cannot hand over the TPM connection");
     free(err);
@@ -263,21 +270,21 @@ bool ctx_tpm_release(step_ctx *ctx, step_out *out)
 
 TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth)
 {
-    struct run_state *r = ctx->run;
+    tpm_link *t = run_tpm(ctx->run);     /* ESYS_TRs are per connection */
     TSS2_RC rc = Esys_TR_SetAuth(ctx->esys, tr, auth);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     size_t i = 0;
-    while (i < r->n_auths && r->auths[i].tr != tr)
+    while (i < t->n_auths && t->auths[i].tr != tr)
         i++;
-    if (i == r->n_auths) {
-        auth_note *grown = realloc(r->auths, (r->n_auths + 1) * sizeof *grown);
+    if (i == t->n_auths) {
+        auth_note *grown = realloc(t->auths, (t->n_auths + 1) * sizeof *grown);
         if (!grown)
             return rc;  /* set, only not remembered across a handover */
-        r->auths = grown;
-        r->n_auths++;
+        t->auths = grown;
+        t->n_auths++;
     }
-    r->auths[i] = (auth_note){ .tr = tr, .auth = *auth };
+    t->auths[i] = (auth_note){ .tr = tr, .auth = *auth };
     return rc;
 }
 
@@ -285,7 +292,7 @@ bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out)
 {
     char *err = NULL;
     bool ok = run_reacquire_tpm(ctx->run, &err);
-    ctx->esys = ctx->run->esys;
+    ctx->esys = run_tpm(ctx->run)->esys;
     if (!ok)
         step_fail(out, "%s", err ? err : "cannot take the TPM connection back");
     free(err);
@@ -306,7 +313,7 @@ unsigned ctx_flush_foreign_transients(step_ctx *ctx)
         TPM2_HANDLE h = cap->data.handles.handle[i];
         bool ours = false;
         for (size_t k = 0; k < r->n_objects && !ours; k++)
-            ours = r->objects[k].live && r->objects[k].handle == h;
+            ours = r->objects[k].live && r->objects[k].tpm == r->cur && r->objects[k].handle == h;
         ESYS_TR tr = ESYS_TR_NONE;
         if (ours || Esys_TR_FromTPMPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr) !=
                         TSS2_RC_SUCCESS)

@@ -10,10 +10,10 @@
 #include "value.h"
 
 struct step_ctx {
-    ESYS_CONTEXT *esys;         /* NEED_ESYS */
+    ESYS_CONTEXT *esys;         /* NEED_ESYS: on the step's TPM (its `tpm:`, else the first) */
     const char *workdir;        /* the scenario's private directory */
     const char *scenario_dir;   /* directory of the scenario file */
-    const char *tcti;           /* TCTI conf string of the scenario's TPM */
+    const char *tcti;           /* TCTI conf string of the step's TPM */
     /* The sessions to send the command with: the step's `sessions:`, else a
      * password session per authorized handle (row flags AUTH1/AUTH2), then
      * ESYS_TR_NONE.  Pass them as Esys_X(ctx->esys, handles..., ctx->s1, ctx->s2, ctx->s3, ...). */
@@ -40,7 +40,7 @@ bool arg_struct(const step_args *a, const char *name, void *dst, step_out *out);
 
 /* --- objects and sessions ----------------------------------------------- */
 /* The ESYS_TR of an object parameter; ESYS_TR_NONE (message set) if the
- * object is no longer loaded. */
+ * object is no longer loaded or belongs to another of the scenario's TPMs. */
 ESYS_TR arg_object(step_ctx *ctx, const step_args *a, const char *name, step_out *out);
 /* Like arg_object, then sets the object's auth value from parameter
  * `auth_param` when the step got one. */

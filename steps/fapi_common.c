@@ -38,7 +38,7 @@ static void flush_leftovers(step_ctx *ctx)
                 continue;
             bool ours = false;
             for (size_t t = 0; t < r->n_objects && !ours; t++)
-                ours = r->objects[t].live && r->objects[t].handle == h;
+                ours = r->objects[t].live && r->objects[t].tpm == r->cur && r->objects[t].handle == h;
             ESYS_TR tr = ESYS_TR_NONE;
             if (ours || Esys_TR_FromTPMPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr) !=
                             TSS2_RC_SUCCESS)

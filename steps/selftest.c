@@ -1,5 +1,6 @@
 /* selftest: steps that exist to test the engine itself (TPMRUN_TEST_STEPS=1):
- * a handler that crashes, one that hangs, and a FAPI smoke test proving
+ * a handler that crashes, one that hangs, one that hides a value's type
+ * from the loader, and a FAPI smoke test proving
  * libtss2-fapi (which links json-c) and jansson share one process. */
 #include "fapi_common.h"
 
@@ -21,6 +22,15 @@ static uint32_t do_sleep(step_ctx *ctx, const step_args *a, step_out *out)
 {
     (void)ctx; (void)out;
     sleep((unsigned)arg_int(a, "seconds"));
+    return 0;
+}
+
+/* A value whose type only the run knows (the loader sees `any`): lets a
+ * test reach the run-time checks behind the load-time ones. */
+static uint32_t do_echo(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    (void)ctx;
+    out_put(out, "value", value_copy(arg(a, "value")));
     return 0;
 }
 
@@ -57,6 +67,14 @@ const step_def steps_selftest[] = {
           { "seconds", PT_INT, 0, "60", "how long" },
           { 0 } },
       NULL, do_sleep },
+    { "selftest.echo", "give back a value as `any` (engine test of run-time type checks)", NEED_TEST,
+      (const param_spec[]){
+          { "value", PT_ANY, PF_REQUIRED, NULL, "any value, a saved object too" },
+          { 0 } },
+      (const output_spec[]){
+          { "value", PT_ANY, 0, "the same value" },
+          { 0 } },
+      do_echo },
     { "selftest.fapi_smoke", "FAPI (json-c) beside jansson: read Fapi_GetInfo", NEED_TEST | NEED_FAPI,
       NULL,
       (const output_spec[]){

@@ -50,10 +50,14 @@ def test_results_valid_and_clean(suite_run, path):
     assert res["status"] == "passed", res.get("message")
     assert res["tpm"]["private_swtpm"] is True
     assert res["tpm"]["manufacturer"] == "IBM"
-    cleanup = res["cleanup"]
-    assert cleanup["transient_handles_after"] == 0
-    assert cleanup["loaded_sessions_after"] == 0
-    assert cleanup["flush_errors"] == []
+    # `cleanup` is the (first) TPM's; a scenario with tpms: has one per TPM
+    cleanups = [res["cleanup"]] + [t["cleanup"] for t in res.get("tpms", {}).values()]
+    for name, tpm in res.get("tpms", {}).items():
+        assert tpm["private_swtpm"] is True and tpm["manufacturer"] == "IBM", name
+    for cleanup in cleanups:
+        assert cleanup["transient_handles_after"] == 0
+        assert cleanup["loaded_sessions_after"] == 0
+        assert cleanup["flush_errors"] == []
     for step in res["steps"]:
         assert step["status"] == "passed"
         # ESAPI-side settings that send nothing to the TPM
