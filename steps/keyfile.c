@@ -329,19 +329,28 @@ static value *policy_list(const STACK_OF(KF_POLICY) *pol)
     return list;
 }
 
-static uint32_t do_read(step_ctx *ctx, const step_args *a, step_out *out)
+/* The step's key file (path or bytes), decoded into its TPM parts. */
+static KF_KEY *open_keyfile(step_ctx *ctx, const step_args *a, kf_parts *kp, step_out *out)
 {
     size_t len;
     uint8_t *data = read_input(ctx, a, &len, out);
     if (!data)
-        return STEP_FAILED;
+        return NULL;
     KF_KEY *k = decode(data, len, out);
     free(data);
-    kf_parts kp;
-    if (!k || !parts(k, &kp, out)) {
+    if (k && !parts(k, kp, out)) {
         kf_free(k);
-        return STEP_FAILED;
+        k = NULL;
     }
+    return k;
+}
+
+static uint32_t do_read(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    kf_parts kp;
+    KF_KEY *k = open_keyfile(ctx, a, &kp, out);
+    if (!k)
+        return STEP_FAILED;
     out_struct(out, "public", TS_PUBLIC, &kp.pub);
     out_struct(out, "private", TS_PRIVATE, &kp.priv);
     out_int(out, "parent", kp.parent);
@@ -441,17 +450,10 @@ static ESYS_TR file_parent(step_ctx *ctx, const step_args *a, const kf_parts *kp
 
 static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    size_t len;
-    uint8_t *data = read_input(ctx, a, &len, out);
-    if (!data)
-        return STEP_FAILED;
-    KF_KEY *k = decode(data, len, out);
-    free(data);
     kf_parts kp;
-    if (!k || !parts(k, &kp, out)) {
-        kf_free(k);
+    KF_KEY *k = open_keyfile(ctx, a, &kp, out);
+    if (!k)
         return STEP_FAILED;
-    }
     TPM2B_ENCRYPTED_SECRET seed = { 0 };
     if (k->secret) {
         if ((size_t)k->secret->length > sizeof seed.secret) {
