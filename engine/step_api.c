@@ -299,30 +299,38 @@ bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out)
     return ok;
 }
 
-unsigned ctx_flush_foreign_transients(step_ctx *ctx)
+unsigned ctx_flush_foreign(step_ctx *ctx, bool sessions_too, void (*noted)(void *, uint32_t), void *user)
 {
     struct run_state *r = ctx->run;
-    TPMS_CAPABILITY_DATA *cap = NULL;
-    TPMI_YES_NO more = TPM2_NO;
+    /* (the header's TPM2_TRANSIENT_FIRST shifts a signed int into its sign bit) */
+    const TPM2_HANDLE firsts[] = { (TPM2_HANDLE)TPM2_HT_TRANSIENT << 24, TPM2_LOADED_SESSION_FIRST };
     unsigned flushed = 0;
-    if (!ctx->esys || Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
-                                         (TPM2_HANDLE)TPM2_HT_TRANSIENT << 24, TPM2_MAX_CAP_HANDLES, &more, &cap) !=
-                                             TSS2_RC_SUCCESS)
-        return 0;
-    for (UINT32 i = 0; i < cap->data.handles.count; i++) {
-        TPM2_HANDLE h = cap->data.handles.handle[i];
-        bool ours = false;
-        for (size_t k = 0; k < r->n_objects && !ours; k++)
-            ours = r->objects[k].live && r->objects[k].tpm == r->cur && r->objects[k].handle == h;
-        ESYS_TR tr = ESYS_TR_NONE;
-        if (ours || Esys_TR_FromTPMPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr) !=
-                        TSS2_RC_SUCCESS)
+    for (size_t k = 0; ctx->esys && k < (sessions_too ? 2u : 1u); k++) {
+        TPMS_CAPABILITY_DATA *cap = NULL;
+        TPMI_YES_NO more = TPM2_NO;
+        if (Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, firsts[k],
+                               TPM2_MAX_CAP_HANDLES, &more, &cap) != TSS2_RC_SUCCESS)
             continue;
-        if (Esys_FlushContext(ctx->esys, tr) == TSS2_RC_SUCCESS)
-            flushed++;
-        else
-            Esys_TR_Close(ctx->esys, &tr);
+        for (UINT32 i = 0; i < cap->data.handles.count; i++) {
+            TPM2_HANDLE h = cap->data.handles.handle[i];
+            if ((h >> 24) != (firsts[k] >> 24))
+                continue;   /* past the range asked for */
+            bool ours = false;
+            for (size_t t = 0; t < r->n_objects && !ours; t++)
+                ours = r->objects[t].live && r->objects[t].tpm == r->cur && r->objects[t].handle == h;
+            ESYS_TR tr = ESYS_TR_NONE;
+            if (ours || Esys_TR_FromTPMPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr) !=
+                            TSS2_RC_SUCCESS)
+                continue;
+            if (Esys_FlushContext(ctx->esys, tr) == TSS2_RC_SUCCESS) {
+                flushed++;
+                if (noted)
+                    noted(user, h);
+            } else {
+                Esys_TR_Close(ctx->esys, &tr);
+            }
+        }
+        Esys_Free(cap);
     }
-    Esys_Free(cap);
     return flushed;
 }

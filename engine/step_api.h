@@ -65,10 +65,12 @@ ESYS_TR ctx_object_by_name(step_ctx *ctx, const uint8_t *name, size_t len);
  * False with a message in out. */
 bool ctx_tpm_release(step_ctx *ctx, step_out *out);
 bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out);
-/* Flushes transient objects the scenario does not hold (another program
- * left them loaded: tpm2-tools keeps its objects in context files and,
- * without a resource manager, leaves them in the TPM).  Returns how many. */
-unsigned ctx_flush_foreign_transients(step_ctx *ctx);
+/* Flushes the transient objects (with sessions_too, also the loaded
+ * sessions) on the step's TPM that the scenario does not hold: tpm2-tools
+ * keeps its objects in context files and, without a resource manager,
+ * leaves them loaded; FAPI leaves some after a failed call.  Calls
+ * noted(user, handle) for each flushed handle; returns how many. */
+unsigned ctx_flush_foreign(step_ctx *ctx, bool sessions_too, void (*noted)(void *, uint32_t), void *user);
 /* Esys_TR_SetAuth, remembered so that the auth value of an object or a
  * hierarchy outlives a connection handover.  Use it instead of Esys_TR_SetAuth. */
 TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth);

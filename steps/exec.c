@@ -491,7 +491,7 @@ static uint32_t do_exec(step_ctx *ctx, const step_args *a, step_out *out)
     free_strv(argv);
     free_strv(envp);
     if (ctx_tpm_reacquire(ctx, out))
-        out_int(out, "flushed_left_loaded", ctx_flush_foreign_transients(ctx));
+        out_int(out, "flushed_left_loaded", ctx_flush_foreign(ctx, false, NULL, NULL));
     else
         rc = STEP_FAILED;
     return rc;

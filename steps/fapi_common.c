@@ -21,35 +21,14 @@ FAPI_CONTEXT *step_fapi(step_ctx *ctx)
 /* FAPI 3.2 leaves the object it loaded in the TPM when a call fails half
  * way (Fapi_Unseal whose PolicyPCR fails): flush the transient objects and
  * loaded sessions the scenario does not hold itself, and say so. */
+static void note_flushed(void *fapi, uint32_t handle)
+{
+    fapi_world_note_flushed(fapi, handle);
+}
+
 static void flush_leftovers(step_ctx *ctx)
 {
-    /* (the header's TPM2_TRANSIENT_FIRST shifts a signed int into its sign bit) */
-    static const TPM2_HANDLE firsts[] = { (TPM2_HANDLE)TPM2_HT_TRANSIENT << 24, TPM2_LOADED_SESSION_FIRST };
-    struct run_state *r = ctx->run;
-    for (size_t k = 0; ctx->esys && k < sizeof firsts / sizeof *firsts; k++) {
-        TPMS_CAPABILITY_DATA *cap = NULL;
-        TPMI_YES_NO more;
-        if (Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, firsts[k],
-                               TPM2_MAX_CAP_HANDLES, &more, &cap) != TSS2_RC_SUCCESS)
-            continue;
-        for (UINT32 i = 0; i < cap->data.handles.count; i++) {
-            TPM2_HANDLE h = cap->data.handles.handle[i];
-            if ((h >> 24) != (firsts[k] >> 24))
-                continue;
-            bool ours = false;
-            for (size_t t = 0; t < r->n_objects && !ours; t++)
-                ours = r->objects[t].live && r->objects[t].tpm == r->cur && r->objects[t].handle == h;
-            ESYS_TR tr = ESYS_TR_NONE;
-            if (ours || Esys_TR_FromTPMPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr) !=
-                            TSS2_RC_SUCCESS)
-                continue;
-            if (Esys_FlushContext(ctx->esys, tr) == TSS2_RC_SUCCESS)
-                fapi_world_note_flushed(r->fapi, h);
-            else
-                Esys_TR_Close(ctx->esys, &tr);
-        }
-        Esys_Free(cap);
-    }
+    ctx_flush_foreign(ctx, true, note_flushed, ctx->run->fapi);
 }
 
 uint32_t fapi_result(step_ctx *ctx, step_out *out, const char *call, TSS2_RC rc)
