@@ -37,7 +37,7 @@ LIB_OBJS = $(filter-out $(BUILD)/engine/main.o,$(OBJS))
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-.PHONY: all deps run check unit install clean schema bench
+.PHONY: all deps run check unit install clean schema bench valgrind
 all: $(BIN)
 
 # V=1 shows the full commands
@@ -78,6 +78,11 @@ check: deps
 # Where the time goes: every scenario 5 times, one at a time, TPM vs engine per step type.
 bench: $(BIN)
 	./$(BIN) --results build/bench-results --repeat 5 --timings scenarios
+
+# Every scenario under valgrind (memcheck; definite leaks and memory errors fail).
+valgrind: $(BIN)
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+	  --suppressions=tests/valgrind.supp ./$(BIN) --results build/valgrind-results -j 2 scenarios
 
 schema: $(BIN)
 	./$(BIN) --schema > schemas/scenario.schema.json
