@@ -239,8 +239,10 @@ static json_t *run_step(struct run_state *r, const step *st, bool *passed, json_
             }
         } else if (rc != TSS2_RC_SUCCESS) {
             status = "failed";
-            if (tpm_rc && asprintf(&message, "%s%s%s", out.call ? out.call : "", out.call ? ": " : "",
-                                   Tss2_RC_Decode(rc)) < 0)
+            /* the name first: it is what an expect: {rc: ...} would say */
+            const char *name = spec_rc_name(rc);
+            if (tpm_rc && asprintf(&message, "%s%s%s%s(0x%x) %s", out.call ? out.call : "", out.call ? ": " : "",
+                                   name ? name : "", name ? " " : "", rc, Tss2_RC_Decode(rc)) < 0)
                 message = NULL;
         }
         if (st->expect_exit_set)

@@ -174,3 +174,18 @@ def test_dollar_brace_escape(tpmrun):
     steps = tpmrun.result("dollar_escape")["steps"]
     assert steps[0]["outputs"]["stdout"] == "shell tpmrun\n"
     assert steps[1]["outputs"]["stdout"] == "${literal}\n"
+
+
+def test_tpm_error_message_names_the_code(tpmrun, tmp_path):
+    """A step failing on a TPM error says which call, the code's name (what
+    expect: {rc: ...} would take) and Tss2_RC_Decode's text."""
+    f = tmp_path / "tpmfail.yaml"
+    f.write_text("scenario: tpmfail\nsteps:\n"
+                 "  - esapi.create_primary: {template: ecc256:null:aes128cfb, auth: right}\n    save: p\n"
+                 "  - esapi.create: {parent: \"${p}\", parent_auth: wrong, template: ecc256}\n")
+    p = tpmrun(f)
+    assert p.returncode == 1
+    res = tpmrun.result("tpmfail")
+    assert res["failed_step"]["message"].startswith("Esys_Create: TPM2_RC_AUTH_FAIL (0x98e) tpm:session(1):")
+    assert res["steps"][1]["rc"] == {"value": "0x0000098e", "name": "TPM2_RC_AUTH_FAIL",
+                                     "text": res["steps"][1]["rc"]["text"]}
