@@ -3,6 +3,7 @@
  * each entry names its TPM, and only that TPM's connection touches it. */
 #include "connection.h"
 #include "fapi_ctx.h"
+#include "tpm_spec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,18 @@ json_t *conn_cleanup(struct run_state *r, tpm_link *t, double *tpm_ms)
 }
 
 /* TCTI, recording layer, ESAPI context. */
+/* Test knob, as tpm2-tss's integration tests have a proxy TCTI for it:
+ * TPMRUN_INJECT_WARNING=yielded (or retry, testing, a number) answers every
+ * other command with that warning, which ESAPI must resend. */
+static void inject_warnings(recorder *rec)
+{
+    const char *w = getenv("TPMRUN_INJECT_WARNING");
+    uint32_t rc;
+    spec_error e;
+    if (w && *w && spec_parse_rc(w, &rc, &e))
+        recorder_inject_warning(rec, rc, 2);
+}
+
 static TSS2_RC open_esys(struct run_state *r, tpm_link *t, char **err)
 {
     if (r->fapi && index_of(r, t) == 0) {
@@ -168,6 +181,7 @@ static TSS2_RC open_esys(struct run_state *r, tpm_link *t, char **err)
         tcti_close(&tcti);
         return rc;
     }
+    inject_warnings(t->rec);
     return Esys_Initialize(&t->esys, recorder_tcti(t->rec), NULL);
 }
 

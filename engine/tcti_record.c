@@ -10,7 +10,12 @@
  * A TCTI owned by someone else (FAPI's, from Fapi_GetTcti) cannot be
  * wrapped, since its owner keeps calling it directly: recorder_hook patches
  * its transmit/receive entries in place instead, so commands from every
- * user of that connection are recorded. */
+ * user of that connection are recorded.
+ *
+ * For tests of everything above it, a wrapping recorder can also answer
+ * every n-th command itself with a TPM warning (TPM2_RC_YIELDED, RETRY,
+ * TESTING) instead of passing it on, as the proxy TCTI of tpm2-tss's
+ * integration tests does: ESAPI must resend it, and the record shows both. */
 #include "tpm_conn.h"
 
 #include <stdlib.h>
@@ -32,6 +37,11 @@ struct recorder {
     size_t cmd_size;
     uint32_t cc;
     struct timespec t0;
+
+    /* warning injection (recorder_inject_warning) */
+    uint32_t inject_rc;
+    unsigned inject_every, inject_count;
+    bool injecting;             /* the pending command gets the warning */
 
     /* Hook mode (recorder_hook): the TCTI we patched in place and its own
      * transmit/receive, restored by recorder_free. */
@@ -146,16 +156,40 @@ static TSS2_RC record_transmit(recorder *r, size_t size, uint8_t const *command)
     r->pending = true;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
 
+    r->injecting = r->inject_every && ++r->inject_count % r->inject_every == 0;
+    if (r->injecting)
+        return TSS2_RC_SUCCESS;     /* answered by receive, never sent */
     TSS2_RC rc = inner_transmit(r, size, command);
     if (rc != TSS2_RC_SUCCESS)
         close_pending(r, NULL, 0);
     return rc;
 }
 
+/* The 10-byte response header a TPM sends with a warning. */
+static TSS2_RC injected_receive(recorder *r, size_t *size, uint8_t *response)
+{
+    const uint8_t warning[10] = { 0x80, 0x01, 0, 0, 0, 10, (uint8_t)(r->inject_rc >> 24),
+                                  (uint8_t)(r->inject_rc >> 16), (uint8_t)(r->inject_rc >> 8),
+                                  (uint8_t)r->inject_rc };
+    if (!response) {
+        *size = sizeof warning;
+        return TSS2_RC_SUCCESS;
+    }
+    if (*size < sizeof warning)
+        return TSS2_TCTI_RC_INSUFFICIENT_BUFFER;
+    memcpy(response, warning, sizeof warning);
+    *size = sizeof warning;
+    r->injecting = false;
+    close_pending(r, response, sizeof warning);
+    return TSS2_RC_SUCCESS;
+}
+
 static TSS2_RC record_receive(recorder *r, size_t *size, uint8_t *response, int32_t timeout)
 {
     if (!size)
         return TSS2_TCTI_RC_BAD_REFERENCE;
+    if (r->injecting)
+        return injected_receive(r, size, response);
 
     TSS2_RC rc = inner_receive(r, size, response, timeout);
     if (rc == TSS2_TCTI_RC_TRY_AGAIN || rc == TSS2_TCTI_RC_INSUFFICIENT_BUFFER)
@@ -432,4 +466,11 @@ const char *tpm_cc_name(uint32_t cc)
         if (cc_names[i].cc == cc)
             return cc_names[i].name;
     return NULL;
+}
+
+void recorder_inject_warning(recorder *r, uint32_t rc, unsigned every)
+{
+    r->inject_rc = rc;
+    r->inject_every = every;
+    r->inject_count = 0;
 }

@@ -62,6 +62,9 @@ TSS2_RC recorder_wrap(TSS2_TCTI_CONTEXT *inner, recorder **out);
  * come before the owner finalizes it.  recorder_tcti returns `tcti` itself. */
 TSS2_RC recorder_hook(TSS2_TCTI_CONTEXT *tcti, recorder **out);
 TSS2_TCTI_CONTEXT *recorder_tcti(recorder *r);
+/* Test facility: answer every `every`-th command with the TPM warning `rc`
+ * (e.g. TPM2_RC_YIELDED) instead of sending it (0 turns it off). */
+void recorder_inject_warning(recorder *r, uint32_t rc, unsigned every);
 /* Records since the last recorder_take; ownership of the array and its
  * byte buffers moves to the caller (free with tpm_records_free). */
 tpm_command_record *recorder_take(recorder *r, size_t *count);
