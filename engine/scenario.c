@@ -458,7 +458,7 @@ static bool load_top(loader *L, const node *root)
                 diag_set(L->d, k->loc, "var name '%s' must be an identifier other than env and workdir", k->str);
                 return false;
             }
-            if (vars->pairs[i].val->kind == NODE_SCALAR && strstr(vars->pairs[i].val->str, "${")) {
+            if (vars->pairs[i].val->kind == NODE_SCALAR && ref_find(vars->pairs[i].val->str)) {
                 diag_set(L->d, vars->pairs[i].val->loc, "vars are literal values; references are for steps");
                 return false;
             }

@@ -126,6 +126,21 @@ value *any_literal(loader *L, const node *n, int depth)
             if (*n->str && !*end && errno == 0 && (isdigit((unsigned char)n->str[0]) || n->str[0] == '-'))
                 return value_int(i);
         }
+        const char *ref = depth > 0 ? ref_find(n->str) : NULL;
+        if (ref) {
+            /* Silently keeping "${x}" as text would compare against the wrong thing. */
+            diag_set(L->d, at_offset(n, (size_t)(ref - n->str)),
+                     "references inside a list or mapping are not resolved here; pass ${...} as the whole value");
+            return NULL;
+        }
+        if (ref_has_escape(n->str)) {   /* "$${" is a literal "${" */
+            value *v = value_string_n(n->str, n->len);
+            for (char *p = v ? strstr((char *)v->bytes, "$${") : NULL; p; p = strstr(p + 2, "$${")) {
+                memmove(p, p + 1, strlen(p + 1) + 1);
+                v->len--;
+            }
+            return v;
+        }
         return value_string_n(n->str, n->len);
     }
     if (is_bytes_form(n))
