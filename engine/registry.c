@@ -348,7 +348,15 @@ static json_t *step_schema(const step_def *d)
     }
     json_t *params = json_pack("{s:s,s:s,s:o,s:b}", "description", d->doc, "type", "object",
                                "properties", props, "additionalProperties", 0);
-    bool all_optional = json_array_size(req) == 0;
+    json_t *one_of = json_array();
+    for (const param_spec *p = d->params; p && p->name; p++)
+        if (p->flags & PF_ONE_OF)
+            json_array_append_new(one_of, json_pack("{s:[s]}", "required", p->name));
+    if (json_array_size(one_of))
+        json_object_set_new(params, "oneOf", one_of);
+    else
+        json_decref(one_of);
+    bool all_optional = json_array_size(req) == 0 && !json_object_get(params, "oneOf");
     if (!all_optional)
         json_object_set_new(params, "required", req);
     else

@@ -42,6 +42,7 @@ typedef enum {
 enum param_flags {
     PF_REQUIRED = 1 << 0,
     PF_SECRET   = 1 << 1,   /* redacted in results (auth values, private keys) */
+    PF_ONE_OF   = 1 << 2,   /* exactly one of the row's PF_ONE_OF parameters must be given */
 };
 
 typedef struct param_spec {

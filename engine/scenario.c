@@ -286,12 +286,25 @@ static bool load_step(loader *L, const node *n, step *st)
                 return false;
         }
     }
+    size_t alternatives = 0, chosen = 0;
+    char names[256] = "";
     for (size_t i = 0; i < np; i++) {
         if ((d->params[i].flags & PF_REQUIRED) && st->args[i].form == ARG_ABSENT) {
             diag_set(L->d, type_key->loc, "%s: missing required parameter '%s' (%s)", d->name,
                      d->params[i].name, d->params[i].doc);
             return false;
         }
+        if (d->params[i].flags & PF_ONE_OF) {
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", alternatives ? " or " : "",
+                     d->params[i].name);
+            alternatives++;
+            chosen += st->args[i].form != ARG_ABSENT;
+        }
+    }
+    if (alternatives && chosen != 1) {
+        diag_set(L->d, type_key->loc, "%s takes exactly one of %s (%s given)", d->name, names,
+                 chosen ? "more than one" : "none");
+        return false;
     }
     const node *label = node_get(n, "name");
     if (label) {

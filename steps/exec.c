@@ -503,8 +503,8 @@ const step_def steps_exec[] = {
       "tpmrun hands its connection over meanwhile; a non-zero exit fails unless expect: {exit: N}",
       NEED_PROGRAM,
       (const param_spec[]){
-          { "argv", PT_STRING_LIST, 0, NULL, "the program (looked up in PATH) and its arguments; no shell" },
-          { "command", PT_STRING, 0, NULL, "instead of argv: a shell command line, run with /bin/sh -c" },
+          { "argv", PT_STRING_LIST, PF_ONE_OF, NULL, "the program (looked up in PATH) and its arguments; no shell" },
+          { "command", PT_STRING, PF_ONE_OF, NULL, "instead of argv: a shell command line, run with /bin/sh -c" },
           { "stdin", PT_BYTES, 0, NULL, "bytes for the program's standard input (default: empty)" },
           { "env", PT_STRING_MAP, 0, NULL, "more environment variables (they may override the TCTI ones)" },
           { "timeout", PT_INT, 0, "60", "seconds until the program's process group is killed and the step fails" },

@@ -509,8 +509,8 @@ static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
 }
 
 #define INPUT_PARAMS                                                                                        \
-    { "path", PT_STRING, 0, NULL, "the key file (relative to the work directory, or absolute)" },           \
-    { "pem", PT_BYTES, 0, NULL, "the key file's contents instead of `path` (PEM or DER)" }
+    { "path", PT_STRING, PF_ONE_OF, NULL, "the key file (relative to the work directory, or absolute)" },   \
+    { "pem", PT_BYTES, PF_ONE_OF, NULL, "the key file's contents instead of `path` (PEM or DER)" }
 
 const step_def steps_keyfile[] = {
     { "keyfile.write", "writes a TSS2 PRIVATE KEY PEM file (as tpm2_encodeobject and tpm2-openssl do)", 0,
