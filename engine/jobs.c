@@ -27,6 +27,7 @@ typedef struct job {
     char *workdir;
     double started;
     int last_step;          /* -1 before the first */
+    json_t *done_steps;     /* results of the steps finished so far */
     json_t *result;
     char *tcti_text;
 } job;
@@ -89,9 +90,9 @@ static void send_line(int fd, json_t *j)
     free(s);
 }
 
-static void report_progress(void *user, const step *st)
+static void report_progress(void *user, const step *st, const json_t *done)
 {
-    json_t *j = json_pack("{s:i}", "step", st->index);
+    json_t *j = done ? json_pack("{s:O}", "done", done) : json_pack("{s:i}", "step", st->index);
     send_line(*(int *)user, j);
     json_decref(j);
 }
@@ -190,8 +191,14 @@ static void take_lines(job *jb)
         json_t *j = json_loadb(start, (size_t)(nl - start), 0, &e);
         if (j) {
             json_t *st = json_object_get(j, "step"), *res = json_object_get(j, "result");
+            json_t *done = json_object_get(j, "done");
             if (st)
                 jb->last_step = (int)json_integer_value(st);
+            if (done) {
+                if (!jb->done_steps)
+                    jb->done_steps = json_array();
+                json_array_append(jb->done_steps, done);
+            }
             if (res) {
                 json_decref(jb->result);
                 jb->result = json_incref(res);
@@ -254,8 +261,13 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
     if (!jb->result || timed_out) {
         char *msg = crash_message(jb, status, timed_out, o->timeout_s);
         json_decref(jb->result);
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file, "status",
-                               "error", "message", msg ? msg : "crashed", "steps");
+        /* what the process finished before it died is kept */
+        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:o}", "scenario", jb->sc->id, "file", jb->sc->file, "status",
+                               "error", "message", msg ? msg : "crashed", "steps",
+                               jb->done_steps ? json_incref(jb->done_steps) : json_array());
+        json_object_set_new(jb->result, "tpm",
+                            json_pack("{s:s,s:b}", "tcti", jb->n_tpms ? jb->tpms[0]->tcti : o->tcti ? o->tcti : "(default)",
+                                      "private_swtpm", jb->n_tpms > 0));
         if (jb->last_step >= 0) {
             const step *st = &jb->sc->steps[jb->last_step];
             json_object_set_new(jb->result, "failed_step",
@@ -297,6 +309,8 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
     free(jb->buf);
     jb->buf = NULL;
     jb->len = 0;
+    json_decref(jb->done_steps);
+    jb->done_steps = NULL;
 }
 
 static void abort_all(job *jobs, size_t n)
@@ -314,6 +328,7 @@ static void abort_all(job *jobs, size_t n)
         free(jobs[i].workdir);
         free(jobs[i].buf);
         json_decref(jobs[i].result);
+        json_decref(jobs[i].done_steps);
     }
 }
 

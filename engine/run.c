@@ -393,9 +393,11 @@ json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn prog
             const step *st = &sc->steps[i];
             r.step_index = st->index;
             if (progress)
-                progress(user, st);
+                progress(user, st, NULL);
             bool passed;
             json_t *sj = run_step(&r, st, &passed, &failure);
+            if (progress)
+                progress(user, st, sj);
             json_t *stm = json_object_get(sj, "tpm_ms");
             tpm_ms += stm ? json_real_value(stm) : 0;
             json_array_append_new(steps, sj);

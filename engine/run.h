@@ -20,8 +20,9 @@ typedef struct run_opts {
     const char *workdir;        /* the scenario's private directory */
 } run_opts;
 
-/* Called before each step (for crash attribution by the parent). */
-typedef void (*run_progress_fn)(void *user, const step *st);
+/* Called before each step (for crash attribution by the parent) and, with
+ * its result, after it (so a process that dies later keeps what it did). */
+typedef void (*run_progress_fn)(void *user, const step *st, const json_t *done);
 
 /* Runs every step; never returns NULL. */
 json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn progress, void *user);

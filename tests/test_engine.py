@@ -1,4 +1,5 @@
 """The run loop, failure handling, process hygiene and CLI, on real swtpms."""
+import json
 import os
 import signal
 import subprocess
@@ -6,6 +7,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+import jsonschema
 import pytest
 
 from conftest import ROOT, TPMRUN
@@ -46,6 +48,11 @@ def test_crashing_step_is_an_error_and_others_go_on(tpmrun, fixture, signame):
     assert res["status"] == "error"
     assert signame in res["message"]
     assert "selftest.crash" in res["message"]
+    # what the scenario finished before it died is kept, and the file is valid
+    done = [s["type"] for s in res["steps"]]
+    assert done == (["esapi.create_primary"] if fixture == "crashes.yaml" else [])
+    assert res["tpm"]["private_swtpm"] is True
+    jsonschema.validate(res, json.loads((ROOT / "schemas" / "results.schema.json").read_text()))
     assert tpmrun.result("small_ok")["status"] == "passed"
     assert "1 passed, 0 failed, 1 errors" in p.stdout
 
