@@ -1,6 +1,7 @@
 /* scenario_args: parameter values while loading — literals of each type,
  * byte forms ({hex:}, {base64:}, {file:}), references and their types. */
 #include "scenario_impl.h"
+#include "slurp.h"
 #include "policy_json.h"
 #include "tpm_spec.h"
 
@@ -21,49 +22,15 @@ static bool read_data_file(loader *L, const node *n, uint8_t **out, size_t *len)
         path = NULL;
     if (!path)
         return false;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_set(L->d, n->loc, "cannot read file '%s': %s", n->str, strerror(errno));
-        free(path);
-        return false;
-    }
+    int err = slurp_file(path, DOC_MAX_BYTES, out, len);
     free(path);
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
+    if (err == EISDIR)
         diag_set(L->d, n->loc, "'%s' is a directory, not a file", n->str);
-        return false;
-    }
-    size_t cap = 4096, used = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        if (used == cap) {
-            if (cap > DOC_MAX_BYTES) {
-                fclose(f);
-                free(buf);
-                diag_set(L->d, n->loc, "file '%s' is larger than %u MiB", n->str, DOC_MAX_BYTES >> 20);
-                return false;
-            }
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) { free(buf); buf = NULL; break; }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + used, 1, cap - used, f);
-        used += got;
-        if (got == 0)
-            break;
-    }
-    bool err = ferror(f);
-    fclose(f);
-    if (!buf || err) {
-        free(buf);
-        diag_set(L->d, n->loc, "cannot read file '%s'", n->str);
-        return false;
-    }
-    *out = buf;
-    *len = used;
-    return true;
+    else if (err == EFBIG)
+        diag_set(L->d, n->loc, "file '%s' is larger than %u MiB", n->str, DOC_MAX_BYTES >> 20);
+    else if (err)
+        diag_set(L->d, n->loc, "cannot read file '%s': %s", n->str, strerror(err));
+    return err == 0;
 }
 
 /* Is `n` a {hex:}/{base64:}/{file:} mapping?  Then decode it. */

@@ -3,6 +3,7 @@
  * JSON is loaded through libyaml as well (JSON's syntax is YAML flow
  * style), which is what gives JSON scenarios line:col in their errors. */
 #include "node.h"
+#include "slurp.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,54 +45,28 @@ void document_free(document *doc)
 static bool read_file(const char *path, char **buf, size_t *len, const document *doc, diag *d)
 {
     srcloc top = { doc->file, 1, 1 };
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_set(d, top, "cannot open scenario file: %s", strerror(errno));
-        return false;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int err = slurp_file(path, DOC_MAX_BYTES, &b, &n);
+    if (err == EISDIR)
         diag_set(d, top, "is a directory, not a scenario file");
-        return false;
-    }
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        if (n == cap) {
-            if (cap > DOC_MAX_BYTES)
-                break;
-            char *nb = realloc(b, cap * 2);
-            if (!nb) { free(b); b = NULL; break; }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    if (!b) {
-        diag_set(d, top, "out of memory reading the file");
-        return false;
-    }
-    if (n > DOC_MAX_BYTES) {
-        free(b);
+    else if (err == EFBIG)
         diag_set(d, top, "scenario file is larger than %u MiB", DOC_MAX_BYTES >> 20);
+    else if (err)
+        diag_set(d, top, "cannot open scenario file: %s", strerror(err));
+    if (err)
         return false;
-    }
-    if (memchr(b, '\0', n)) {
-        size_t off = (size_t)((char *)memchr(b, '\0', n) - b);
+    const uint8_t *nul = memchr(b, '\0', n);
+    if (nul) {
         int line = 1, col = 1;
-        for (size_t i = 0; i < off; i++) {
-            if (b[i] == '\n') { line++; col = 1; } else col++;
+        for (const uint8_t *p = b; p < nul; p++) {
+            if (*p == '\n') { line++; col = 1; } else col++;
         }
         free(b);
         diag_set(d, (srcloc){ doc->file, line, col }, "NUL byte: this is not a text file");
         return false;
     }
-    *buf = b;
+    *buf = (char *)b;
     *len = n;
     return true;
 }

@@ -9,6 +9,7 @@
  * Paths: a relative path is inside ${workdir} and may not leave it ('..'
  * above the top, or a symbolic link pointing out); an absolute path is used
  * as written, since the scenario's author named that file on purpose. */
+#include "slurp.h"
 #include "step_api.h"
 
 #include <errno.h>
@@ -196,40 +197,9 @@ static uint32_t do_read(step_ctx *ctx, const step_args *a, step_out *out)
                                        : step_fail(out, "cannot read '%s': %s", path, strerror(e));
         }
     }
-    int fd = open(full, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        free(full);
-        return step_fail(out, "cannot read '%s': %s", path, strerror(e));
-    }
     uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    int err = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= READ_MAX) {
-                err = EFBIG;
-                break;
-            }
-            size_t ncap = cap ? cap * 2 : 4096;
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) {
-                err = ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            err = errno;
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
+    size_t len = 0;
+    int err = slurp_file(full, READ_MAX, &buf, &len);
     uint32_t rc = TSS2_RC_SUCCESS;
     if (err == EFBIG)
         rc = step_fail(out, "'%s' is larger than %zu MiB", path, READ_MAX >> 20);

@@ -18,6 +18,7 @@
  * means "the primary the other tools make there": tpm2-tools 5.4 and
  * tpm2-openssl 1.1 both create the ECC P-256 storage key below (RSA 2048
  * on TPMs without ECC, or with rsaParent), with an empty unique. */
+#include "slurp.h"
 #include "step_api.h"
 #include "tpm_spec.h"
 
@@ -206,32 +207,13 @@ static uint8_t *read_input(step_ctx *ctx, const step_args *a, size_t *len, step_
     char *path = file_path(ctx, arg_str(a, "path"), out);
     if (!path)
         return NULL;
-    FILE *f = fopen(path, "rb");
     uint8_t *buf = NULL;
-    size_t cap = 0;
-    *len = 0;
-    if (!f) {
-        step_fail(out, "cannot read %s: %m", path);
-        free(path);
-        return NULL;
-    }
-    for (;;) {
-        if (*len == cap) {
-            uint8_t *grown = realloc(buf, cap ? cap * 2 : 4096);
-            if (!grown)
-                break;
-            buf = grown;
-            cap = cap ? cap * 2 : 4096;
-        }
-        size_t n = fread(buf + *len, 1, cap - *len, f);
-        *len += n;
-        if (n == 0)
-            break;
-    }
-    bool bad = ferror(f) || *len == 0;
-    fclose(f);
-    if (bad) {
+    int err = slurp_file(path, (size_t)1 << 20, &buf, len);     /* key files are small */
+    if (err)
+        step_fail(out, "cannot read %s: %s", path, strerror(err));
+    else if (*len == 0)
         step_fail(out, "cannot read %s (empty or unreadable)", path);
+    if (err || *len == 0) {
         free(buf);
         buf = NULL;
     }
