@@ -81,9 +81,7 @@ static uint32_t do_policy_secret(step_ctx *ctx, const step_args *a, step_out *ou
     if (s == ESYS_TR_NONE)
         return STEP_FAILED;
     ESYS_TR auth = ESYS_TR_NONE;
-    if (arg_present(a, "object") == arg_present(a, "hierarchy"))
-        return step_fail(out, "give the authorizing entity as object or as hierarchy (one of them)");
-    if (arg_present(a, "object")) {
+    if (arg_present(a, "object")) {     /* the loader saw to it: object or hierarchy */
         if ((auth = arg_object_auth(ctx, a, "object", "auth", out)) == ESYS_TR_NONE)
             return STEP_FAILED;
     } else {
@@ -220,8 +218,9 @@ const step_def steps_esapi_policy_cmds[] = {
     { "esapi.policy_secret", "TPM2_PolicySecret: require the auth value of another entity", NEED_ESYS | AUTH1,
       (const param_spec[]){
           SESSION_PARAM,
-          { "object", PT_OBJECT, 0, NULL, "the authorizing object (or give hierarchy)" },
-          { "hierarchy", PT_TEXT, 0, NULL, "the authorizing hierarchy (endorsement for the EK)", .text = TX_HIERARCHY },
+          { "object", PT_OBJECT, PF_ONE_OF, NULL, "the authorizing object (or give hierarchy)" },
+          { "hierarchy", PT_TEXT, PF_ONE_OF, NULL, "the authorizing hierarchy (endorsement for the EK)",
+            .text = TX_HIERARCHY },
           { "auth", PT_BYTES, PF_SECRET, NULL, "its auth value", .max_len = sizeof(TPMU_HA) },
           { "nonce_tpm", PT_BOOL, 0, "false", "include the session's nonceTPM" },
           { "expiration", PT_INT, 0, "0", "expiration in seconds (0: none)" },
