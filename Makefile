@@ -11,7 +11,8 @@ DESTDIR ?=
 PYTHON  ?= /usr/bin/python3
 PKGS     = tss2-esys tss2-fapi tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 jansson
 DEB_PKGS = build-essential pkg-config libtss2-dev libssl-dev libyaml-dev libjansson-dev \
-           swtpm swtpm-tools tpm2-tools tpm2-openssl python3-pytest python3-jsonschema python3-yaml
+           swtpm swtpm-tools tpm2-tools tpm2-openssl openssl strace valgrind \
+           python3-pytest python3-jsonschema python3-yaml
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
