@@ -31,11 +31,6 @@ def steps_by_name(res):
     return {s["name"]: s for s in res["steps"] if "name" in s}
 
 
-def has_step(step):
-    out = subprocess.run([TPMRUN, "--list-steps"], capture_output=True, text=True, check=True).stdout
-    return any(line.split()[0] == step for line in out.splitlines() if line.strip())
-
-
 def pid_alive(pid):
     try:
         stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
@@ -266,10 +261,8 @@ def test_objects_and_auth_values_survive_a_handover(tpmrun, tmp_path):
     assert res["cleanup"]["flush_errors"] == []
 
 
-SESSIONS = has_step("esapi.start_auth_session")
 
 
-@pytest.mark.skipif(not SESSIONS, reason="esapi.start_auth_session is not built yet")
 def test_sessions_survive_a_handover(tpmrun, tmp_path):
     p, res = run(tpmrun, tmp_path, """
         steps:
@@ -459,7 +452,6 @@ def response_bytes(step):
     return [bytes.fromhex(c["response_hex"]) for c in step["tpm_commands"] if c["command"] == "EncryptDecrypt2"]
 
 
-@pytest.mark.skipif(not SESSIONS, reason="esapi.start_auth_session is not built yet")
 def test_parameter_encryption_hides_data_on_the_wire(tpmrun, tmp_path):
     plain = b"parameter encryption test data, 48 bytes long.."
     p, res = run(tpmrun, tmp_path, """
@@ -512,7 +504,6 @@ def test_parameter_encryption_hides_data_on_the_wire(tpmrun, tmp_path):
     assert first_param(dec_rsp[-1], None) not in (plain, b"")
 
 
-@pytest.mark.skipif(not SESSIONS, reason="esapi.start_auth_session is not built yet")
 def test_salted_sessions_of_the_scenario_hide_fooo(tpmrun):
     """scenarios/esapi/esapi_session_encryption_auth.yaml, on the wire: "fooo"
     goes in clear only with the wrong-auth password session."""
@@ -533,7 +524,6 @@ def test_salted_sessions_of_the_scenario_hide_fooo(tpmrun):
     assert b"fooo" not in enc_cmd and b"fooo" not in dec_rsp
 
 
-@pytest.mark.skipif(not SESSIONS, reason="esapi.start_auth_session is not built yet")
 def test_handover_after_the_tpm_closed_a_session(tpmrun, tmp_path):
     """A session used without continuesession is gone from the TPM: the
     handover must not try to save it."""

@@ -235,7 +235,6 @@ def test_parallel_keystores_never_meet(tpmrun, tmp_path):
     assert steps_of(b, "fapi.list")[0]["outputs"]["paths"][-1].endswith("/only_b")
 
 
-@pytest.mark.skipif(not shutil.which("strace"), reason="needs strace")
 def test_no_user_or_system_fapi_directories(tpmrun, tmp_path):
     if subprocess.run(["strace", "-qq", "-o", "/dev/null", "true"], capture_output=True).returncode != 0:
         pytest.skip("strace cannot trace here")
