@@ -438,10 +438,7 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
         if (is_bytes_form(n)) {
             v = bytes_form(L, n);
             if (v) {
-                void *tmp = calloc(1, 8192 + v->len);   /* large enough for every listed struct */
-                bool ok = tmp && tpm_struct_unmarshal(p->st, v->bytes, v->len, tmp);
-                free(tmp);
-                if (!ok) {
+                if (!tpm_struct_valid(p->st, v->bytes, v->len)) {
                     diag_set(L->d, n->loc, "'%s': these %zu bytes are not a valid %s", p->name, v->len,
                              tpm_struct_name(p->st));
                     value_free(v);

@@ -86,6 +86,16 @@ bool tpm_struct_unmarshal(tpm_struct st, const uint8_t *data, size_t len, void *
     return rows[st].unmarshal(data, len, &off, out) == TSS2_RC_SUCCESS && off == len;
 }
 
+bool tpm_struct_valid(tpm_struct st, const uint8_t *data, size_t len)
+{
+    if (st <= TS_NONE || st >= TS_COUNT)
+        return false;
+    void *tmp = malloc(rows[st].size);
+    bool ok = tmp && tpm_struct_unmarshal(st, data, len, tmp);
+    free(tmp);
+    return ok;
+}
+
 value *tpm_struct_value(tpm_struct st, const void *in)
 {
     if (st <= TS_NONE || st >= TS_COUNT)

@@ -85,6 +85,8 @@ tpm_struct tpm_struct_by_name(const char *name);     /* TS_NONE if unknown */
 /* Unmarshal `len` bytes of type st into `out` (size of the C struct);
  * false unless the bytes are exactly one valid encoding. */
 bool tpm_struct_unmarshal(tpm_struct st, const uint8_t *data, size_t len, void *out);
+/* Are these bytes exactly one valid encoding of st? */
+bool tpm_struct_valid(tpm_struct st, const uint8_t *data, size_t len);
 /* Marshal a C struct; returns a VAL_STRUCT value or NULL. */
 value *tpm_struct_value(tpm_struct st, const void *in);
 json_t *tpm_struct_decode(tpm_struct st, const uint8_t *data, size_t len);

@@ -4,7 +4,6 @@ Real swtpm, real tpm2-tools: a value made by one side is checked by the
 other (names, public areas, signatures), and the process hygiene of exec
 (exit status, timeout, process group, descriptors, environment) is checked
 from outside, through /proc."""
-import os
 import pathlib
 import signal
 import subprocess
