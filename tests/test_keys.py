@@ -662,7 +662,7 @@ def test_crypto_encrypt_with_tpm_public(tpmrun, tmp_path):
 def test_kdf_unit_reads_vectors_at_run_time(tmp_path, private_tmp):
     unit = pathlib.Path(os.environ.get("TPMRUN_UNIT_DIR", ROOT / "build" / "rel" / "unit")) / "test_kdf"
     assert unit.exists(), "run `make unit`"
-    src = ROOT.parent / "shared" / "vectors" / "tpm-test-vectors"
+    src = ROOT / "tests" / "vectors" / "tpm-test-vectors"
     vec = tmp_path / "vectors"
     vec.mkdir()
     for f in src.glob("*.json"):

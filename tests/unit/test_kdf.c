@@ -1,6 +1,6 @@
 /* Unit tests for steps/tpm_kdf: KDFa, KDFe and labeled encapsulation
  * against every known-answer vector in tpm-test-vectors (chrisfenner,
- * read at run time: TPMRUN_VECTORS, else ../shared/vectors/tpm-test-vectors
+ * read at run time: TPMRUN_VECTORS, else tests/vectors/tpm-test-vectors
  * beside the repository).
  *
  * For the encapsulation vectors: decapsulating the Ciphertext with the
@@ -31,8 +31,8 @@ static bool find_root(const char *start, char *out, size_t cap)
     if (!realpath(start, dir))
         return false;
     for (;;) {
-        char probe[PATH_MAX + 32];
-        snprintf(probe, sizeof probe, "%s/engine/registry.h", dir);
+        char probe[PATH_MAX + 64];
+        snprintf(probe, sizeof probe, "%s/tests/vectors/tpm-test-vectors/kdfa.json", dir);
         if (access(probe, R_OK) == 0) {
             snprintf(out, cap, "%s", dir);
             return true;
@@ -65,7 +65,7 @@ static bool locate_vectors(void)
     }
     if (!*root && !find_root(".", root, sizeof root))
         return false;
-    snprintf(vectors_dir, sizeof vectors_dir, "%.*s/../shared/vectors/tpm-test-vectors", PATH_MAX - 64, root);
+    snprintf(vectors_dir, sizeof vectors_dir, "%.*s/tests/vectors/tpm-test-vectors", PATH_MAX - 64, root);
     return true;
 }
 
