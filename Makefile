@@ -16,7 +16,10 @@ DEB_PKGS = build-essential pkg-config libtss2-dev libssl-dev libyaml-dev libjans
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -Iengine -Isteps
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -Iengine -I.
+# each object lists the headers it included (build/*/**.d): touching one header
+# rebuilds only the objects that include it
+DEPFLAGS = -MMD -MP
 ifeq ($(SAN),1)
 BUILD   := build/san
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -32,7 +35,8 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-ENGINE_SRC = $(wildcard engine/*.c)
+# engine/ layers (base, tpm, load, run, report; main.c on top) and steps/ families
+ENGINE_SRC = $(wildcard engine/*.c engine/*/*.c)
 STEPS_SRC  = $(wildcard steps/*.c)
 OBJS = $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(STEPS_SRC))
 LIB_OBJS = $(filter-out $(BUILD)/engine/main.o,$(OBJS))
@@ -50,17 +54,19 @@ $(BIN): $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/%.o: %.c $(wildcard engine/*.h steps/*.h)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJS)
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  CC+LD   $@"
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lm
 
 unit: $(UNIT_BINS)
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -75,7 +81,7 @@ run: deps
 
 check: deps
 	$(MAKE) $(BIN) unit
-	TPMRUN=$(abspath $(BIN)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(SAN_ENV) $(PYTHON) -m pytest -q tests
+	TPMRUN=$(abspath $(BIN)) TPMRUN_BUILD_DIR=$(abspath $(BUILD)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(SAN_ENV) $(PYTHON) -m pytest -q tests
 
 # Where the time goes: every scenario 5 times, one at a time, TPM vs engine per step type.
 bench: $(BIN)

@@ -1,9 +1,16 @@
-/* tpmrun: command line. */
-#include "jobs.h"
-#include "registry.h"
-#include "report.h"
-#include "scenario.h"
-#include "timings.h"
+/* tpmrun: the command line.  It wires the layers together: the step
+ * families (steps/) into the registry, scenario files through the loader
+ * (load/) into jobs that run them (run/), and results into reports (report/). */
+#include "base/status.h"
+#include "load/registry.h"
+#include "load/scenario.h"
+#include "load/schema.h"
+#include "report/console.h"
+#include "report/junit.h"
+#include "report/results.h"
+#include "report/timings.h"
+#include "run/jobs.h"
+#include "steps/steps.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -114,20 +121,19 @@ static void on_done(void *user, const scenario *sc, json_t *result)
 {
     (void)sc;
     run_report *rr = user;
-    char err[512];
-    if (!report_write_result(rr->results_dir, result, err, sizeof err)) {
-        fprintf(stderr, "tpmrun: %s\n", err);
+    diag d = { 0 };
+    if (!results_write(rr->results_dir, result, &d)) {
+        fprintf(stderr, "tpmrun: %s\n", diag_text(&d));
         rr->write_failed = true;
     }
-    report_console(stdout, result, rr->verbose);
+    diag_clear(&d);
+    console_result(stdout, result, rr->verbose);
     fflush(stdout);
-    const char *s = json_string_value(json_object_get(result, "status"));
-    if (s && !strcmp(s, "passed"))
-        rr->passed++;
-    else if (s && !strcmp(s, "failed"))
-        rr->failed++;
-    else
-        rr->errors++;
+    switch (status_parse(json_string_value(json_object_get(result, "status")))) {
+    case STATUS_PASSED: rr->passed++; break;
+    case STATUS_FAILED: rr->failed++; break;
+    case STATUS_ERROR: rr->errors++; break;
+    }
     json_t **nr = realloc(rr->results, (rr->n_results + 1) * sizeof *nr);
     if (nr) {
         rr->results = nr;
@@ -157,6 +163,12 @@ int main(int argc, char **argv)
     };
     /* tpm2-tss logs every TPM error to stderr; the results carry them already. */
     setenv("TSS2_LOG", "all+NONE", 0);
+    static const step_def *const families[] = {
+#define FAMILY(name) steps_##name,
+        STEP_FAMILIES(FAMILY)
+#undef FAMILY
+    };
+    registry_set_families(families, sizeof families / sizeof *families);
     const char *tcti = NULL, *results_dir = "results", *junit = NULL;
     bool check = false, list = false, schema = false, verbose = false, secrets = false, wire = false;
     bool timings = false;
@@ -211,7 +223,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (schema) {
-        char *s = registry_schema_json();
+        char *s = schema_json();
         if (!s)
             return 1;
         fputs(s, stdout);
@@ -241,7 +253,7 @@ int main(int argc, char **argv)
         diag d = { 0 };
         scenario *sc;
         if (!scenario_load(f.paths[i], &sc, &d)) {
-            fprintf(stderr, "%s\n", d.text ? d.text : "tpmrun: out of memory");
+            fprintf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
             diag_clear(&d);
             bad++;
             continue;
@@ -273,13 +285,14 @@ int main(int argc, char **argv)
         for (long k = 0; k < repeat && complete; k++)
             complete = jobs_run(scs, n, &jo);
         double secs = now_s() - t0;
-        report_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
+        console_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
         if (junit) {
-            char err[512];
-            if (!report_junit(junit, rr.results, rr.n_results, secs, err, sizeof err)) {
-                fprintf(stderr, "tpmrun: %s\n", err);
+            diag d = { 0 };
+            if (!junit_write(junit, rr.results, rr.n_results, secs, &d)) {
+                fprintf(stderr, "tpmrun: %s\n", diag_text(&d));
                 rr.write_failed = true;
             }
+            diag_clear(&d);
         }
         if (timings)
             timings_print(stdout, rr.results, rr.n_results);

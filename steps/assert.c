@@ -1,5 +1,5 @@
 /* assert: comparisons of values within a scenario. */
-#include "step_api.h"
+#include "steps.h"
 
 #include <stdlib.h>
 

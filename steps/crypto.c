@@ -1,6 +1,6 @@
 /* crypto: software (OpenSSL) checks of what the TPM produced. */
-#include "step_api.h"
-#include "ossl_tpm.h"
+#include "steps.h"
+#include "tpm/ossl.h"
 
 static uint32_t do_verify(step_ctx *ctx, const step_args *a, step_out *out)
 {
@@ -11,14 +11,14 @@ static uint32_t do_verify(step_ctx *ctx, const step_args *a, step_out *out)
         return STEP_FAILED;
     size_t dlen;
     const uint8_t *digest = arg_bytes(a, "digest", &dlen);
-    char err[300] = "";
-    EVP_PKEY *key = ossl_pkey_from_public(&pub.publicArea, err, sizeof err);
+    diag err = { 0 };
+    EVP_PKEY *key = ossl_pkey_from_public(&pub.publicArea, &err);
     if (!key)
-        return step_fail(out, "%s", err);
-    int v = ossl_verify_tpm_signature(key, digest, dlen, &sig, err, sizeof err);
+        return step_fail_diag(out, NULL, &err);
+    int v = ossl_verify_tpm_signature(key, digest, dlen, &sig, &err);
     EVP_PKEY_free(key);
     if (v < 0)
-        return step_fail(out, "%s", err);
+        return step_fail_diag(out, NULL, &err);
     out_bool(out, "valid", v == 1);
     if (v == 1 || arg_bool(a, "allow_invalid"))
         return 0;

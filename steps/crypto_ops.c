@@ -1,9 +1,9 @@
 /* crypto_ops: software (OpenSSL) hash, HMAC, encryption and signing, so a
  * scenario checks what the TPM computed against OpenSSL in place. */
-#include "ossl_tpm.h"
-#include "step_api.h"
-#include "tpm_spec.h"
-#include "tpm_wrap.h"
+#include "steps.h"
+#include "tpm/ossl.h"
+#include "tpm/tpm_hash.h"
+#include "tpm/tpm_sym.h"
 
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
@@ -13,16 +13,13 @@
 
 static TPMI_ALG_HASH hash_of(const step_args *a, const char *name)
 {
-    TPMI_ALG_HASH h = TPM2_ALG_SHA256;
-    spec_error e;
-    if (arg_present(a, name))
-        spec_parse_hash_alg(arg_str(a, name), &h, &e);     /* checked at load */
-    return h;
+    const TPMI_ALG_HASH *h = arg_hash(a, name);
+    return h ? *h : TPM2_ALG_SHA256;
 }
 
 static const EVP_MD *md_of(const step_args *a, const char *name, step_out *out)
 {
-    const EVP_MD *md = ossl_md(hash_of(a, name));
+    const EVP_MD *md = tpm_hash_md(hash_of(a, name));
     if (!md)
         step_fail(out, "%s: OpenSSL has no such hash here (sha1, sha256, sha384, sha512)", name);
     return md;
@@ -65,13 +62,13 @@ static uint32_t do_hmac(step_ctx *ctx, const step_args *a, step_out *out)
  * area).  need_private: only `key` with a private key will do. */
 static EVP_PKEY *asym_key(const step_args *a, bool need_private, bool public_ok, step_out *out)
 {
-    char err[300] = "";
+    diag err = { 0 };
     EVP_PKEY *pk = NULL;
     if (arg_present(a, "key")) {
         size_t len;
         const uint8_t *pem = arg_bytes(a, "key", &len);
         bool priv = false;
-        pk = ossl_decode_key(pem, len, &priv, err, sizeof err);
+        pk = ossl_decode_key(pem, len, &priv, &err);
         if (pk && need_private && !priv) {
             EVP_PKEY_free(pk);
             step_fail(out, "`key` is a public key; this needs the private key");
@@ -81,13 +78,14 @@ static EVP_PKEY *asym_key(const step_args *a, bool need_private, bool public_ok,
         TPM2B_PUBLIC pub;
         if (!arg_struct(a, "public", &pub, out))
             return NULL;
-        pk = ossl_pkey_from_public(&pub.publicArea, err, sizeof err);
+        pk = ossl_pkey_from_public(&pub.publicArea, &err);
     } else {
         step_fail(out, "give `key` (PEM)%s or `secret` (AES key bytes)", public_ok ? ", `public`" : "");
         return NULL;
     }
     if (!pk)
-        step_fail(out, "%s", err);
+        step_fail_diag(out, NULL, &err);
+    diag_clear(&err);
     return pk;
 }
 
@@ -134,9 +132,9 @@ static uint32_t rsa_crypt(const step_args *a, bool encrypt, step_out *out)
     rc = 0;
     goto out;
 fail: {
-    char err[300];  /* a message already set (no such hash) stays first */
-    ossl_err(err, sizeof err, encrypt ? "RSA encryption failed" : "RSA decryption failed");
-    step_fail(out, "%s", err);
+    diag err = { 0 };   /* a message already set (no such hash) stays first */
+    ossl_err(&err, encrypt ? "RSA encryption failed" : "RSA decryption failed");
+    step_fail_diag(out, NULL, &err);
 }
 out:
     OPENSSL_free(lab);
@@ -149,24 +147,23 @@ out:
 
 static uint32_t aes_crypt(const step_args *a, bool encrypt, step_out *out)
 {
-    TPMI_ALG_CIPHER_MODE mode = TPM2_ALG_CFB;
-    spec_error e = { 0 };
-    if (!spec_parse_sym_mode(arg_str(a, "mode"), &mode, &e) || mode == TPM2_ALG_NULL)
+    TPMI_ALG_CIPHER_MODE mode = *arg_cipher_mode(a, "mode");
+    if (mode == TPM2_ALG_NULL)
         return step_fail(out, "mode: cfb, cbc, ecb, ofb or ctr for AES");
     size_t klen, ivlen, len;
     const uint8_t *key = arg_bytes(a, "secret", &klen), *in = arg_bytes(a, "data", &len);
     static const uint8_t zero_iv[16];
     const uint8_t *iv = arg_present(a, "iv") ? arg_bytes(a, "iv", &ivlen) : (ivlen = 16, zero_iv);
     uint8_t *buf = malloc(len ? len : 1);
-    char err[300] = "";
+    diag err = { 0 };
     uint32_t rc = STEP_FAILED;
     if (!buf)
         return step_fail(out, "out of memory");
-    if (tpm_sym_crypt(encrypt, mode, key, klen, iv, ivlen, in, len, buf, err, sizeof err)) {
+    if (tpm_sym_crypt(encrypt, mode, key, klen, iv, ivlen, in, len, buf, &err)) {
         out_bytes(out, "data", buf, len);
         rc = 0;
     } else {
-        step_fail(out, "%s", err);
+        step_fail_diag(out, NULL, &err);
     }
     free(buf);
     return rc;
@@ -233,9 +230,9 @@ static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
         (sig.sigAlg == TPM2_ALG_RSAPSS && EVP_PKEY_CTX_set_rsa_pss_saltlen(c, RSA_PSS_SALTLEN_DIGEST) <= 0) ||
         EVP_PKEY_sign(c, NULL, &slen, digest, dlen) <= 0 || !(buf = malloc(slen)) ||
         EVP_PKEY_sign(c, buf, &slen, digest, dlen) <= 0) {
-        char err[300];
-        ossl_err(err, sizeof err, "signing failed");
-        step_fail(out, "%s", err);
+        diag err = { 0 };
+        ossl_err(&err, "signing failed");
+        step_fail_diag(out, NULL, &err);
         goto out;
     }
     if (rsa) {
@@ -268,16 +265,16 @@ out:
     { "key", PT_BYTES, PF_SECRET, NULL, key_doc },                                                             \
     { "secret", PT_BYTES, PF_SECRET, NULL, "AES: the key bytes (16, 24 or 32)", .max_len = 32 },               \
     { "scheme", PT_STRING, 0, "oaep", "RSA: oaep, rsaes or null" },                                             \
-    { "hash", PT_TEXT, 0, "sha256", "RSA-OAEP: hash for OAEP and MGF1", .text = TX_HASH_ALG },                  \
+    { "hash", PT_SYNTAX, 0, "sha256", "RSA-OAEP: hash for OAEP and MGF1", .syntax = SX_HASH },                  \
     { "label", PT_BYTES, 0, NULL, "RSA-OAEP: label, as given (the TPM's labels end in a NUL)" },               \
-    { "mode", PT_TEXT, 0, "cfb", "AES: cipher mode", .text = TX_SYM_MODE },                                     \
+    { "mode", PT_SYNTAX, 0, "cfb", "AES: cipher mode", .syntax = SX_CIPHER_MODE },                                     \
     { "iv", PT_BYTES, 0, NULL, "AES: initial value (default: 16 zero bytes)", .max_len = 16 }
 
 const step_def steps_crypto_ops[] = {
     { "crypto.hash", "OpenSSL digest of data", 0,
       (const param_spec[]){
           SW_DATA("data to hash"),
-          { "alg", PT_TEXT, 0, "sha256", "hash algorithm", .text = TX_HASH_ALG },
+          { "alg", PT_SYNTAX, 0, "sha256", "hash algorithm", .syntax = SX_HASH },
           { 0 } },
       (const output_spec[]){
           { "digest", PT_BYTES, 0, "the digest" },
@@ -287,7 +284,7 @@ const step_def steps_crypto_ops[] = {
       (const param_spec[]){
           { "key", PT_BYTES, PF_REQUIRED | PF_SECRET, NULL, "the HMAC key" },
           SW_DATA("data"),
-          { "hash", PT_TEXT, 0, "sha256", "hash algorithm", .text = TX_HASH_ALG },
+          { "hash", PT_SYNTAX, 0, "sha256", "hash algorithm", .syntax = SX_HASH },
           { 0 } },
       (const output_spec[]){
           { "digest", PT_BYTES, 0, "the HMAC" },
@@ -317,7 +314,7 @@ const step_def steps_crypto_ops[] = {
           { "key", PT_BYTES, PF_REQUIRED | PF_SECRET, NULL, "RSA or EC private key, PEM or DER" },
           { "digest", PT_BYTES, PF_REQUIRED, NULL, "the digest to sign", .max_len = 64 },
           { "scheme", PT_STRING, 0, NULL, "rsassa or rsapss (RSA), ecdsa (EC); default rsassa / ecdsa" },
-          { "hash", PT_TEXT, 0, "sha256", "hash of the scheme", .text = TX_HASH_ALG },
+          { "hash", PT_SYNTAX, 0, "sha256", "hash of the scheme", .syntax = SX_HASH },
           { 0 } },
       (const output_spec[]){
           { "signature", PT_STRUCT, 0, "TPMT_SIGNATURE, comparable with esapi.sign's", TS_SIGNATURE },

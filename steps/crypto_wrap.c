@@ -1,19 +1,19 @@
 /* crypto_wrap: crypto.wrap — an outside key (PEM, HMAC or AES bytes) wrapped
  * in software for a TPM parent, ready for esapi.import. */
-#include "crypto_wrap.h"
-#include "step_api.h"
-#include "tpm_spec.h"
+#include "steps.h"
+#include "tpm/tpm_object.h"
+#include "tpm/tpm_wrap.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <string.h>
 
-void keymat_from_args(const step_args *a, keymat_in *in)
+void crypto_wrap_keymat(const step_args *a, keymat_in *in)
 {
     memset(in, 0, sizeof *in);
-    in->template_text = arg_str(a, "template");
-    in->attributes = arg_str(a, "attributes");
-    in->name_alg = arg_str(a, "name_alg");
+    in->tmpl = arg_template(a, "template");
+    in->attributes = arg_attributes(a, "attributes");
+    in->name_alg = *arg_hash(a, "name_alg");
     in->policy = arg_bytes(a, "policy", &in->policy_len);
     in->auth = arg_bytes(a, "auth", &in->auth_len);
     in->pem = arg_bytes(a, "key", &in->pem_len);
@@ -28,13 +28,8 @@ void keymat_from_args(const step_args *a, keymat_in *in)
 static bool inner_wrapper(const step_args *a, TPMT_SYM_DEF_OBJECT *inner, uint8_t key[32], size_t *key_len,
                           step_out *out)
 {
-    TPMT_SYM_DEF sd;
-    spec_error e = { 0 };
+    TPMT_SYM_DEF sd = *arg_symmetric(a, "symmetric");
     *key_len = 0;
-    if (!spec_parse_symmetric(arg_str(a, "symmetric"), TPM2_ALG_SHA256, &sd, &e)) {
-        step_fail(out, "symmetric: %s", e.msg);
-        return false;
-    }
     inner->algorithm = sd.algorithm;
     inner->keyBits.sym = sd.keyBits.sym;
     inner->mode.sym = sd.mode.sym;
@@ -72,13 +67,13 @@ static uint32_t do_wrap(step_ctx *ctx, const step_args *a, step_out *out)
     if (!arg_struct(a, "parent", &parent, out))
         return STEP_FAILED;
     keymat_in in;
-    keymat_from_args(a, &in);
+    crypto_wrap_keymat(a, &in);
     TPM2B_PUBLIC pub = { 0 };
     TPMT_SENSITIVE sens;
     bool has_private;
-    char err[300] = "";
-    if (!keymat_build(&in, &pub.publicArea, &sens, &has_private, err, sizeof err))
-        return step_fail(out, "%s", err);
+    diag err = { 0 };
+    if (!tpm_object_build(&in, &pub.publicArea, &sens, &has_private, &err))
+        return step_fail_diag(out, NULL, &err);
     uint32_t rc = STEP_FAILED;
     TPMT_SYM_DEF_OBJECT inner = { 0 };
     uint8_t key[32];
@@ -89,9 +84,8 @@ static uint32_t do_wrap(step_ctx *ctx, const step_args *a, step_out *out)
     if (!has_private)
         step_fail(out, "`key` holds only a public key; wrapping needs the private key");
     else if (inner_wrapper(a, &inner, key, &key_len, out)) {
-        if (!tpm_wrap_duplicate(&parent.publicArea, &pub.publicArea, &sens, &inner, key, key_len, &dup, &seed, err,
-                                sizeof err))
-            step_fail(out, "%s", err);
+        if (!tpm_wrap_duplicate(&parent.publicArea, &pub.publicArea, &sens, &inner, key, key_len, &dup, &seed, &err))
+            step_fail_diag(out, NULL, &err);
         else if (!tpm_object_name(&pub.publicArea, &name))
             step_fail(out, "cannot compute the name");
         else
@@ -119,8 +113,8 @@ const step_def steps_crypto_wrap[] = {
             "the new parent's public area: an RSA (seed by OAEP \"DUPLICATE\") or ECC (ECDH + KDFe) storage key",
             .st = TS_PUBLIC },
           KEYMAT_PARAMS,
-          { "symmetric", PT_TEXT, 0, "null", "inner wrapper: null (none) or aes128cfb, aes192cfb, aes256cfb",
-            .text = TX_SYMMETRIC },
+          { "symmetric", PT_SYNTAX, 0, "null", "inner wrapper: null (none) or aes128cfb, aes192cfb, aes256cfb",
+            .syntax = SX_SYMMETRIC },
           { "encryption_key", PT_BYTES, PF_SECRET, NULL, "the inner wrapper's key (default: random)",
             .max_len = 32 },
           { 0 } },

@@ -1,12 +1,11 @@
 /* esapi_basic: TPM start-up and randomness. */
-#include "step_api.h"
-#include "tpm_spec.h"
+#include "steps.h"
 
 #include <string.h>
 
 static uint32_t do_startup(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    TPM2_SU type = strcmp(arg_str(a, "type"), "state") == 0 ? TPM2_SU_STATE : TPM2_SU_CLEAR;
+    TPM2_SU type = (TPM2_SU)*arg_startup(a, "type");
     (void)out;
     /* ESAPI itself turns TPM2_RC_INITIALIZE (already started) into success;
      * the recorded command in the results still shows the TPM's answer. */
@@ -29,7 +28,7 @@ static uint32_t do_get_random(step_ctx *ctx, const step_args *a, step_out *out)
 const step_def steps_esapi_basic[] = {
     { "esapi.startup", "TPM2_Startup (the engine starts every TPM it connects to; this sends it again)", NEED_ESYS,
       (const param_spec[]){
-          { "type", PT_TEXT, 0, "clear", "clear or state", .text = TX_STARTUP_TYPE },
+          { "type", PT_SYNTAX, 0, "clear", "clear or state", .syntax = SX_STARTUP },
           { 0 } },
       NULL, do_startup },
     { "esapi.get_random", "TPM2_GetRandom", NEED_ESYS,

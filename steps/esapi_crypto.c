@@ -1,16 +1,13 @@
 /* esapi_crypto: hashing, signing, verifying, symmetric encryption, HMAC in the TPM. */
-#include "step_api.h"
-#include "tpm_spec.h"
+#include "steps.h"
+#include "tpm/tpm_alg.h"
 
 #include <string.h>
 
 static TPMI_ALG_HASH hash_arg(const step_args *a, const char *name)
 {
-    TPMI_ALG_HASH h = TPM2_ALG_SHA256;
-    spec_error e;
-    if (arg_present(a, name))
-        spec_parse_hash_alg(arg_str(a, name), &h, &e);  /* checked at load */
-    return h;
+    const TPMI_ALG_HASH *h = arg_hash(a, name);
+    return h ? *h : TPM2_ALG_SHA256;
 }
 
 static uint32_t do_hash(step_ctx *ctx, const step_args *a, step_out *out)
@@ -18,13 +15,10 @@ static uint32_t do_hash(step_ctx *ctx, const step_args *a, step_out *out)
     TPM2B_MAX_BUFFER data = { 0 };
     if (!ARG_TPM2B(a, "data", &data, out))
         return STEP_FAILED;
-    uint32_t h, tr;
-    spec_error e;
-    spec_parse_hierarchy(arg_str(a, "hierarchy"), &h, &tr, &e);
     TPM2B_DIGEST *digest = NULL;
     TPMT_TK_HASHCHECK *ticket = NULL;
-    TSS2_RC rc = Esys_Hash(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &data, hash_arg(a, "alg"), tr,
-                           &digest, &ticket);
+    TSS2_RC rc = Esys_Hash(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &data, hash_arg(a, "alg"),
+                           arg_hierarchy(a, "hierarchy")->esys_tr, &digest, &ticket);
     if (rc == TSS2_RC_SUCCESS) {
         out_bytes(out, "digest", digest->buffer, digest->size);
         out_struct(out, "validation", TS_HASHCHECK, ticket);
@@ -39,10 +33,7 @@ static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
     TPM2B_DIGEST digest = { 0 };
     if (!ARG_TPM2B(a, "digest", &digest, out))
         return STEP_FAILED;
-    TPMT_SIG_SCHEME scheme;
-    spec_error e;
-    if (!spec_parse_sig_scheme(arg_str(a, "scheme"), hash_arg(a, "hash"), &scheme, &e))
-        return step_fail(out, "scheme: %s", e.msg);
+    TPMT_SIG_SCHEME scheme = tpm_alg_sig_scheme_for(arg_sig_scheme(a, "scheme"), hash_arg(a, "hash"));
     /* Without a ticket the TPM accepts only digests of data that does not
      * start with TPM2_GENERATED_VALUE, i.e. a NULL ticket for the owner. */
     TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
@@ -85,10 +76,7 @@ static uint32_t do_encrypt_decrypt(step_ctx *ctx, const step_args *a, step_out *
         return STEP_FAILED;
     if (arg_present(a, "iv") && !ARG_TPM2B(a, "iv", &iv, out))
         return STEP_FAILED;
-    TPMI_ALG_CIPHER_MODE mode;
-    spec_error e;
-    if (!spec_parse_sym_mode(arg_str(a, "mode"), &mode, &e))
-        return step_fail(out, "mode: %s", e.msg);
+    TPMI_ALG_CIPHER_MODE mode = *arg_cipher_mode(a, "mode");
     ESYS_TR key = arg_object_auth(ctx, a, "key", "auth", out);
     if (key == ESYS_TR_NONE)
         return STEP_FAILED;
@@ -140,8 +128,8 @@ const step_def steps_esapi_crypto[] = {
     { "esapi.hash", "TPM2_Hash: digest and hashcheck ticket", NEED_ESYS,
       (const param_spec[]){
           { "data", PT_BYTES, PF_REQUIRED, NULL, "data to hash", .max_len = TPM2_MAX_DIGEST_BUFFER },
-          { "alg", PT_TEXT, 0, "sha256", "hash algorithm", .text = TX_HASH_ALG },
-          { "hierarchy", PT_TEXT, 0, "owner", "hierarchy of the ticket", .text = TX_HIERARCHY },
+          { "alg", PT_SYNTAX, 0, "sha256", "hash algorithm", .syntax = SX_HASH },
+          { "hierarchy", PT_SYNTAX, 0, "owner", "hierarchy of the ticket", .syntax = SX_HIERARCHY },
           { 0 } },
       (const output_spec[]){
           { "digest", PT_BYTES, 0, "the digest" },
@@ -152,8 +140,8 @@ const step_def steps_esapi_crypto[] = {
       (const param_spec[]){
           KEY_PARAMS("a loaded signing key"),
           { "digest", PT_BYTES, PF_REQUIRED, NULL, "digest to sign", .max_len = sizeof(TPMU_HA) },
-          { "scheme", PT_TEXT, 0, "null", "signature scheme (null: the key's)", .text = TX_SIG_SCHEME },
-          { "hash", PT_TEXT, 0, "sha256", "hash of the scheme", .text = TX_HASH_ALG },
+          { "scheme", PT_SYNTAX, 0, "null", "signature scheme (null: the key's)", .syntax = SX_SIG_SCHEME },
+          { "hash", PT_SYNTAX, 0, "sha256", "hash of the scheme", .syntax = SX_HASH },
           { "validation", PT_STRUCT, 0, NULL, "hashcheck ticket from esapi.hash (default: null ticket)", .st = TS_HASHCHECK },
           { 0 } },
       (const output_spec[]){
@@ -175,7 +163,7 @@ const step_def steps_esapi_crypto[] = {
           KEY_PARAMS("a loaded symmetric key"),
           { "data", PT_BYTES, PF_REQUIRED, NULL, "input", .max_len = TPM2_MAX_DIGEST_BUFFER },
           { "decrypt", PT_BOOL, 0, "false", "decrypt instead of encrypt" },
-          { "mode", PT_TEXT, 0, "null", "cipher mode (null: the key's)", .text = TX_SYM_MODE },
+          { "mode", PT_SYNTAX, 0, "null", "cipher mode (null: the key's)", .syntax = SX_CIPHER_MODE },
           { "iv", PT_BYTES, 0, NULL, "initial value (default: 16 zero bytes)", .max_len = TPM2_MAX_SYM_BLOCK_SIZE },
           { 0 } },
       (const output_spec[]){
@@ -188,7 +176,7 @@ const step_def steps_esapi_crypto[] = {
       (const param_spec[]){
           KEY_PARAMS("a loaded HMAC key"),
           { "data", PT_BYTES, PF_REQUIRED, NULL, "data", .max_len = TPM2_MAX_DIGEST_BUFFER },
-          { "hash", PT_TEXT, 0, NULL, "hash algorithm (default: the key's)", .text = TX_HASH_ALG },
+          { "hash", PT_SYNTAX, 0, NULL, "hash algorithm (default: the key's)", .syntax = SX_HASH },
           { 0 } },
       (const output_spec[]){
           { "digest", PT_BYTES, 0, "the HMAC" },

@@ -1,8 +1,7 @@
 /* esapi_import: keys crossing into and out of a TPM — TPM2_Import,
  * TPM2_Duplicate, TPM2_LoadExternal. */
-#include "crypto_wrap.h"
-#include "step_api.h"
-#include "tpm_spec.h"
+#include "steps.h"
+#include "tpm/tpm_object.h"
 
 #include <openssl/crypto.h>
 #include <string.h>
@@ -11,12 +10,7 @@
  * inner wrapper. */
 static bool sym_object(const step_args *a, TPMT_SYM_DEF_OBJECT *sym, step_out *out)
 {
-    TPMT_SYM_DEF sd;
-    spec_error e = { 0 };
-    if (!spec_parse_symmetric(arg_str(a, "symmetric"), TPM2_ALG_SHA256, &sd, &e)) {
-        step_fail(out, "symmetric: %s", e.msg);
-        return false;
-    }
+    const TPMT_SYM_DEF sd = *arg_symmetric(a, "symmetric");
     if (sd.algorithm == TPM2_ALG_XOR) {
         step_fail(out, "symmetric: an inner wrapper is a block cipher (aes128cfb ...), not xor");
         return false;
@@ -92,26 +86,24 @@ static uint32_t do_load_external(step_ctx *ctx, const step_args *a, step_out *ou
         return step_fail(out, "give either `public` (a public area) or the key material (`key` or `secret`)");
     if (material) {
         keymat_in in;
-        char err[300] = "";
-        keymat_from_args(a, &in);
-        if (!keymat_build(&in, &pub.publicArea, &sens.sensitiveArea, &has_private, err, sizeof err))
-            return step_fail(out, "%s", err);
+        diag err = { 0 };
+        crypto_wrap_keymat(a, &in);
+        if (!tpm_object_build(&in, &pub.publicArea, &sens.sensitiveArea, &has_private, &err))
+            return step_fail_diag(out, NULL, &err);
         if (has_private && !arg_bool(a, "with_private"))
             has_private = false;
     } else if (!arg_struct(a, "public", &pub, out)) {
         return STEP_FAILED;
     }
-    uint32_t h, tr;
-    spec_error e;
-    spec_parse_hierarchy(arg_str(a, "hierarchy"), &h, &tr, &e);
     ESYS_TR obj = ESYS_TR_NONE;
-    TSS2_RC rc = Esys_LoadExternal(ctx->esys, ctx->s1, ctx->s2, ctx->s3, has_private ? &sens : NULL, &pub, tr, &obj);
+    TSS2_RC rc = Esys_LoadExternal(ctx->esys, ctx->s1, ctx->s2, ctx->s3, has_private ? &sens : NULL, &pub,
+                                   arg_hierarchy(a, "hierarchy")->esys_tr, &obj);
     OPENSSL_cleanse(&sens, sizeof sens);
     if (rc == TSS2_RC_SUCCESS) {
         if (has_private && arg_present(a, "auth")) {
             TPM2B_AUTH auth = { 0 };
             if (ARG_TPM2B(a, "auth", &auth, out))
-                Esys_TR_SetAuth(ctx->esys, obj, &auth);
+                ctx_set_auth(ctx, obj, &auth);
         }
         value *v = ctx_track_object(ctx, obj, true);
         out_put(out, "handle", v);
@@ -134,8 +126,8 @@ const step_def steps_esapi_import[] = {
           { "in_sym_seed", PT_BYTES, 0, NULL, "the seed encrypted for the parent (empty: no outer wrapper)",
             .max_len = sizeof(TPMU_ENCRYPTED_SECRET) },
           { "encryption_key", PT_BYTES, PF_SECRET, NULL, "the inner wrapper's key", .max_len = sizeof(TPMT_HA) },
-          { "symmetric", PT_TEXT, 0, "null", "the inner wrapper: null or aes128cfb, aes192cfb, aes256cfb",
-            .text = TX_SYMMETRIC },
+          { "symmetric", PT_SYNTAX, 0, "null", "the inner wrapper: null or aes128cfb, aes192cfb, aes256cfb",
+            .syntax = SX_SYMMETRIC },
           { 0 } },
       (const output_spec[]){
           { "private", PT_STRUCT, 0, "the key's private part under the new parent, for esapi.load", TS_PRIVATE },
@@ -152,8 +144,8 @@ const step_def steps_esapi_import[] = {
           { "new_parent", PT_OBJECT, 0, NULL, "the new parent (default: none, no outer wrapper)" },
           { "encryption_key", PT_BYTES, PF_SECRET, NULL, "the inner wrapper's key (default: the TPM makes one)",
             .max_len = sizeof(TPMT_HA) },
-          { "symmetric", PT_TEXT, 0, "null", "the inner wrapper: null or aes128cfb, aes192cfb, aes256cfb",
-            .text = TX_SYMMETRIC },
+          { "symmetric", PT_SYNTAX, 0, "null", "the inner wrapper: null or aes128cfb, aes192cfb, aes256cfb",
+            .syntax = SX_SYMMETRIC },
           { 0 } },
       (const output_spec[]){
           { "duplicate", PT_STRUCT, 0, "the wrapped sensitive area", TS_PRIVATE },
@@ -167,7 +159,7 @@ const step_def steps_esapi_import[] = {
           { "public", PT_STRUCT, 0, NULL, "a public area to load (instead of key material)", .st = TS_PUBLIC },
           KEYMAT_PARAMS,
           { "with_private", PT_BOOL, 0, "true", "load the private part too when the key material has one" },
-          { "hierarchy", PT_TEXT, 0, "null", "hierarchy of the loaded object", .text = TX_HIERARCHY },
+          { "hierarchy", PT_SYNTAX, 0, "null", "hierarchy of the loaded object", .syntax = SX_HIERARCHY },
           { 0 } },
       (const output_spec[]){
           { "handle", PT_OBJECT, 0, "the loaded object" },

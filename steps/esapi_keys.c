@@ -1,16 +1,15 @@
 /* esapi_keys: making, loading, reading and dropping TPM objects. */
-#include "step_api.h"
-#include "tpm_spec.h"
+#include "steps.h"
 
 #include <string.h>
 
 /* Parameters shared by create_primary and create: the public template and
  * the sensitive part, in tpm2-tools terms. */
 #define TEMPLATE_PARAMS(default_template)                                                              \
-    { "template", PT_TEXT, 0, default_template, "key algorithm, tpm2-tools -G syntax, or a named template", \
-      .text = TX_TEMPLATE },                                                                           \
-    { "attributes", PT_TEXT, 0, NULL, "object attributes, replacing the template's", .text = TX_ATTRIBUTES }, \
-    { "name_alg", PT_TEXT, 0, NULL, "name algorithm (default: the template's, sha256)", .text = TX_HASH_ALG }, \
+    { "template", PT_SYNTAX, 0, default_template, "key algorithm, tpm2-tools -G syntax, or a named template", \
+      .syntax = SX_TEMPLATE },                                                                           \
+    { "attributes", PT_SYNTAX, 0, NULL, "object attributes, replacing the template's", .syntax = SX_ATTRIBUTES }, \
+    { "name_alg", PT_SYNTAX, 0, NULL, "name algorithm (default: the template's, sha256)", .syntax = SX_HASH }, \
     { "policy", PT_BYTES, 0, NULL, "authPolicy digest", .max_len = sizeof(TPMU_HA) },                \
     { "unique", PT_BYTES, 0, NULL, "unique field (RSA modulus / ECC x||y halves / keyedhash digest)",  \
       .max_len = TPM2_MAX_RSA_KEY_BYTES },                                                             \
@@ -18,7 +17,7 @@
     { "sensitive_data", PT_BYTES, PF_SECRET, NULL, "data to seal / key bits (keyedhash, symcipher)",   \
       .max_len = TPM2_MAX_SYM_DATA },                                                                  \
     { "outside_info", PT_BYTES, 0, NULL, "outsideInfo for the creation data", .max_len = sizeof(TPMU_HA) }, \
-    { "creation_pcrs", PT_TEXT, 0, NULL, "PCRs recorded in the creation data", .text = TX_PCR_SELECTION }
+    { "creation_pcrs", PT_SYNTAX, 0, NULL, "PCRs recorded in the creation data", .syntax = SX_PCRS }
 
 #define CREATION_OUTPUTS                                                                        \
     { "creation_data", PT_STRUCT, 0, "TPM2B_CREATION_DATA", TS_CREATION_DATA },                  \
@@ -29,24 +28,16 @@
 static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TPM2B_SENSITIVE_CREATE *sens,
                          TPM2B_DATA *outside, TPML_PCR_SELECTION *pcrs, step_out *out)
 {
-    spec_error e = { 0 };
     memset(pub, 0, sizeof *pub);
     memset(sens, 0, sizeof *sens);
     memset(outside, 0, sizeof *outside);
     memset(pcrs, 0, sizeof *pcrs);
-    if (!spec_parse_template(arg_str(a, "template"), primary, &pub->publicArea, &e)) {
-        step_fail(out, "template: %s", e.msg);
-        return false;
-    }
     TPMT_PUBLIC *p = &pub->publicArea;
-    if (arg_present(a, "attributes") && !spec_parse_attributes(arg_str(a, "attributes"), &p->objectAttributes, &e)) {
-        step_fail(out, "attributes: %s", e.msg);
-        return false;
-    }
-    if (arg_present(a, "name_alg") && !spec_parse_hash_alg(arg_str(a, "name_alg"), &p->nameAlg, &e)) {
-        step_fail(out, "name_alg: %s", e.msg);
-        return false;
-    }
+    tpm_template_public(arg_template(a, "template"), primary, p);
+    if (arg_present(a, "attributes"))
+        p->objectAttributes = *arg_attributes(a, "attributes");
+    if (arg_present(a, "name_alg"))
+        p->nameAlg = *arg_hash(a, "name_alg");
     if (arg_present(a, "policy") && !ARG_TPM2B(a, "policy", &p->authPolicy, out))
         return false;
     if (arg_present(a, "unique")) {
@@ -87,10 +78,8 @@ static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TP
     }
     if (arg_present(a, "outside_info") && !ARG_TPM2B(a, "outside_info", outside, out))
         return false;
-    if (arg_present(a, "creation_pcrs") && !spec_parse_pcr_selection(arg_str(a, "creation_pcrs"), pcrs, &e)) {
-        step_fail(out, "creation_pcrs: %s", e.msg);
-        return false;
-    }
+    if (arg_present(a, "creation_pcrs"))
+        *pcrs = *arg_pcrs(a, "creation_pcrs");
     return true;
 }
 
@@ -111,7 +100,8 @@ static bool set_hierarchy_auth(step_ctx *ctx, const step_args *a, ESYS_TR h, ste
     TPM2B_AUTH auth = { 0 };
     if (!ARG_TPM2B(a, "hierarchy_auth", &auth, out))
         return false;
-    return step_tss(out, "Esys_TR_SetAuth", ctx_set_auth(ctx, h, &auth)) == TSS2_RC_SUCCESS;
+    /* for this step only: esapi.tr_set_auth changes what later steps use */
+    return step_tss(out, "Esys_TR_SetAuth", ctx_use_auth(ctx, h, &auth)) == TSS2_RC_SUCCESS;
 }
 
 static uint32_t do_create_primary(step_ctx *ctx, const step_args *a, step_out *out)
@@ -122,9 +112,7 @@ static uint32_t do_create_primary(step_ctx *ctx, const step_args *a, step_out *o
     TPML_PCR_SELECTION pcrs;
     if (!build_inputs(a, true, &pub, &sens, &outside, &pcrs, out))
         return STEP_FAILED;
-    uint32_t h, tr;
-    spec_error e;
-    spec_parse_hierarchy(arg_str(a, "hierarchy"), &h, &tr, &e);
+    ESYS_TR tr = arg_hierarchy(a, "hierarchy")->esys_tr;
     if (!set_hierarchy_auth(ctx, a, tr, out))
         return STEP_FAILED;
     ESYS_TR obj = ESYS_TR_NONE;
@@ -237,9 +225,16 @@ static uint32_t do_read_public(step_ctx *ctx, const step_args *a, step_out *out)
     return step_tss(out, "Esys_ReadPublic", rc);
 }
 
+/* The one way to change the auth value later steps use for an object or a
+ * hierarchy (a step's own `auth:`, `parent_auth:` or `hierarchy_auth:`
+ * lasts for that step only). */
 static uint32_t do_tr_set_auth(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    return arg_object_auth(ctx, a, "object", "auth", out) == ESYS_TR_NONE ? STEP_FAILED : TSS2_RC_SUCCESS;
+    ESYS_TR tr = arg_present(a, "object") ? arg_object(ctx, a, "object", out) : arg_hierarchy(a, "hierarchy")->esys_tr;
+    TPM2B_AUTH auth = { 0 };
+    if (tr == ESYS_TR_NONE || !ARG_TPM2B(a, "auth", &auth, out))
+        return STEP_FAILED;
+    return step_tss(out, "Esys_TR_SetAuth", ctx_set_auth(ctx, tr, &auth));
 }
 
 static const output_spec loaded_outputs[] = {
@@ -251,7 +246,7 @@ static const output_spec loaded_outputs[] = {
 const step_def steps_esapi_keys[] = {
     { "esapi.create_primary", "TPM2_CreatePrimary: a primary key in a hierarchy", NEED_ESYS | AUTH1,
       (const param_spec[]){
-          { "hierarchy", PT_TEXT, 0, "owner", "hierarchy", .text = TX_HIERARCHY },
+          { "hierarchy", PT_SYNTAX, 0, "owner", "hierarchy", .syntax = SX_HIERARCHY },
           { "hierarchy_auth", PT_BYTES, PF_SECRET, NULL, "the hierarchy's auth value", .max_len = sizeof(TPMU_HA) },
           TEMPLATE_PARAMS("rsa2048"),
           { 0 } },
@@ -299,9 +294,11 @@ const step_def steps_esapi_keys[] = {
           { "qualified_name", PT_BYTES, 0, "its qualified name" },
           { 0 } },
       do_read_public },
-    { "esapi.tr_set_auth", "Esys_TR_SetAuth: the auth value later steps use for an object", NEED_ESYS,
+    { "esapi.tr_set_auth", "Esys_TR_SetAuth: the auth value later steps use for an object or a hierarchy",
+      NEED_ESYS,
       (const param_spec[]){
-          { "object", PT_OBJECT, PF_REQUIRED, NULL, "a loaded object" },
+          { "object", PT_OBJECT, PF_ONE_OF, NULL, "a loaded object" },
+          { "hierarchy", PT_SYNTAX, PF_ONE_OF, NULL, "or a hierarchy", .syntax = SX_HIERARCHY },
           { "auth", PT_BYTES, PF_REQUIRED | PF_SECRET, NULL, "its auth value", .max_len = sizeof(TPMU_HA) },
           { 0 } },
       NULL, do_tr_set_auth },

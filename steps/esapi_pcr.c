@@ -1,26 +1,21 @@
 /* esapi_pcr: reading and extending PCRs. */
-#include "step_api.h"
-#include "tpm_spec.h"
+#include "steps.h"
+#include "tpm/tpm_hash.h"
+#include "tpm/tpm_pcr.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static uint32_t do_pcr_read(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    TPML_PCR_SELECTION sel;
-    spec_error e;
-    if (!spec_parse_pcr_selection(arg_str(a, "pcrs"), &sel, &e))
-        return step_fail(out, "pcrs: %s", e.msg);
+    TPML_PCR_SELECTION sel = *arg_pcrs(a, "pcrs");
     UINT32 counter = 0;
     TPML_PCR_SELECTION *sel_out = NULL;
     TPML_DIGEST *values = NULL;
     TSS2_RC rc = Esys_PCR_Read(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &sel, &counter, &sel_out, &values);
     if (rc == TSS2_RC_SUCCESS) {
         /* A TPM answers at most 8 digests per read; say so rather than truncate silently. */
-        size_t asked = 0;
-        for (UINT32 b = 0; b < sel.count; b++)
-            for (UINT32 i = 0; i < sel.pcrSelections[b].sizeofSelect; i++)
-                asked += (size_t)__builtin_popcount(sel.pcrSelections[b].pcrSelect[i]);
+        size_t asked = tpm_pcr_count(&sel);
         if (values->count)
             out_bytes(out, "digest", values->digests[0].buffer, values->digests[0].size);
         /* all selected values concatenated, in selection order: what PolicyPCR hashes */
@@ -53,14 +48,12 @@ static uint32_t do_pcr_extend(step_ctx *ctx, const step_args *a, step_out *out)
     int64_t pcr = arg_int(a, "pcr");
     if (pcr < 0 || pcr > 23)
         return step_fail(out, "pcr must be 0..23, not %lld", (long long)pcr);
-    TPMI_ALG_HASH alg = TPM2_ALG_SHA256;
-    spec_error e;
-    spec_parse_hash_alg(arg_str(a, "hash"), &alg, &e);
+    TPMI_ALG_HASH alg = *arg_hash(a, "hash");
     size_t len;
     const uint8_t *d = arg_bytes(a, "digest", &len);
     TPML_DIGEST_VALUES v = { .count = 1 };
     v.digests[0].hashAlg = alg;
-    size_t want = alg == TPM2_ALG_SHA1 ? 20 : alg == TPM2_ALG_SHA384 ? 48 : alg == TPM2_ALG_SHA512 ? 64 : 32;
+    size_t want = tpm_hash_size(alg);
     if (len != want)
         return step_fail(out, "digest is %zu bytes; a %s digest is %zu", len, arg_str(a, "hash"), want);
     memcpy(&v.digests[0].digest, d, len);
@@ -71,7 +64,7 @@ static uint32_t do_pcr_extend(step_ctx *ctx, const step_args *a, step_out *out)
 const step_def steps_esapi_pcr[] = {
     { "esapi.pcr_read", "TPM2_PCR_Read", NEED_ESYS,
       (const param_spec[]){
-          { "pcrs", PT_TEXT, PF_REQUIRED, NULL, "which PCRs", .text = TX_PCR_SELECTION },
+          { "pcrs", PT_SYNTAX, PF_REQUIRED, NULL, "which PCRs", .syntax = SX_PCRS },
           { 0 } },
       (const output_spec[]){
           { "digest", PT_BYTES, 0, "the first selected PCR's value" },
@@ -85,7 +78,7 @@ const step_def steps_esapi_pcr[] = {
       (const param_spec[]){
           { "pcr", PT_INT, PF_REQUIRED, NULL, "PCR index (0..23)", .min = 0, .max = 23 },
           { "digest", PT_BYTES, PF_REQUIRED, NULL, "the digest to extend", .max_len = sizeof(TPMU_HA) },
-          { "hash", PT_TEXT, 0, "sha256", "the bank", .text = TX_HASH_ALG },
+          { "hash", PT_SYNTAX, 0, "sha256", "the bank", .syntax = SX_HASH },
           { 0 } },
       NULL, do_pcr_extend },
     { 0 },

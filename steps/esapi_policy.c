@@ -7,46 +7,16 @@
  * TPM2_Policy* command.  For a POLICYOR the branch to take is named in the
  * step; the digests of all branches for TPM2_PolicyOR are computed in
  * software from the session's digest before the OR. */
-#include "step_api.h"
-#include "tpm_spec.h"
-#include "policy_json.h"
+#include "steps.h"
+#include "base/hex.h"
+#include "tpm/policy_digest.h"
+#include "tpm/policy_json.h"
+#include "tpm/tpm_alg.h"
+#include "tpm/tpm_hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- JSON <-> values ------------------------------------------------------ */
-
-static value *json_to_value(const json_t *j)
-{
-    value *v = NULL;
-    size_t i;
-    const char *k;
-    json_t *item;
-    switch (json_typeof(j)) {
-    case JSON_OBJECT:
-        v = value_new(VAL_MAP);
-        json_object_foreach((json_t *)j, k, item)
-            if (v)
-                value_map_put(v, k, json_to_value(item));
-        return v;
-    case JSON_ARRAY:
-        v = value_new(VAL_LIST);
-        json_array_foreach(j, i, item)
-            if (v)
-                value_list_push(v, json_to_value(item));
-        return v;
-    case JSON_STRING:
-        return value_string_n(json_string_value(j), json_string_length(j));
-    case JSON_INTEGER:
-        return value_int(json_integer_value(j));
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return value_bool(json_is_true(j));
-    default:
-        return value_new(VAL_NULL);
-    }
-}
 
 static policy *load_policy(const step_args *a, step_out *out)
 {
@@ -56,11 +26,11 @@ static policy *load_policy(const step_args *a, step_out *out)
         step_fail(out, "policy: %s", je.text);
         return NULL;
     }
-    pol_error err;
-    policy *p = policy_parse(j, false, &err);
+    diag err = { 0 };
+    policy *p = policy_json_parse(j, false, &err);
     json_decref(j);
     if (!p)
-        step_fail(out, "policy: %s", err.msg);
+        step_fail_diag(out, "policy", &err);
     return p;
 }
 
@@ -70,7 +40,7 @@ static void put_calculated(step_out *out, const policy *p)
     if (text)
         out_string(out, "policy", text);
     free(text);
-    out_put(out, "calculated", json_to_value(p->root));
+    out_put(out, "calculated", value_from_json(p->root));
 }
 
 /* ---- crypto.policy_digest ------------------------------------------------ */
@@ -78,22 +48,20 @@ static void put_calculated(step_out *out, const policy *p)
 static uint32_t do_policy_digest(step_ctx *ctx, const step_args *a, step_out *out)
 {
     (void)ctx;
-    TPMI_ALG_HASH alg = TPM2_ALG_SHA256;
-    spec_error e;
-    spec_parse_hash_alg(arg_str(a, "hash"), &alg, &e);
+    TPMI_ALG_HASH alg = *arg_hash(a, "hash");
     policy *p = load_policy(a, out);
     if (!p)
         return STEP_FAILED;
     uint8_t digest[sizeof(TPMU_HA)];
-    char err[300];
+    diag err = { 0 };
     uint32_t rc = TSS2_RC_SUCCESS;
-    if (policy_calculate(p, alg, digest, err, sizeof err)) {
-        out_bytes(out, "digest", digest, policy_hash_size(alg));
+    if (policy_digest_calculate(p, alg, digest, &err)) {
+        out_bytes(out, "digest", digest, tpm_hash_size(alg));
         put_calculated(out, p);
     } else {
-        rc = step_fail(out, "%s", err);
+        rc = step_fail_diag(out, NULL, &err);
     }
-    policy_free(p);
+    policy_json_free(p);
     return rc;
 }
 
@@ -175,7 +143,7 @@ static uint32_t instantiate(runner *R, const pol_list *l)
             pol_pcr *vals;
             size_t n;
             uint32_t rc = read_pcrs(R, &e->current, &vals, &n);
-            if (rc == TSS2_RC_SUCCESS && !policy_pcr_set_values(e, vals, n))
+            if (rc == TSS2_RC_SUCCESS && !policy_json_set_pcr_values(e, vals, n))
                 rc = step_fail(R->out, "out of memory");
             free(vals);
             if (rc != TSS2_RC_SUCCESS)
@@ -207,12 +175,9 @@ static ESYS_TR secret_entity(runner *R, const TPM2B_NAME *name)
     if (name->size == 4) {
         uint32_t h = (uint32_t)name->name[0] << 24 | (uint32_t)name->name[1] << 16 | (uint32_t)name->name[2] << 8 |
                      name->name[3];
-        char num[16];
-        uint32_t th, tr;
-        spec_error e;
-        snprintf(num, sizeof num, "0x%08x", h);
-        if (spec_parse_hierarchy(num, &th, &tr, &e))
-            return tr;
+        tpm_hierarchy hier;
+        if (tpm_handle_hierarchy_of(h, &hier))
+            return hier.esys_tr;
     }
     ESYS_TR tr = ctx_object_by_name(R->ctx, name->name, name->size);
     if (tr == ESYS_TR_NONE) {
@@ -283,11 +248,11 @@ static uint32_t run_or(runner *R, const pol_elem *e)
         return rc;
     /* every branch's digest, continuing from the digest before the OR */
     TPML_DIGEST digests = { .count = (UINT32)e->n_branches };
-    char err[300];
+    diag err = { 0 };
     for (size_t b = 0; b < e->n_branches; b++) {
         digests.digests[b] = before;
-        if (!policy_list_digest(&e->branches[b].policy, R->alg, digests.digests[b].buffer, err, sizeof err))
-            return step_fail(R->out, "%s", err);
+        if (!policy_digest_list(&e->branches[b].policy, R->alg, digests.digests[b].buffer, &err))
+            return step_fail_diag(R->out, NULL, &err);
     }
     return step_tss(R->out, "Esys_PolicyOR",
                     Esys_PolicyOR(R->ctx->esys, R->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &digests));
@@ -297,13 +262,13 @@ static uint32_t run_elem(runner *R, const pol_elem *e)
 {
     ESYS_CONTEXT *x = R->ctx->esys;
     ESYS_TR s = R->session, n = ESYS_TR_NONE;
-    char err[300];
+    diag err = { 0 };
     switch (e->type) {
     case POL_PCR: {
         TPML_PCR_SELECTION sel;
         TPM2B_DIGEST pd;
-        if (!policy_pcr_digest(e, R->alg, &sel, &pd, err, sizeof err))
-            return step_fail(R->out, "%s", err);
+        if (!policy_digest_pcr(e, R->alg, &sel, &pd, &err))
+            return step_fail_diag(R->out, NULL, &err);
         return step_tss(R->out, "Esys_PolicyPCR", Esys_PolicyPCR(x, s, n, n, n, &pd, &sel));
     }
     case POL_AUTHVALUE:
@@ -324,8 +289,8 @@ static uint32_t run_elem(runner *R, const pol_elem *e)
         return step_tss(R->out, "Esys_PolicyLocality", Esys_PolicyLocality(x, s, n, n, n, e->locality));
     case POL_NAMEHASH: {
         TPM2B_DIGEST nh;
-        if (!policy_name_hash(e, R->alg, &nh, err, sizeof err))
-            return step_fail(R->out, "%s", err);
+        if (!policy_digest_name_hash(e, R->alg, &nh, &err))
+            return step_fail_diag(R->out, NULL, &err);
         return step_tss(R->out, "Esys_PolicyNameHash", Esys_PolicyNameHash(x, s, n, n, n, &nh));
     }
     case POL_CPHASH:
@@ -355,15 +320,14 @@ static uint32_t run_list(runner *R, const pol_list *l)
 /* The session's hash: from `hash`, else from the size of its digest. */
 static bool session_alg(const step_args *a, size_t size, TPMI_ALG_HASH *alg, step_out *out)
 {
-    spec_error e;
     if (arg_present(a, "hash"))
-        spec_parse_hash_alg(arg_str(a, "hash"), alg, &e);
+        *alg = *arg_hash(a, "hash");
     else
         *alg = size == 20 ? TPM2_ALG_SHA1 : size == 48 ? TPM2_ALG_SHA384 : size == 64 ? TPM2_ALG_SHA512
                                                                                        : TPM2_ALG_SHA256;
-    if (policy_hash_size(*alg) == size)
+    if (tpm_hash_size(*alg) == size)
         return true;
-    step_fail(out, "the session's digest is %zu bytes, not a %s digest", size, spec_alg_name(*alg));
+    step_fail(out, "the session's digest is %zu bytes, not a %s digest", size, tpm_alg_name(*alg));
     return false;
 }
 
@@ -379,15 +343,15 @@ static uint32_t do_policy(step_ctx *ctx, const step_args *a, step_out *out)
         return STEP_FAILED;
     TPM2B_DIGEST start, end;
     uint8_t soft[sizeof(TPMU_HA)];
-    char err[300];
+    diag err = { 0 };
     uint32_t rc = get_digest(&R, &start);
     if (rc == TSS2_RC_SUCCESS && !session_alg(a, start.size, &R.alg, out))
         rc = STEP_FAILED;
     if (rc == TSS2_RC_SUCCESS)
         rc = instantiate(&R, &p->list);
     /* computed before anything is sent, so a policy that cannot be computed sends nothing */
-    if (rc == TSS2_RC_SUCCESS && !policy_calculate(p, R.alg, soft, err, sizeof err))
-        rc = step_fail(out, "%s", err);
+    if (rc == TSS2_RC_SUCCESS && !policy_digest_calculate(p, R.alg, soft, &err))
+        rc = step_fail_diag(out, NULL, &err);
     if (rc == TSS2_RC_SUCCESS)
         rc = run_list(&R, &p->list);
     if (rc == TSS2_RC_SUCCESS && R.branches && R.next_branch < (R.branches->kind == VAL_LIST ? R.branches->count : 1))
@@ -399,7 +363,8 @@ static uint32_t do_policy(step_ctx *ctx, const step_args *a, step_out *out)
         out_bytes(out, "digest", end.buffer, end.size);
         /* run_or computed branch digests from the session's own digest: compute the
          * policy alone again for the calculated JSON */
-        policy_calculate(p, R.alg, soft, err, sizeof err);
+        policy_digest_calculate(p, R.alg, soft, &err);
+        diag_clear(&err);
         put_calculated(out, p);
         bool from_zero = true;
         for (UINT16 i = 0; i < start.size; i++)
@@ -412,7 +377,7 @@ static uint32_t do_policy(step_ctx *ctx, const step_args *a, step_out *out)
             free(sh);
         }
     }
-    policy_free(p);
+    policy_json_free(p);
     return rc;
 }
 
@@ -424,14 +389,13 @@ const step_def steps_esapi_policy[] = {
     { "esapi.policy", "run a TCG TSS JSON policy on a policy or trial session (tpmrun's tss2-policy)", NEED_ESYS,
       (const param_spec[]){
           { "session", PT_SESSION, PF_REQUIRED, NULL, "a policy or trial session" },
-          { "policy", PT_TEXT, PF_REQUIRED, NULL, "the policy: inline mapping, {file: policy.json} or JSON text",
-            .text = TX_POLICY },
+          { "policy", PT_POLICY, PF_REQUIRED, NULL, "the policy: inline mapping, {file: policy.json} or JSON text" },
           { "branch", PT_ANY, 0, NULL,
             "branch name to take at each POLICYOR, in the order they come (a name or a list)" },
           { "secret_auth", PT_BYTES, PF_SECRET, NULL,
             "auth value of the entity POLICYSECRET names (sent with the first sessions: entry, else a password session)",
             .max_len = sizeof(TPMU_HA) },
-          { "hash", PT_TEXT, 0, NULL, "the session's hash (default: known from its digest size)", .text = TX_HASH_ALG },
+          { "hash", PT_SYNTAX, 0, NULL, "the session's hash (default: known from its digest size)", .syntax = SX_HASH },
           { 0 } },
       (const output_spec[]){
           { "digest", PT_BYTES, 0, "the session's policy digest afterwards (TPM2_PolicyGetDigest)" },
@@ -440,9 +404,8 @@ const step_def steps_esapi_policy[] = {
       do_policy },
     { "crypto.policy_digest", "the digest of a TCG TSS JSON policy, computed in software (OpenSSL)", 0,
       (const param_spec[]){
-          { "policy", PT_TEXT, PF_REQUIRED, NULL, "the policy: inline mapping, {file: policy.json} or JSON text",
-            .text = TX_POLICY },
-          { "hash", PT_TEXT, 0, "sha256", "the policy's hash algorithm (the key's nameAlg)", .text = TX_HASH_ALG },
+          { "policy", PT_POLICY, PF_REQUIRED, NULL, "the policy: inline mapping, {file: policy.json} or JSON text" },
+          { "hash", PT_SYNTAX, 0, "sha256", "the policy's hash algorithm (the key's nameAlg)", .syntax = SX_HASH },
           { 0 } },
       (const output_spec[]){
           { "digest", PT_BYTES, 0, "the policy digest (an authPolicy)" },

@@ -1,8 +1,8 @@
 /* esapi_policy_cmds: the TPM2_Policy* commands one by one, on a policy or
  * trial session (esapi.policy runs a whole JSON policy instead). */
-#include "step_api.h"
-#include "tpm_spec.h"
-#include "policy_json.h"
+#include "steps.h"
+#include "base/hex.h"
+#include "tpm/policy_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +14,7 @@ static uint32_t do_policy_pcr(step_ctx *ctx, const step_args *a, step_out *out)
     ESYS_TR s = arg_session(ctx, a, "session", out);
     if (s == ESYS_TR_NONE)
         return STEP_FAILED;
-    TPML_PCR_SELECTION sel;
-    spec_error e;
-    if (!spec_parse_pcr_selection(arg_str(a, "pcrs"), &sel, &e))
-        return step_fail(out, "pcrs: %s", e.msg);
+    TPML_PCR_SELECTION sel = *arg_pcrs(a, "pcrs");
     TPM2B_DIGEST digest = { 0 };   /* empty: the TPM takes the PCRs' current values */
     if (arg_present(a, "digest") && !ARG_TPM2B(a, "digest", &digest, out))
         return STEP_FAILED;
@@ -59,9 +56,11 @@ static uint32_t do_policy_or(step_ctx *ctx, const step_args *a, step_out *out)
         return step_fail(out, "digests must be a list of 2 to 8 policy digests");
     for (size_t i = 0; i < list->count; i++) {
         uint8_t *d = NULL;
-        size_t len = 0, bad = 0;
+        size_t len = 0;
+        diag bad = { 0 };
         bool ok = hex_decode((const char *)list->items[i]->bytes, &d, &len, &bad) &&
                   len <= sizeof digests.digests[0].buffer;
+        diag_clear(&bad);
         if (ok) {
             digests.digests[i].size = (UINT16)len;
             memcpy(digests.digests[i].buffer, d, len);
@@ -85,15 +84,12 @@ static uint32_t do_policy_secret(step_ctx *ctx, const step_args *a, step_out *ou
         if ((auth = arg_object_auth(ctx, a, "object", "auth", out)) == ESYS_TR_NONE)
             return STEP_FAILED;
     } else {
-        uint32_t h, tr;
-        spec_error e;
-        spec_parse_hierarchy(arg_str(a, "hierarchy"), &h, &tr, &e);
-        auth = tr;
+        auth = arg_hierarchy(a, "hierarchy")->esys_tr;
         if (arg_present(a, "auth")) {
             TPM2B_AUTH v = { 0 };
             if (!ARG_TPM2B(a, "auth", &v, out))
                 return STEP_FAILED;
-            TSS2_RC rc = ctx_set_auth(ctx, auth, &v);
+            TSS2_RC rc = ctx_use_auth(ctx, auth, &v);     /* for this step only */
             if (rc != TSS2_RC_SUCCESS)
                 return step_tss(out, "Esys_TR_SetAuth", rc);
         }
@@ -127,10 +123,7 @@ static uint32_t do_policy_command_code(step_ctx *ctx, const step_args *a, step_o
     ESYS_TR s = arg_session(ctx, a, "session", out);
     if (s == ESYS_TR_NONE)
         return STEP_FAILED;
-    TPM2_CC cc;
-    spec_error e;
-    if (!policy_parse_cc(arg_str(a, "code"), &cc, &e))
-        return step_fail(out, "code: %s", e.msg);
+    TPM2_CC cc = *arg_command_code(a, "code");
     return step_tss(out, "Esys_PolicyCommandCode", Esys_PolicyCommandCode(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, cc));
 }
 
@@ -156,15 +149,17 @@ static uint32_t do_policy_locality(step_ctx *ctx, const step_args *a, step_out *
         return STEP_FAILED;
     json_t *loc = value_to_json(arg(a, "locality"), false);
     json_t *doc = json_pack("{s:[{s:s,s:o}]}", "policy", "type", "POLICYLOCALITY", "locality", loc);
-    pol_error err;
-    policy *p = doc ? policy_parse(doc, false, &err) : NULL;
+    diag err = { 0 };
+    policy *p = doc ? policy_json_parse(doc, false, &err) : NULL;
     json_decref(doc);
     if (!p) {
-        const char *why = doc ? strstr(err.msg, ": ") : NULL;   /* drop the "policy[0]" path */
-        return step_fail(out, "locality: %s", why ? why + 2 : "out of memory");
+        const char *why = doc && err.msg ? strstr(err.msg, ": ") : NULL;   /* drop the "policy[0]" path */
+        step_fail(out, "locality: %s", why ? why + 2 : "out of memory");
+        diag_clear(&err);
+        return STEP_FAILED;
     }
     TPMA_LOCALITY l = p->list.elems[0].locality;
-    policy_free(p);
+    policy_json_free(p);
     return step_tss(out, "Esys_PolicyLocality", Esys_PolicyLocality(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, l));
 }
 
@@ -199,7 +194,7 @@ const step_def steps_esapi_policy_cmds[] = {
     { "esapi.policy_pcr", "TPM2_PolicyPCR: gate the policy on PCR values", NEED_ESYS,
       (const param_spec[]){
           SESSION_PARAM,
-          { "pcrs", PT_TEXT, PF_REQUIRED, NULL, "the PCRs", .text = TX_PCR_SELECTION },
+          { "pcrs", PT_SYNTAX, PF_REQUIRED, NULL, "the PCRs", .syntax = SX_PCRS },
           { "digest", PT_BYTES, 0, NULL, "expected digest of the PCR values (default: the TPM uses their current values)",
             .max_len = sizeof(TPMU_HA) },
           { 0 } },
@@ -219,8 +214,8 @@ const step_def steps_esapi_policy_cmds[] = {
       (const param_spec[]){
           SESSION_PARAM,
           { "object", PT_OBJECT, PF_ONE_OF, NULL, "the authorizing object (or give hierarchy)" },
-          { "hierarchy", PT_TEXT, PF_ONE_OF, NULL, "the authorizing hierarchy (endorsement for the EK)",
-            .text = TX_HIERARCHY },
+          { "hierarchy", PT_SYNTAX, PF_ONE_OF, NULL, "the authorizing hierarchy (endorsement for the EK)",
+            .syntax = SX_HIERARCHY },
           { "auth", PT_BYTES, PF_SECRET, NULL, "its auth value", .max_len = sizeof(TPMU_HA) },
           { "nonce_tpm", PT_BOOL, 0, "false", "include the session's nonceTPM" },
           { "expiration", PT_INT, 0, "0", "expiration in seconds (0: none)" },
@@ -234,7 +229,7 @@ const step_def steps_esapi_policy_cmds[] = {
     { "esapi.policy_command_code", "TPM2_PolicyCommandCode: only this command", NEED_ESYS,
       (const param_spec[]){
           SESSION_PARAM,
-          { "code", PT_TEXT, PF_REQUIRED, NULL, "the command", .text = TX_COMMAND_CODE },
+          { "code", PT_SYNTAX, PF_REQUIRED, NULL, "the command", .syntax = SX_COMMAND_CODE },
           { 0 } },
       NULL, do_policy_command_code },
     { "esapi.policy_duplication_select", "TPM2_PolicyDuplicationSelect: duplication only to this new parent",

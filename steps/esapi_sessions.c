@@ -1,33 +1,16 @@
 /* esapi_sessions: authorization sessions (HMAC, policy, trial; salted with
  * an RSA or ECC key, bound to an object, with parameter encryption), their
  * attributes, and the policy digest a session has reached. */
-#include "step_api.h"
-#include "tpm_spec.h"
+#include "steps.h"
+#include "tpm/tpm_alg.h"
 
 #include <string.h>
-#include <strings.h>
-
-static TPM2_SE session_type(const char *s)
-{
-    if (!strcasecmp(s, "policy"))
-        return TPM2_SE_POLICY;
-    if (!strcasecmp(s, "trial"))
-        return TPM2_SE_TRIAL;
-    return TPM2_SE_HMAC;
-}
 
 static uint32_t do_start_auth_session(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    spec_error e;
-    TPMI_ALG_HASH hash = TPM2_ALG_SHA256;
-    TPMT_SYM_DEF sym;
-    TPMA_SESSION attrs = 0;
-    /* all three were checked at load; parsing cannot fail here */
-    spec_parse_hash_alg(arg_str(a, "hash"), &hash, &e);
-    if (!spec_parse_symmetric(arg_str(a, "symmetric"), hash, &sym, &e))
-        return step_fail(out, "symmetric: %s", e.msg);
-    if (!spec_parse_session_attributes(arg_str(a, "attributes"), &attrs, &e))
-        return step_fail(out, "attributes: %s", e.msg);
+    TPMI_ALG_HASH hash = *arg_hash(a, "hash");
+    TPMT_SYM_DEF sym = tpm_alg_symmetric_for(arg_symmetric(a, "symmetric"), hash);   /* xor: with the session's hash */
+    TPMA_SESSION attrs = *arg_session_attributes(a, "attributes");
     ESYS_TR key = ESYS_TR_NONE, bind = ESYS_TR_NONE;
     if (arg_present(a, "tpm_key") && (key = arg_object(ctx, a, "tpm_key", out)) == ESYS_TR_NONE)
         return STEP_FAILED;
@@ -43,7 +26,7 @@ static uint32_t do_start_auth_session(step_ctx *ctx, const step_args *a, step_ou
     }
     ESYS_TR session = ESYS_TR_NONE;
     TSS2_RC rc = Esys_StartAuthSession(ctx->esys, key, bind, ctx->s1, ctx->s2, ctx->s3, nonce_p,
-                                       session_type(arg_str(a, "type")), &sym, hash, &session);
+                                       (TPM2_SE)*arg_session_type(a, "type"), &sym, hash, &session);
     if (rc != TSS2_RC_SUCCESS)
         return step_tss(out, "Esys_StartAuthSession", rc);
     value *v = ctx_track_session(ctx, session);
@@ -65,10 +48,7 @@ static uint32_t do_session_set_attributes(step_ctx *ctx, const step_args *a, ste
     ESYS_TR s = arg_session(ctx, a, "session", out);
     if (s == ESYS_TR_NONE)
         return STEP_FAILED;
-    TPMA_SESSION attrs = 0;
-    spec_error e;
-    if (!spec_parse_session_attributes(arg_str(a, "attributes"), &attrs, &e))
-        return step_fail(out, "attributes: %s", e.msg);
+    TPMA_SESSION attrs = *arg_session_attributes(a, "attributes");
     return step_tss(out, "Esys_TRSess_SetAttributes", Esys_TRSess_SetAttributes(ctx->esys, s, attrs, 0xFF));
 }
 
@@ -88,13 +68,13 @@ static uint32_t do_policy_get_digest(step_ctx *ctx, const step_args *a, step_out
 const step_def steps_esapi_sessions[] = {
     { "esapi.start_auth_session", "TPM2_StartAuthSession: an HMAC, policy or trial session", NEED_ESYS,
       (const param_spec[]){
-          { "type", PT_TEXT, 0, "hmac", "session type", .text = TX_SESSION_TYPE },
+          { "type", PT_SYNTAX, 0, "hmac", "session type", .syntax = SX_SESSION_TYPE },
           { "tpm_key", PT_OBJECT, 0, NULL, "salt the session with this loaded RSA or ECC key (e.g. the EK)" },
           { "bind", PT_OBJECT, 0, NULL, "bind the session to this object" },
           { "bind_auth", PT_BYTES, PF_SECRET, NULL, "the bind object's auth value", .max_len = sizeof(TPMU_HA) },
-          { "symmetric", PT_TEXT, 0, "aes128cfb", "parameter encryption algorithm", .text = TX_SYMMETRIC },
-          { "hash", PT_TEXT, 0, "sha256", "the session's hash algorithm", .text = TX_HASH_ALG },
-          { "attributes", PT_TEXT, 0, "continuesession", "session attributes", .text = TX_SESSION_ATTRIBUTES },
+          { "symmetric", PT_SYNTAX, 0, "aes128cfb", "parameter encryption algorithm", .syntax = SX_SYMMETRIC },
+          { "hash", PT_SYNTAX, 0, "sha256", "the session's hash algorithm", .syntax = SX_HASH },
+          { "attributes", PT_SYNTAX, 0, "continuesession", "session attributes", .syntax = SX_SESSION_ATTRIBUTES },
           { "nonce_caller", PT_BYTES, 0, NULL, "nonceCaller (default: random, the hash's size)",
             .max_len = sizeof(TPMU_HA) },
           { 0 } },
@@ -108,8 +88,8 @@ const step_def steps_esapi_sessions[] = {
       NEED_ESYS,
       (const param_spec[]){
           { "session", PT_SESSION, PF_REQUIRED, NULL, "a started session" },
-          { "attributes", PT_TEXT, PF_REQUIRED, NULL, "all its attributes from now on",
-            .text = TX_SESSION_ATTRIBUTES },
+          { "attributes", PT_SYNTAX, PF_REQUIRED, NULL, "all its attributes from now on",
+            .syntax = SX_SESSION_ATTRIBUTES },
           { 0 } },
       NULL, do_session_set_attributes },
     { "esapi.policy_get_digest", "TPM2_PolicyGetDigest: the policy digest a policy or trial session has reached",

@@ -6,7 +6,7 @@
  * by the engine).  The program gets its own process group, so a timeout
  * kills everything it started; it inherits none of tpmrun's descriptors
  * beyond its three pipes, and it is always reaped. */
-#include "step_api.h"
+#include "steps.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -491,7 +491,7 @@ static uint32_t do_exec(step_ctx *ctx, const step_args *a, step_out *out)
     free_strv(argv);
     free_strv(envp);
     if (ctx_tpm_reacquire(ctx, out))
-        out_int(out, "flushed_left_loaded", ctx_flush_foreign(ctx, false, NULL, NULL));
+        out_int(out, "flushed_left_loaded", ctx_flush_foreign(ctx, false));
     else
         rc = STEP_FAILED;
     return rc;

@@ -1,5 +1,5 @@
 /* fapi_crypto: random numbers, signatures and encryption through FAPI. */
-#include "fapi_common.h"
+#include "steps.h"
 
 #include <openssl/ecdsa.h>
 #include <string.h>
@@ -10,11 +10,11 @@ static uint32_t do_get_random(step_ctx *ctx, const step_args *a, step_out *out)
     if (n < 1 || n > 1024 * 1024)
         return step_fail(out, "size must be 1 to 1048576 bytes, not %lld", (long long)n);
     uint8_t *data = NULL;
-    TSS2_RC rc = Fapi_GetRandom(step_fapi(ctx), (size_t)n, &data);
+    TSS2_RC rc = Fapi_GetRandom(ctx->fapi, (size_t)n, &data);
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "data", data, (size_t)n);
     Fapi_Free(data);
-    return fapi_result(ctx, out, "Fapi_GetRandom", rc);
+    return step_tss(out, "Fapi_GetRandom", rc);
 }
 
 static TPMI_ALG_HASH hash_for_size(size_t n)
@@ -65,14 +65,13 @@ static bool tpm_signature(const TPMT_PUBLIC *pub, const char *padding, size_t di
     return ok;
 }
 
-static const char *const paddings[] = { "rsa_ssa", "rsa_pss", NULL };
-
 static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    const char *padding;
-    if (!fapi_arg_choice(a, "padding", paddings, &padding, out))
-        return STEP_FAILED;
-    FAPI_CONTEXT *f = step_fapi(ctx);
+    /* the rsa-padding syntax's values; FAPI takes the words (NULL: the key's) */
+    static const char *const paddings[] = { NULL, "rsa_ssa", "rsa_pss" };
+    const uint32_t *pad = arg_rsa_padding(a, "padding");
+    const char *padding = pad && *pad < 3 ? paddings[*pad] : NULL;
+    FAPI_CONTEXT *f = ctx->fapi;
     const char *path = arg_str(a, "path");
     size_t dlen;
     const uint8_t *digest = arg_bytes(a, "digest", &dlen);
@@ -86,7 +85,7 @@ static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
         out_string(out, "certificate", cert ? cert : "");
         TPM2B_PUBLIC pub;
         TPMT_SIGNATURE ts;
-        if (fapi_path_public(f, path, &pub) == TSS2_RC_SUCCESS) {
+        if (ctx_fapi_public(ctx, path, &pub) == TSS2_RC_SUCCESS) {
             out_struct(out, "public", TS_PUBLIC, &pub);
             if (tpm_signature(&pub.publicArea, padding, dlen, sig, sig_len, &ts))
                 out_struct(out, "tpm_signature", TS_SIGNATURE, &ts);
@@ -95,15 +94,15 @@ static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
     Fapi_Free(sig);
     Fapi_Free(pem);
     Fapi_Free(cert);
-    return fapi_result(ctx, out, "Fapi_Sign", rc);
+    return step_tss(out, "Fapi_Sign", rc);
 }
 
 static uint32_t do_verify_signature(step_ctx *ctx, const step_args *a, step_out *out)
 {
     size_t dlen, slen;
     const uint8_t *digest = arg_bytes(a, "digest", &dlen), *sig = arg_bytes(a, "signature", &slen);
-    TSS2_RC rc = Fapi_VerifySignature(step_fapi(ctx), arg_str(a, "path"), digest, dlen, sig, slen);
-    return fapi_result(ctx, out, "Fapi_VerifySignature", rc);
+    TSS2_RC rc = Fapi_VerifySignature(ctx->fapi, arg_str(a, "path"), digest, dlen, sig, slen);
+    return step_tss(out, "Fapi_VerifySignature", rc);
 }
 
 static uint32_t do_encrypt(step_ctx *ctx, const step_args *a, step_out *out)
@@ -112,11 +111,11 @@ static uint32_t do_encrypt(step_ctx *ctx, const step_args *a, step_out *out)
     const uint8_t *plain = arg_bytes(a, "plaintext", &len);
     uint8_t *cipher = NULL;
     size_t clen = 0;
-    TSS2_RC rc = Fapi_Encrypt(step_fapi(ctx), arg_str(a, "path"), plain, len, &cipher, &clen);
+    TSS2_RC rc = Fapi_Encrypt(ctx->fapi, arg_str(a, "path"), plain, len, &cipher, &clen);
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "ciphertext", cipher, clen);
     Fapi_Free(cipher);
-    return fapi_result(ctx, out, "Fapi_Encrypt", rc);
+    return step_tss(out, "Fapi_Encrypt", rc);
 }
 
 static uint32_t do_decrypt(step_ctx *ctx, const step_args *a, step_out *out)
@@ -125,11 +124,11 @@ static uint32_t do_decrypt(step_ctx *ctx, const step_args *a, step_out *out)
     const uint8_t *cipher = arg_bytes(a, "ciphertext", &len);
     uint8_t *plain = NULL;
     size_t plen = 0;
-    TSS2_RC rc = Fapi_Decrypt(step_fapi(ctx), arg_str(a, "path"), cipher, len, &plain, &plen);
+    TSS2_RC rc = Fapi_Decrypt(ctx->fapi, arg_str(a, "path"), cipher, len, &plain, &plen);
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "plaintext", plain, plen);
     Fapi_Free(plain);
-    return fapi_result(ctx, out, "Fapi_Decrypt", rc);
+    return step_tss(out, "Fapi_Decrypt", rc);
 }
 
 const step_def steps_fapi_crypto[] = {
@@ -145,7 +144,8 @@ const step_def steps_fapi_crypto[] = {
       (const param_spec[]){
           { "path", PT_STRING, PF_REQUIRED, NULL, "the signing key" },
           { "digest", PT_BYTES, PF_REQUIRED, NULL, "the digest (its size picks the hash)", .max_len = sizeof(TPMU_HA) },
-          { "padding", PT_STRING, 0, NULL, "RSA keys: rsa_ssa or rsa_pss (default: the key's or profile's scheme)" },
+          { "padding", PT_SYNTAX, 0, NULL, "RSA keys: rsa_ssa or rsa_pss (default: the key's or profile's scheme)",
+            .syntax = SX_RSA_PADDING },
           { 0 } },
       (const output_spec[]){
           { "signature", PT_BYTES, 0, "as FAPI gives it: raw for RSA, DER for ECDSA" },

@@ -1,29 +1,160 @@
 /* fapi_keys: provisioning, making, importing and exporting FAPI objects. */
-#include "fapi_common.h"
-#include "fapi_pem.h"
+#include "steps.h"
+#include "base/hex.h"
+#include "tpm/ossl.h"
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tss2/tss2_mu.h>
 #include <unistd.h>
 
+/* An encrypted PEM must not make OpenSSL prompt on the terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf; (void)size; (void)rwflag; (void)u;
+    return -1;
+}
+
+/* FAPI 3.2 cannot import a PEM private key (4.0 can), so fapi.import does
+ * what tpm2_import does: TPM2_Import of the key's sensitive area without
+ * inner or outer wrapper (the key becomes neither fixedTPM nor
+ * fixedParent), attributes userwithauth|sign|decrypt, empty auth, the
+ * parent's name algorithm; FAPI then imports the parent-wrapped blobs. */
+static uint32_t pem_import(step_ctx *ctx, ESYS_TR parent, const TPMT_PUBLIC *parent_pub, const uint8_t *pem,
+                           size_t len, TPM2B_PUBLIC *pub, TPM2B_PRIVATE *priv, step_out *out)
+{
+    if (len > INT32_MAX)
+        return step_fail(out, "pem: too large");
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
+    BIO_free(bio);
+    if (!k) {
+        unsigned long e = ERR_get_error();
+        char why[256] = "";
+        if (e)
+            ERR_error_string_n(e, why, sizeof why);
+        ERR_clear_error();
+        return step_fail(out, "pem: not an unencrypted PEM private key%s%s", *why ? ": " : "", why);
+    }
+    TPM2B_SENSITIVE sens;
+    memset(pub, 0, sizeof *pub);
+    memset(&sens, 0, sizeof sens);
+    TPMT_PUBLIC *p = &pub->publicArea;
+    p->nameAlg = parent_pub->nameAlg;
+    p->objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT;
+    p->parameters.asymDetail.symmetric.algorithm = TPM2_ALG_NULL;
+    p->parameters.asymDetail.scheme.scheme = TPM2_ALG_NULL;
+    p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;     /* ECC only; RSA's exponent is set below */
+    diag err = { 0 };
+    bool ok = (EVP_PKEY_is_a(k, "RSA") || EVP_PKEY_is_a(k, "EC")) && ossl_public_to_tpm(k, p, &err) &&
+              ossl_private_to_tpm(k, &sens.sensitiveArea, &err);
+    if (!ok)
+        step_fail_diag(out, "pem", &err);
+    if (!ok && !EVP_PKEY_is_a(k, "RSA") && !EVP_PKEY_is_a(k, "EC"))
+        step_fail(out, "pem: only RSA and ECC keys can be TPM keys");
+    EVP_PKEY_free(k);
+    /* No inner wrapper: the duplicate is the marshaled TPM2B_SENSITIVE. */
+    TPM2B_PRIVATE dup = { 0 };
+    size_t off = 0;
+    if (ok && Tss2_MU_TPM2B_SENSITIVE_Marshal(&sens, dup.buffer, sizeof dup.buffer, &off) != TSS2_RC_SUCCESS) {
+        step_fail(out, "pem: the key does not fit a TPM2B_PRIVATE");
+        ok = false;
+    }
+    OPENSSL_cleanse(&sens, sizeof sens);
+    if (!ok) {
+        OPENSSL_cleanse(&dup, sizeof dup);
+        return STEP_FAILED;
+    }
+    dup.size = (UINT16)off;
+    TPM2B_DATA no_key = { 0 };
+    TPM2B_ENCRYPTED_SECRET no_seed = { 0 };
+    TPMT_SYM_DEF_OBJECT no_sym = { .algorithm = TPM2_ALG_NULL };
+    TPM2B_PRIVATE *wrapped = NULL;
+    /* The row is a FAPI step (no `sessions:`): the parent (FAPI's SRK) takes
+     * a password session with its empty auth. */
+    TSS2_RC rc = Esys_Import(ctx->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &no_key, pub, &dup,
+                             &no_seed, &no_sym, &wrapped);
+    OPENSSL_cleanse(&dup, sizeof dup);
+    if (rc == TSS2_RC_SUCCESS)
+        *priv = *wrapped;
+    Esys_Free(wrapped);
+    return step_tss(out, "Esys_Import", rc);
+}
+
+/* The certificate in an NV index (DER, as TPM vendors store EK
+ * certificates; read with owner authorization) written as a PEM file. */
+static uint32_t pem_nv_certificate(step_ctx *ctx, uint32_t nv_index, const char *path, step_out *out)
+{
+    ESYS_TR nv = ESYS_TR_NONE;
+    TPM2B_NV_PUBLIC *pub = NULL;
+    uint8_t *der = NULL;
+    size_t size = 0;
+    TSS2_RC rc = step_tss(out, "Esys_TR_FromTPMPublic",
+                          Esys_TR_FromTPMPublic(ctx->esys, nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv));
+    if (rc == TSS2_RC_SUCCESS)
+        rc = step_tss(out, "Esys_NV_ReadPublic",
+                      Esys_NV_ReadPublic(ctx->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL));
+    if (rc == TSS2_RC_SUCCESS) {
+        size = pub->nvPublic.dataSize;
+        der = malloc(size ? size : 1);
+        if (!der)
+            rc = step_fail(out, "out of memory");
+    }
+    /* 512 bytes a read: under every TPM's NV buffer size */
+    for (size_t off = 0; rc == TSS2_RC_SUCCESS && off < size;) {
+        UINT16 n = (UINT16)(size - off > 512 ? 512 : size - off);
+        TPM2B_MAX_NV_BUFFER *chunk = NULL;
+        rc = step_tss(out, "Esys_NV_Read", Esys_NV_Read(ctx->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD,
+                                                        ESYS_TR_NONE, ESYS_TR_NONE, n, (UINT16)off, &chunk));
+        if (rc == TSS2_RC_SUCCESS) {
+            memcpy(der + off, chunk->buffer, chunk->size < n ? chunk->size : n);
+            off += n;
+        }
+        Esys_Free(chunk);
+    }
+    Esys_Free(pub);
+    if (nv != ESYS_TR_NONE)
+        Esys_TR_Close(ctx->esys, &nv);
+    if (rc == TSS2_RC_SUCCESS) {
+        const uint8_t *p = der;
+        X509 *cert = d2i_X509(NULL, &p, (long)size);
+        FILE *f = cert ? fopen(path, "we") : NULL;
+        bool ok = f && PEM_write_X509(f, cert);
+        if (f && fclose(f) != 0)
+            ok = false;
+        X509_free(cert);
+        ERR_clear_error();
+        if (!ok)
+            rc = step_fail(out, "NV index 0x%08x does not hold a DER certificate, or %s cannot be written", nv_index,
+                           path);
+    }
+    free(der);
+    return rc;
+}
+
 /* Outputs of a step that makes an object: ${saved} alone is its path. */
-static void put_made(FAPI_CONTEXT *f, step_out *out, const char *path, bool created, bool with_public)
+static void put_made(step_ctx *ctx, step_out *out, const char *path, bool created, bool with_public)
 {
     out_string(out, "path", path);
     out_bool(out, "created", created);
     TPM2B_PUBLIC pub;
-    if (with_public && fapi_path_public(f, path, &pub) == TSS2_RC_SUCCESS)
+    if (with_public && ctx_fapi_public(ctx, path, &pub) == TSS2_RC_SUCCESS)
         out_struct(out, "public", TS_PUBLIC, &pub);
 }
 
 static uint32_t do_provision(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    FAPI_CONTEXT *f = step_fapi(ctx);
+    FAPI_CONTEXT *f = ctx->fapi;
     uint32_t nv;
     const char *pem;
     /* ek_cert mode: FAPI takes the EK certificate from a file (ek_cert_file):
      * FAPI 3.2 can verify one read from NV only up to a TPM vendor's root. */
-    if (fapi_world_ek_cert(step_fapi_world(ctx), &nv, &pem) && access(pem, F_OK) != 0) {
+    if (ctx_fapi_ek_cert(ctx, &nv, &pem) && access(pem, F_OK) != 0) {
         uint32_t rc = pem_nv_certificate(ctx, nv, pem, out);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
@@ -31,31 +162,31 @@ static uint32_t do_provision(step_ctx *ctx, const step_args *a, step_out *out)
     TSS2_RC rc = Fapi_Provision(f, arg_str(a, "auth_eh"), arg_str(a, "auth_sh"), arg_str(a, "auth_lockout"));
     bool already = rc == TSS2_FAPI_RC_ALREADY_PROVISIONED && arg_bool(a, "exists_ok");
     if (rc != TSS2_RC_SUCCESS && !already)
-        return fapi_result(ctx, out, "Fapi_Provision", rc);
+        return step_tss(out, "Fapi_Provision", rc);
     out_bool(out, "provisioned", !already);
     TPM2B_PUBLIC pub;
-    if (fapi_path_public(f, "/HS/SRK", &pub) == TSS2_RC_SUCCESS)
+    if (ctx_fapi_public(ctx, "/HS/SRK", &pub) == TSS2_RC_SUCCESS)
         out_struct(out, "srk_public", TS_PUBLIC, &pub);
-    if (fapi_path_public(f, "/HE/EK", &pub) == TSS2_RC_SUCCESS)
+    if (ctx_fapi_public(ctx, "/HE/EK", &pub) == TSS2_RC_SUCCESS)
         out_struct(out, "ek_public", TS_PUBLIC, &pub);
     return TSS2_RC_SUCCESS;
 }
 
 static uint32_t do_create_key(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    FAPI_CONTEXT *f = step_fapi(ctx);
+    FAPI_CONTEXT *f = ctx->fapi;
     const char *path = arg_str(a, "path");
     TSS2_RC rc = Fapi_CreateKey(f, path, arg_str(a, "type"), arg_str(a, "policy_path"), arg_str(a, "auth"));
     bool exists = rc == TSS2_FAPI_RC_PATH_ALREADY_EXISTS && arg_bool(a, "exists_ok");
     if (rc != TSS2_RC_SUCCESS && !exists)
-        return fapi_result(ctx, out, "Fapi_CreateKey", rc);
-    put_made(f, out, path, !exists, true);
+        return step_tss(out, "Fapi_CreateKey", rc);
+    put_made(ctx, out, path, !exists, true);
     return TSS2_RC_SUCCESS;
 }
 
 static uint32_t do_create_seal(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    FAPI_CONTEXT *f = step_fapi(ctx);
+    FAPI_CONTEXT *f = ctx->fapi;
     const char *path = arg_str(a, "path");
     size_t len = 0;
     const uint8_t *data = arg_bytes(a, "data", &len);
@@ -67,8 +198,8 @@ static uint32_t do_create_seal(step_ctx *ctx, const step_args *a, step_out *out)
                                  data);
     bool exists = rc == TSS2_FAPI_RC_PATH_ALREADY_EXISTS && arg_bool(a, "exists_ok");
     if (rc != TSS2_RC_SUCCESS && !exists)
-        return fapi_result(ctx, out, "Fapi_CreateSeal", rc);
-    put_made(f, out, path, !exists, false);
+        return step_tss(out, "Fapi_CreateSeal", rc);
+    put_made(ctx, out, path, !exists, false);
     return TSS2_RC_SUCCESS;
 }
 
@@ -76,11 +207,11 @@ static uint32_t do_unseal(step_ctx *ctx, const step_args *a, step_out *out)
 {
     uint8_t *data = NULL;
     size_t len = 0;
-    TSS2_RC rc = Fapi_Unseal(step_fapi(ctx), arg_str(a, "path"), &data, &len);
+    TSS2_RC rc = Fapi_Unseal(ctx->fapi, arg_str(a, "path"), &data, &len);
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "data", data, len);
     Fapi_Free(data);
-    return fapi_result(ctx, out, "Fapi_Unseal", rc);
+    return step_tss(out, "Fapi_Unseal", rc);
 }
 
 /* The tpm2-tools blob form {"public": hex, "private": hex, "noauth": "YES"}
@@ -120,11 +251,11 @@ static uint32_t pem_blob(step_ctx *ctx, const char *path, const uint8_t *pem, si
     *slash = 0;
     TPM2B_PUBLIC parent_pub, pub;
     TPM2B_PRIVATE priv;
-    uint32_t rc = fapi_result(ctx, out, "Fapi_GetTpmBlobs", fapi_path_public(step_fapi(ctx), parent, &parent_pub));
+    uint32_t rc = step_tss(out, "Fapi_GetTpmBlobs", ctx_fapi_public(ctx, parent, &parent_pub));
     ESYS_TR ptr = ESYS_TR_NONE;
     bool flush = false;
     if (rc == TSS2_RC_SUCCESS)
-        rc = fapi_esys_object(ctx, parent, &ptr, &flush, out);
+        rc = ctx_fapi_esys_object(ctx, parent, &ptr, &flush, out);
     if (rc == TSS2_RC_SUCCESS)
         rc = pem_import(ctx, ptr, &parent_pub.publicArea, pem, pem_len, &pub, &priv, out);
     if (ptr != ESYS_TR_NONE) {
@@ -136,7 +267,7 @@ static uint32_t pem_blob(step_ctx *ctx, const char *path, const uint8_t *pem, si
     free(parent);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
-    value *pv = tpm_struct_value(TS_PUBLIC, &pub), *qv = tpm_struct_value(TS_PRIVATE, &priv);
+    value *pv = value_from_struct(TS_PUBLIC, &pub), *qv = value_from_struct(TS_PRIVATE, &priv);
     *json = pv && qv ? blob_json(pv, qv, true) : NULL;
     value_free(pv);
     value_free(qv);
@@ -161,7 +292,7 @@ static uint32_t do_import(step_ctx *ctx, const step_args *a, step_out *out)
         kind = "private key";
         rc = pem_blob(ctx, path, pem, pem_len, &json, out);
     } else {
-        json = fapi_value_json(data);
+        json = value_to_json_text(data);
         const char *t = json ? json + strspn(json, " \t\r\n") : "";
         if (has_prefix(t, "-----BEGIN PUBLIC KEY-----")) {
             kind = "public key";
@@ -178,13 +309,13 @@ static uint32_t do_import(step_ctx *ctx, const step_args *a, step_out *out)
     }
     if (rc == TSS2_RC_SUCCESS && !json)
         rc = step_fail(out, "out of memory");
-    FAPI_CONTEXT *f = step_fapi(ctx);
+    FAPI_CONTEXT *f = ctx->fapi;
     if (rc == TSS2_RC_SUCCESS) {
         TSS2_RC frc = Fapi_Import(f, path, json);
         bool exists = frc == TSS2_FAPI_RC_PATH_ALREADY_EXISTS && arg_bool(a, "exists_ok");
-        rc = exists ? TSS2_RC_SUCCESS : fapi_result(ctx, out, "Fapi_Import", frc);
+        rc = exists ? TSS2_RC_SUCCESS : step_tss(out, "Fapi_Import", frc);
         if (rc == TSS2_RC_SUCCESS) {
-            put_made(f, out, path, !exists, strcmp(kind, "policy") != 0);
+            put_made(ctx, out, path, !exists, strcmp(kind, "policy") != 0);
             out_string(out, "kind", kind);
         }
     }
@@ -195,9 +326,9 @@ static uint32_t do_import(step_ctx *ctx, const step_args *a, step_out *out)
 static uint32_t do_export_key(step_ctx *ctx, const step_args *a, step_out *out)
 {
     char *data = NULL;
-    TSS2_RC rc = Fapi_ExportKey(step_fapi(ctx), arg_str(a, "path"), arg_str(a, "new_parent"), &data);
+    TSS2_RC rc = Fapi_ExportKey(ctx->fapi, arg_str(a, "path"), arg_str(a, "new_parent"), &data);
     if (rc == TSS2_RC_SUCCESS) {
-        value *v = fapi_json_value(data);
+        value *v = value_from_json_text(data);
         const value *pem = v ? value_map_get(v, "pem_ext_public") : NULL;
         if (pem && pem->kind == VAL_STRING)
             out_put(out, "public_pem", value_copy(pem));
@@ -205,7 +336,7 @@ static uint32_t do_export_key(step_ctx *ctx, const step_args *a, step_out *out)
         out_string(out, "json", data);
     }
     Fapi_Free(data);
-    return fapi_result(ctx, out, "Fapi_ExportKey", rc);
+    return step_tss(out, "Fapi_ExportKey", rc);
 }
 
 static uint32_t do_get_tpm_blobs(step_ctx *ctx, const step_args *a, step_out *out)
@@ -213,7 +344,7 @@ static uint32_t do_get_tpm_blobs(step_ctx *ctx, const step_args *a, step_out *ou
     uint8_t *pub = NULL, *priv = NULL;
     size_t pub_len = 0, priv_len = 0;
     char *policy = NULL;
-    TSS2_RC rc = Fapi_GetTpmBlobs(step_fapi(ctx), arg_str(a, "path"), &pub, &pub_len, &priv, &priv_len, &policy);
+    TSS2_RC rc = Fapi_GetTpmBlobs(ctx->fapi, arg_str(a, "path"), &pub, &pub_len, &priv, &priv_len, &policy);
     if (rc == TSS2_RC_SUCCESS) {
         TPM2B_PUBLIC p;
         TPM2B_PRIVATE q;
@@ -224,7 +355,7 @@ static uint32_t do_get_tpm_blobs(step_ctx *ctx, const step_args *a, step_out *ou
             out_struct(out, "public", TS_PUBLIC, &p);
             if (priv_len)
                 out_struct(out, "private", TS_PRIVATE, &q);
-            value *pv = policy && *policy ? fapi_json_value(policy) : NULL;
+            value *pv = policy && *policy ? value_from_json_text(policy) : NULL;
             if (pv)
                 out_put(out, "policy", pv);
         }
@@ -232,14 +363,14 @@ static uint32_t do_get_tpm_blobs(step_ctx *ctx, const step_args *a, step_out *ou
     Fapi_Free(pub);
     Fapi_Free(priv);
     Fapi_Free(policy);
-    return rc == STEP_FAILED ? rc : fapi_result(ctx, out, "Fapi_GetTpmBlobs", rc);
+    return rc == STEP_FAILED ? rc : step_tss(out, "Fapi_GetTpmBlobs", rc);
 }
 
 static uint32_t do_get_esys_blob(step_ctx *ctx, const step_args *a, step_out *out)
 {
     ESYS_TR tr;
     bool transient;
-    uint32_t rc = fapi_esys_object(ctx, arg_str(a, "path"), &tr, &transient, out);
+    uint32_t rc = ctx_fapi_esys_object(ctx, arg_str(a, "path"), &tr, &transient, out);
     if (rc == TSS2_RC_SUCCESS) {
         out_put(out, "handle", ctx_track_object(ctx, tr, transient));
         out_bool(out, "transient", transient);

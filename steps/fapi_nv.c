@@ -1,5 +1,5 @@
 /* fapi_nv: NV indices through FAPI (/nv/Owner/name ...). */
-#include "fapi_common.h"
+#include "steps.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +10,11 @@ static uint32_t do_nv_define(step_ctx *ctx, const step_args *a, step_out *out)
     if (size < 0 || size > 2048)
         return step_fail(out, "size must be 0 to 2048 bytes, not %lld", (long long)size);
     const char *path = arg_str(a, "path");
-    TSS2_RC rc = Fapi_CreateNv(step_fapi(ctx), path, arg_str(a, "type"), (size_t)size, arg_str(a, "policy_path"),
+    TSS2_RC rc = Fapi_CreateNv(ctx->fapi, path, arg_str(a, "type"), (size_t)size, arg_str(a, "policy_path"),
                                arg_str(a, "auth"));
     bool exists = rc == TSS2_FAPI_RC_PATH_ALREADY_EXISTS && arg_bool(a, "exists_ok");
     if (rc != TSS2_RC_SUCCESS && !exists)
-        return fapi_result(ctx, out, "Fapi_CreateNv", rc);
+        return step_tss(out, "Fapi_CreateNv", rc);
     out_string(out, "path", path);
     out_bool(out, "created", !exists);
     return TSS2_RC_SUCCESS;
@@ -24,7 +24,7 @@ static uint32_t do_nv_write(step_ctx *ctx, const step_args *a, step_out *out)
 {
     size_t len;
     const uint8_t *data = arg_bytes(a, "data", &len);
-    return fapi_result(ctx, out, "Fapi_NvWrite", Fapi_NvWrite(step_fapi(ctx), arg_str(a, "path"), data, len));
+    return step_tss(out, "Fapi_NvWrite", Fapi_NvWrite(ctx->fapi, arg_str(a, "path"), data, len));
 }
 
 static uint32_t do_nv_read(step_ctx *ctx, const step_args *a, step_out *out)
@@ -32,37 +32,37 @@ static uint32_t do_nv_read(step_ctx *ctx, const step_args *a, step_out *out)
     uint8_t *data = NULL;
     size_t len = 0;
     char *log = NULL;
-    TSS2_RC rc = Fapi_NvRead(step_fapi(ctx), arg_str(a, "path"), &data, &len, &log);
+    TSS2_RC rc = Fapi_NvRead(ctx->fapi, arg_str(a, "path"), &data, &len, &log);
     if (rc == TSS2_RC_SUCCESS) {
         out_bytes(out, "data", data, len);
-        value *v = log && *log ? fapi_json_value(log) : NULL;
+        value *v = log && *log ? value_from_json_text(log) : NULL;
         if (v)
             out_put(out, "log", v);
     }
     Fapi_Free(data);
     Fapi_Free(log);
-    return fapi_result(ctx, out, "Fapi_NvRead", rc);
+    return step_tss(out, "Fapi_NvRead", rc);
 }
 
 static uint32_t do_nv_extend(step_ctx *ctx, const step_args *a, step_out *out)
 {
     size_t len;
     const uint8_t *data = arg_bytes(a, "data", &len);
-    char *log = fapi_value_json(arg(a, "log_data"));
-    TSS2_RC rc = Fapi_NvExtend(step_fapi(ctx), arg_str(a, "path"), data, len, log);
+    char *log = value_to_json_text(arg(a, "log_data"));
+    TSS2_RC rc = Fapi_NvExtend(ctx->fapi, arg_str(a, "path"), data, len, log);
     free(log);
-    return fapi_result(ctx, out, "Fapi_NvExtend", rc);
+    return step_tss(out, "Fapi_NvExtend", rc);
 }
 
 static uint32_t do_nv_increment(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    return fapi_result(ctx, out, "Fapi_NvIncrement", Fapi_NvIncrement(step_fapi(ctx), arg_str(a, "path")));
+    return step_tss(out, "Fapi_NvIncrement", Fapi_NvIncrement(ctx->fapi, arg_str(a, "path")));
 }
 
 static uint32_t do_nv_set_bits(step_ctx *ctx, const step_args *a, step_out *out)
 {
     int64_t bits = arg_int(a, "bits");
-    return fapi_result(ctx, out, "Fapi_NvSetBits", Fapi_NvSetBits(step_fapi(ctx), arg_str(a, "path"), (uint64_t)bits));
+    return step_tss(out, "Fapi_NvSetBits", Fapi_NvSetBits(ctx->fapi, arg_str(a, "path"), (uint64_t)bits));
 }
 
 const step_def steps_fapi_nv[] = {

@@ -1,5 +1,5 @@
 /* fapi_pcr: PCRs, their event log, and quotes through FAPI. */
-#include "fapi_common.h"
+#include "steps.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@ static bool pcr_index(const step_args *a, const char *name, uint32_t *pcr, step_
 /* FAPI's JSON texts travel as strings and, decoded, as value trees. */
 static void put_json(step_out *out, const char *decoded, const char *text_name, const char *text)
 {
-    value *v = text && *text ? fapi_json_value(text) : NULL;
+    value *v = text && *text ? value_from_json_text(text) : NULL;
     if (v)
         out_put(out, decoded, v);
     if (text_name && text)
@@ -33,14 +33,14 @@ static uint32_t do_pcr_read(step_ctx *ctx, const step_args *a, step_out *out)
     uint8_t *v = NULL;
     size_t len = 0;
     char *log = NULL;
-    TSS2_RC rc = Fapi_PcrRead(step_fapi(ctx), pcr, &v, &len, &log);
+    TSS2_RC rc = Fapi_PcrRead(ctx->fapi, pcr, &v, &len, &log);
     if (rc == TSS2_RC_SUCCESS) {
         out_bytes(out, "value", v, len);
         put_json(out, "log", NULL, log);
     }
     Fapi_Free(v);
     Fapi_Free(log);
-    return fapi_result(ctx, out, "Fapi_PcrRead", rc);
+    return step_tss(out, "Fapi_PcrRead", rc);
 }
 
 static uint32_t do_pcr_extend(step_ctx *ctx, const step_args *a, step_out *out)
@@ -50,10 +50,10 @@ static uint32_t do_pcr_extend(step_ctx *ctx, const step_args *a, step_out *out)
         return STEP_FAILED;
     size_t len;
     const uint8_t *data = arg_bytes(a, "data", &len);
-    char *log = fapi_value_json(arg(a, "log_data"));
-    TSS2_RC rc = Fapi_PcrExtend(step_fapi(ctx), pcr, data, len, log);
+    char *log = value_to_json_text(arg(a, "log_data"));
+    TSS2_RC rc = Fapi_PcrExtend(ctx->fapi, pcr, data, len, log);
     free(log);
-    return fapi_result(ctx, out, "Fapi_PcrExtend", rc);
+    return step_tss(out, "Fapi_PcrExtend", rc);
 }
 
 /* A PCR list: a number or a list of numbers. */
@@ -89,7 +89,7 @@ static uint32_t do_quote(step_ctx *ctx, const step_args *a, step_out *out)
     char *info = NULL, *log = NULL, *cert = NULL;
     uint8_t *sig = NULL;
     size_t sig_len = 0;
-    TSS2_RC rc = Fapi_Quote(step_fapi(ctx), pcrs, n, arg_str(a, "path"), arg_str(a, "type"), qual, qlen, &info,
+    TSS2_RC rc = Fapi_Quote(ctx->fapi, pcrs, n, arg_str(a, "path"), arg_str(a, "type"), qual, qlen, &info,
                             &sig, &sig_len, &log, &cert);
     if (rc == TSS2_RC_SUCCESS) {
         put_json(out, "quote_info", "quote_info_json", info);
@@ -102,19 +102,19 @@ static uint32_t do_quote(step_ctx *ctx, const step_args *a, step_out *out)
     Fapi_Free(log);
     Fapi_Free(cert);
     Fapi_Free(sig);
-    return fapi_result(ctx, out, "Fapi_Quote", rc);
+    return step_tss(out, "Fapi_Quote", rc);
 }
 
 static uint32_t do_verify_quote(step_ctx *ctx, const step_args *a, step_out *out)
 {
     size_t qlen, slen;
     const uint8_t *qual = arg_bytes(a, "qualifying_data", &qlen), *sig = arg_bytes(a, "signature", &slen);
-    char *info = fapi_value_json(arg(a, "quote_info")), *log = fapi_value_json(arg(a, "pcr_log"));
-    TSS2_RC rc = info ? Fapi_VerifyQuote(step_fapi(ctx), arg_str(a, "path"), qual, qlen, info, sig, slen, log)
+    char *info = value_to_json_text(arg(a, "quote_info")), *log = value_to_json_text(arg(a, "pcr_log"));
+    TSS2_RC rc = info ? Fapi_VerifyQuote(ctx->fapi, arg_str(a, "path"), qual, qlen, info, sig, slen, log)
                       : TSS2_FAPI_RC_MEMORY;
     free(info);
     free(log);
-    return fapi_result(ctx, out, "Fapi_VerifyQuote", rc);
+    return step_tss(out, "Fapi_VerifyQuote", rc);
 }
 
 const step_def steps_fapi_pcr[] = {

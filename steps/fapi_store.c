@@ -1,5 +1,5 @@
 /* fapi_store: the keystore itself: listing, deleting, auth values, descriptions. */
-#include "fapi_common.h"
+#include "steps.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 static uint32_t do_list(step_ctx *ctx, const step_args *a, step_out *out)
 {
     char *list = NULL;
-    TSS2_RC rc = Fapi_List(step_fapi(ctx), arg_str(a, "search_path"), &list);
+    TSS2_RC rc = Fapi_List(ctx->fapi, arg_str(a, "search_path"), &list);
     if (rc == TSS2_RC_SUCCESS) {
         /* FAPI joins the paths with ':' */
         value *paths = value_new(VAL_LIST);
@@ -19,112 +19,102 @@ static uint32_t do_list(step_ctx *ctx, const step_args *a, step_out *out)
         out_put(out, "paths", paths);
     }
     Fapi_Free(list);
-    return fapi_result(ctx, out, "Fapi_List", rc);
+    return step_tss(out, "Fapi_List", rc);
 }
 
 static uint32_t do_delete(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    return fapi_result(ctx, out, "Fapi_Delete", Fapi_Delete(step_fapi(ctx), arg_str(a, "path")));
+    return step_tss(out, "Fapi_Delete", Fapi_Delete(ctx->fapi, arg_str(a, "path")));
 }
 
 static uint32_t do_set_auth(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    char *err = NULL;
-    if (!fapi_world_set_password(step_fapi_world(ctx), arg_str(a, "path"), arg_str(a, "auth"), &err)) {
-        step_fail(out, "%s", err ? err : "out of memory");
-        free(err);
-        return STEP_FAILED;
-    }
-    return TSS2_RC_SUCCESS;
+    return ctx_fapi_set_password(ctx, arg_str(a, "path"), arg_str(a, "auth"), out) ? TSS2_RC_SUCCESS : STEP_FAILED;
 }
 
 static uint32_t do_change_auth(step_ctx *ctx, const step_args *a, step_out *out)
 {
     const char *path = arg_str(a, "path"), *auth = arg_str(a, "auth");
-    char *err = NULL;
     if (strlen(auth) > sizeof(TPMU_HA))
         return step_fail(out, "an auth value is at most %zu bytes", sizeof(TPMU_HA));
-    TSS2_RC rc = Fapi_ChangeAuth(step_fapi(ctx), path, auth);
+    TSS2_RC rc = Fapi_ChangeAuth(ctx->fapi, path, auth);
     /* Later steps are answered with the new value. */
-    if (rc == TSS2_RC_SUCCESS && !fapi_world_set_password(step_fapi_world(ctx), path, auth, &err)) {
-        step_fail(out, "%s", err ? err : "out of memory");
-        free(err);
+    if (rc == TSS2_RC_SUCCESS && !ctx_fapi_set_password(ctx, path, auth, out))
         return STEP_FAILED;
-    }
-    return fapi_result(ctx, out, "Fapi_ChangeAuth", rc);
+    return step_tss(out, "Fapi_ChangeAuth", rc);
 }
 
 static uint32_t do_set_description(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    TSS2_RC rc = Fapi_SetDescription(step_fapi(ctx), arg_str(a, "path"), arg_str(a, "description"));
-    return fapi_result(ctx, out, "Fapi_SetDescription", rc);
+    TSS2_RC rc = Fapi_SetDescription(ctx->fapi, arg_str(a, "path"), arg_str(a, "description"));
+    return step_tss(out, "Fapi_SetDescription", rc);
 }
 
 static uint32_t do_get_description(step_ctx *ctx, const step_args *a, step_out *out)
 {
     char *d = NULL;
-    TSS2_RC rc = Fapi_GetDescription(step_fapi(ctx), arg_str(a, "path"), &d);
+    TSS2_RC rc = Fapi_GetDescription(ctx->fapi, arg_str(a, "path"), &d);
     if (rc == TSS2_RC_SUCCESS)
         out_string(out, "description", d ? d : "");
     Fapi_Free(d);
-    return fapi_result(ctx, out, "Fapi_GetDescription", rc);
+    return step_tss(out, "Fapi_GetDescription", rc);
 }
 
 static uint32_t do_get_certificate(step_ctx *ctx, const step_args *a, step_out *out)
 {
     char *pem = NULL;
-    TSS2_RC rc = Fapi_GetCertificate(step_fapi(ctx), arg_str(a, "path"), &pem);
+    TSS2_RC rc = Fapi_GetCertificate(ctx->fapi, arg_str(a, "path"), &pem);
     if (rc == TSS2_RC_SUCCESS)
         out_string(out, "certificate", pem ? pem : "");
     Fapi_Free(pem);
-    return fapi_result(ctx, out, "Fapi_GetCertificate", rc);
+    return step_tss(out, "Fapi_GetCertificate", rc);
 }
 
 static uint32_t do_set_certificate(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    TSS2_RC rc = Fapi_SetCertificate(step_fapi(ctx), arg_str(a, "path"), arg_str(a, "certificate"));
-    return fapi_result(ctx, out, "Fapi_SetCertificate", rc);
+    TSS2_RC rc = Fapi_SetCertificate(ctx->fapi, arg_str(a, "path"), arg_str(a, "certificate"));
+    return step_tss(out, "Fapi_SetCertificate", rc);
 }
 
 static uint32_t do_set_app_data(step_ctx *ctx, const step_args *a, step_out *out)
 {
     size_t len;
     const uint8_t *d = arg_bytes(a, "data", &len);
-    return fapi_result(ctx, out, "Fapi_SetAppData", Fapi_SetAppData(step_fapi(ctx), arg_str(a, "path"), d, len));
+    return step_tss(out, "Fapi_SetAppData", Fapi_SetAppData(ctx->fapi, arg_str(a, "path"), d, len));
 }
 
 static uint32_t do_get_app_data(step_ctx *ctx, const step_args *a, step_out *out)
 {
     uint8_t *d = NULL;
     size_t len = 0;
-    TSS2_RC rc = Fapi_GetAppData(step_fapi(ctx), arg_str(a, "path"), &d, &len);
+    TSS2_RC rc = Fapi_GetAppData(ctx->fapi, arg_str(a, "path"), &d, &len);
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "data", d, len);
     Fapi_Free(d);
-    return fapi_result(ctx, out, "Fapi_GetAppData", rc);
+    return step_tss(out, "Fapi_GetAppData", rc);
 }
 
 static uint32_t do_export_policy(step_ctx *ctx, const step_args *a, step_out *out)
 {
     char *json = NULL;
-    TSS2_RC rc = Fapi_ExportPolicy(step_fapi(ctx), arg_str(a, "path"), &json);
+    TSS2_RC rc = Fapi_ExportPolicy(ctx->fapi, arg_str(a, "path"), &json);
     if (rc == TSS2_RC_SUCCESS) {
-        out_put(out, "policy", fapi_json_value(json));
+        out_put(out, "policy", value_from_json_text(json));
         out_string(out, "json", json ? json : "");
     }
     Fapi_Free(json);
-    return fapi_result(ctx, out, "Fapi_ExportPolicy", rc);
+    return step_tss(out, "Fapi_ExportPolicy", rc);
 }
 
 static uint32_t do_get_info(step_ctx *ctx, const step_args *a, step_out *out)
 {
     (void)a;
     char *json = NULL;
-    TSS2_RC rc = Fapi_GetInfo(step_fapi(ctx), &json);
+    TSS2_RC rc = Fapi_GetInfo(ctx->fapi, &json);
     if (rc == TSS2_RC_SUCCESS)
-        out_put(out, "info", fapi_json_value(json));
+        out_put(out, "info", value_from_json_text(json));
     Fapi_Free(json);
-    return fapi_result(ctx, out, "Fapi_GetInfo", rc);
+    return step_tss(out, "Fapi_GetInfo", rc);
 }
 
 const step_def steps_fapi_store[] = {

@@ -9,8 +9,8 @@
  * Paths: a relative path is inside ${workdir} and may not leave it ('..'
  * above the top, or a symbolic link pointing out); an absolute path is used
  * as written, since the scenario's author named that file on purpose. */
-#include "slurp.h"
-#include "step_api.h"
+#include "base/slurp.h"
+#include "steps.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #define READ_MAX ((size_t)16 << 20)     /* TPM files are small; this stops /dev/zero */
-#define STRUCT_ROOM ((size_t)64 << 10)  /* larger than the C struct of every tpm_struct */
 
 /* Is `path` (resolved) inside `dir` (resolved)? */
 static bool inside(const char *dir, const char *path)
@@ -124,23 +123,19 @@ static const char *format_hint(const uint8_t *d, size_t n)
     return "";
 }
 
-/* Does `d` hold exactly one `as` structure?  ("bytes": anything.) */
-static bool check_as(const char *as, const uint8_t *d, size_t n, const char *path, step_out *out)
+/* Does `d` hold exactly one `st` structure?  (TS_NONE, "bytes": anything.) */
+static bool check_as(tpm_struct st, const uint8_t *d, size_t n, const char *path, step_out *out)
 {
-    tpm_struct st = tpm_struct_by_name(as);
-    if (st == TS_NONE)
+    if (st == TS_NONE || tpm_struct_valid(st, d, n))
         return true;
-    void *tmp = calloc(1, STRUCT_ROOM);
-    bool ok = tmp && tpm_struct_unmarshal(st, d, n, tmp);
-    free(tmp);
-    if (!ok)
-        step_fail(out, "'%s' (%zu bytes) is not a marshaled %s%s", path, n, as, format_hint(d, n));
-    return ok;
+    step_fail(out, "'%s' (%zu bytes) is not a marshaled %s%s", path, n, tpm_struct_name(st), format_hint(d, n));
+    return false;
 }
 
 static uint32_t do_write(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    const char *path = arg_str(a, "path"), *as = arg_str(a, "as");
+    const char *path = arg_str(a, "path");
+    tpm_struct as = *arg_struct_name(a, "as");
     size_t n;
     const uint8_t *d = arg_bytes(a, "data", &n);
     if (!check_as(as, d, n, path, out))
@@ -180,7 +175,8 @@ static uint32_t do_write(step_ctx *ctx, const step_args *a, step_out *out)
 
 static uint32_t do_read(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    const char *path = arg_str(a, "path"), *as = arg_str(a, "as");
+    const char *path = arg_str(a, "path");
+    tpm_struct as = *arg_struct_name(a, "as");
     bool relative;
     char *full = file_path(ctx, path, false, &relative, out);
     if (!full)
@@ -206,9 +202,8 @@ static uint32_t do_read(step_ctx *ctx, const step_args *a, step_out *out)
     else if (err)
         rc = step_fail(out, "cannot read '%s': %s", path, strerror(err));
     else if (check_as(as, buf, len, path, out)) {
-        tpm_struct st = tpm_struct_by_name(as);
-        out_put(out, "data", st == TS_NONE ? value_bytes(buf ? buf : (const uint8_t *)"", len)
-                                           : value_struct(st, buf, len));
+        out_put(out, "data", as == TS_NONE ? value_bytes(buf ? buf : (const uint8_t *)"", len)
+                                           : value_struct(as, buf, len));
         out_int(out, "size", (int64_t)len);
         out_string(out, "path", full);
     } else {
@@ -227,7 +222,7 @@ const step_def steps_file[] = {
       (const param_spec[]){
           { "path", PT_STRING, PF_REQUIRED, NULL, PATH_DOC "; missing directories are made" },
           { "data", PT_BYTES, PF_REQUIRED, NULL, "text, bytes, or a TPM structure like ${key.public}" },
-          { "as", PT_TEXT, 0, "bytes", "check that data is this structure first", .text = TX_STRUCT_NAME },
+          { "as", PT_SYNTAX, 0, "bytes", "check that data is this structure first", .syntax = SX_STRUCT_NAME },
           { 0 } },
       (const output_spec[]){
           { "path", PT_STRING, 0, "the full path written" },
@@ -237,8 +232,8 @@ const step_def steps_file[] = {
     { "file.read", "read a file as bytes or as a TPM structure (validated by unmarshaling it)", 0,
       (const param_spec[]){
           { "path", PT_STRING, PF_REQUIRED, NULL, PATH_DOC },
-          { "as", PT_TEXT, 0, "bytes", "bytes, or the structure the file holds (TPM2B_PUBLIC for .pub, TPM2B_PRIVATE for .priv, "
-            "TPMT_SIGNATURE ...)", .text = TX_STRUCT_NAME },
+          { "as", PT_SYNTAX, 0, "bytes", "bytes, or the structure the file holds (TPM2B_PUBLIC for .pub, TPM2B_PRIVATE for .priv, "
+            "TPMT_SIGNATURE ...)", .syntax = SX_STRUCT_NAME },
           { 0 } },
       (const output_spec[]){
           { "data", PT_ANY, 0, "the content: bytes, or the structure named by as" },

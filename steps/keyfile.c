@@ -18,9 +18,8 @@
  * means "the primary the other tools make there": tpm2-tools 5.4 and
  * tpm2-openssl 1.1 both create the ECC P-256 storage key below (RSA 2048
  * on TPMs without ECC, or with rsaParent), with an empty unique. */
-#include "slurp.h"
-#include "step_api.h"
-#include "tpm_spec.h"
+#include "steps.h"
+#include "base/slurp.h"
 
 #include <openssl/asn1t.h>
 #include <openssl/crypto.h>

@@ -2,7 +2,7 @@
  * a handler that crashes, one that hangs, one that hides a value's type
  * from the loader, and a FAPI smoke test proving
  * libtss2-fapi (which links json-c) and jansson share one process. */
-#include "fapi_common.h"
+#include "steps.h"
 
 #include <jansson.h>
 #include <signal.h>
@@ -40,7 +40,7 @@ static uint32_t do_fapi_smoke(step_ctx *ctx, const step_args *a, step_out *out)
 {
     (void)a;
     char *info = NULL;
-    TSS2_RC rc = Fapi_GetInfo(step_fapi(ctx), &info);
+    TSS2_RC rc = Fapi_GetInfo(ctx->fapi, &info);
     if (rc == TSS2_RC_SUCCESS) {
         json_error_t e;
         json_t *j = json_loads(info, 0, &e);

@@ -196,3 +196,67 @@ def test_tpm_error_message_names_the_code(tpmrun, tmp_path):
     assert res["failed_step"]["message"].startswith("Esys_Create: TPM2_RC_AUTH_FAIL (0x98e) tpm:session(1):")
     assert res["steps"][1]["rc"] == {"value": "0x0000098e", "name": "TPM2_RC_AUTH_FAIL",
                                      "text": res["steps"][1]["rc"]["text"]}
+
+
+# ---- auth values: a step's own auth: is for that step only ----------------
+
+def write(tmp_path, name, text):
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(text)
+    return f
+
+
+def test_auth_on_a_step_is_for_that_step_only(tpmrun, tmp_path):
+    f = write(tmp_path, "auth_once", """
+steps:
+  - esapi.create_primary: {template: ecc256}
+    save: primary
+  - esapi.create: {parent: "${primary}", template: "ecc256:ecdsa", auth: right}
+    save: key
+  - esapi.load: {parent: "${primary}", private: "${key.private}", public: "${key.public}", auth: right}
+    save: signer
+  - esapi.hash: {data: abc}
+    save: h
+  - name: wrong for this step
+    esapi.sign: {key: "${signer}", auth: wrong, digest: "${h.digest}", validation: "${h.validation}"}
+    expect: {rc: auth_fail}
+  - name: the remembered value again
+    esapi.sign: {key: "${signer}", digest: "${h.digest}", validation: "${h.validation}"}
+  - esapi.tr_set_auth: {object: "${signer}", auth: other}
+  - name: tr_set_auth changes what later steps use
+    esapi.sign: {key: "${signer}", digest: "${h.digest}", validation: "${h.validation}"}
+    expect: {rc: auth_fail}
+  - esapi.sign: {key: "${signer}", auth: right, digest: "${h.digest}", validation: "${h.validation}"}
+""")
+    p = tpmrun(f)
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = tpmrun.result("auth_once")
+    assert [s["status"] for s in res["steps"]] == ["passed"] * 9
+
+
+def test_hierarchy_auth_is_for_that_step_only(tpmrun, tmp_path):
+    f = write(tmp_path, "hierarchy_once", """
+steps:
+  - exec: {argv: [tpm2_changeauth, -c, o, owner-pw]}
+  - name: the new owner auth, given
+    esapi.create_primary: {template: ecc256, hierarchy_auth: owner-pw}
+    save: p1
+  - esapi.flush_context: {handle: "${p1}"}
+  - name: "not given: the empty auth, which the owner no longer has"
+    esapi.create_primary: {template: ecc256}
+    expect: {rc: bad_auth}
+  - exec: {argv: [tpm2_changeauth, -c, o, -p, owner-pw]}
+  - name: "back to empty, and a plain step works"
+    esapi.create_primary: {template: ecc256}
+    save: p2
+  - esapi.flush_context: {handle: "${p2}"}
+  - exec: {argv: [tpm2_changeauth, -c, o, owner-pw2]}
+  - esapi.tr_set_auth: {hierarchy: owner, auth: owner-pw2}
+  - name: tr_set_auth remembers a hierarchy's value
+    esapi.create_primary: {template: ecc256}
+""")
+    p = tpmrun(f)
+    assert p.returncode == 0, p.stdout + p.stderr
+    steps = {s.get("name"): s for s in tpmrun.result("hierarchy_once")["steps"]}
+    assert steps["not given: the empty auth, which the owner no longer has"]["rc"]["name"] == "TPM2_RC_BAD_AUTH"
+    assert steps["tr_set_auth remembers a hierarchy's value"]["status"] == "passed"

@@ -8,9 +8,10 @@
  * (RSA: Secret and OAEPSalt; ECC: EphemeralPrivate) gives the Ciphertext
  * byte for byte; a random encapsulation decapsulates to its own secret. */
 #include "unit.h"
-#include "ossl_tpm.h"
-#include "tpm_kdf.h"
-#include "value.h"
+#include "base/hex.h"
+#include "tpm/ossl.h"
+#include "tpm/tpm_hash.h"
+#include "tpm/tpm_kdf.h"
 
 #include <jansson.h>
 #include <libgen.h>
@@ -84,9 +85,10 @@ static uint8_t *field(json_t *v, const char *name, size_t *len)
 {
     const char *s = json_string_value(json_object_get(v, name));
     uint8_t *b = NULL;
-    size_t bad;
+    diag bad = { 0 };
     *len = 0;
     if (!s || !hex_decode(s, &b, len, &bad)) {
+        diag_clear(&bad);
         check(false, "%s: field %s missing or not hex", json_string_value(json_object_get(v, "Name")), name);
         return NULL;
     }
@@ -138,11 +140,12 @@ static bool vector_keys(json_t *v, TPMT_PUBLIC *pub, EVP_PKEY **priv)
     size_t plen, slen, off = 0, soff = 0;
     uint8_t *p = field(v, "PublicKey", &plen), *s = field(v, "PrivateKey", &slen);
     TPMT_SENSITIVE sens = { 0 };
-    char err[300] = "";
+    diag err = { 0 };
     bool ok = p && s && Tss2_MU_TPMT_PUBLIC_Unmarshal(p, plen, &off, pub) == 0 && off == plen &&
               Tss2_MU_TPMT_SENSITIVE_Unmarshal(s, slen, &soff, &sens) == 0 && soff == slen;
-    *priv = ok ? ossl_pkey_from_sensitive(pub, &sens, err, sizeof err) : NULL;
-    check(*priv != NULL, "%s: cannot use the vector's keys %s", vname(v), err);
+    *priv = ok ? ossl_pkey_from_sensitive(pub, &sens, &err) : NULL;
+    check(*priv != NULL, "%s: cannot use the vector's keys %s", vname(v), diag_text(&err));
+    diag_clear(&err);
     free(p);
     free(s);
     return *priv != NULL;
@@ -174,28 +177,29 @@ static void test_encaps(const char *file, bool rsa)
             fixed = field(v, "EphemeralPrivate", &flen);
         }
         if (label && want_secret && want_ct && fixed && vector_keys(v, &pub, &priv)) {
-            char err[300] = "";
+            diag err = { 0 };
             TPM2B_DIGEST secret;
             TPM2B_ENCRYPTED_SECRET ct;
             /* decapsulation gives the Secret */
-            *err = '\0';
-            bool ok = tpm_decapsulate(&pub, priv, label, want_ct, clen, &secret, err, sizeof err);
+            bool ok = tpm_kdf_decapsulate(&pub, priv, label, want_ct, clen, &secret, &err);
             check(ok && same(secret.buffer, secret.size, want_secret, slen), "%s %s decapsulate: %s", file,
-                  vname(v), err);
+                  vname(v), diag_text(&err));
+            diag_clear(&err);
             /* encapsulation with the vector's randomness gives the Ciphertext */
-            *err = '\0';
-            ok = tpm_encapsulate(&pub, label, fixed, flen, &secret, &ct, err, sizeof err);
+            ok = tpm_kdf_encapsulate(&pub, label, fixed, flen, &secret, &ct, &err);
             check(ok && same(secret.buffer, secret.size, want_secret, slen) && same(ct.secret, ct.size, want_ct, clen),
-                  "%s %s encapsulate: %s", file, vname(v), err);
+                  "%s %s encapsulate: %s", file, vname(v), diag_text(&err));
+            diag_clear(&err);
             /* a random encapsulation comes back */
             TPM2B_DIGEST back;
-            *err = '\0';
-            ok = tpm_encapsulate(&pub, label, NULL, 0, &secret, &ct, err, sizeof err) &&
-                 tpm_decapsulate(&pub, priv, label, ct.secret, ct.size, &back, err, sizeof err);
+            ok = tpm_kdf_encapsulate(&pub, label, NULL, 0, &secret, &ct, &err) &&
+                 tpm_kdf_decapsulate(&pub, priv, label, ct.secret, ct.size, &back, &err);
             check(ok && secret.size == slen && same(secret.buffer, secret.size, back.buffer, back.size),
-                  "%s %s random round trip: %s", file, vname(v), err);
+                  "%s %s random round trip: %s", file, vname(v), diag_text(&err));
+            diag_clear(&err);
             /* the wrong label does not */
-            ok = tpm_decapsulate(&pub, priv, "WRONG", want_ct, clen, &back, err, sizeof err);
+            ok = tpm_kdf_decapsulate(&pub, priv, "WRONG", want_ct, clen, &back, &err);
+            diag_clear(&err);
             check(!ok || !same(back.buffer, back.size, want_secret, slen), "%s %s: wrong label accepted", file,
                   vname(v));
         }
@@ -225,9 +229,10 @@ static void test_edges(void)
     TPMT_PUBLIC sym = { .type = TPM2_ALG_SYMCIPHER, .nameAlg = TPM2_ALG_SHA256 };
     TPM2B_DIGEST s;
     TPM2B_ENCRYPTED_SECRET ct;
-    char err[300] = "";
-    check(!tpm_encapsulate(&sym, "DUPLICATE", NULL, 0, &s, &ct, err, sizeof err) && *err,
+    diag err = { 0 };
+    check(!tpm_kdf_encapsulate(&sym, "DUPLICATE", NULL, 0, &s, &ct, &err) && diag_failed(&err),
           "no encapsulation for a symmetric key");
+    diag_clear(&err);
 }
 
 int main(void)

@@ -3,7 +3,7 @@
  * through the owner's own context are recorded, and the context is given
  * back unchanged.  Prints "N passed, M failed" last; exit 1 on failure. */
 #include "unit.h"
-#include "tpm_conn.h"
+#include "run/recorder.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -72,7 +72,7 @@ int main(void)
         CHECK(recs[i].response_code == 0x922, "response code 0x%x", recs[i].response_code);
         CHECK(recs[i].command_size == 12 && recs[i].response_size == 10, "sizes");
     }
-    tpm_records_free(recs, n);
+    recorder_records_free(recs, n);
 
     recorder_free(r);
     CHECK(f.common.v1.transmit == fake_transmit && f.common.v1.receive == fake_receive,

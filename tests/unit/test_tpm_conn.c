@@ -1,7 +1,11 @@
-/* Unit test of engine/tpm_conn: private swtpm, recording TCTI, TPM facts.
+/* Unit test of engine/run/ (swtpm, recorder, tcti, tpm_info): private swtpm, recording TCTI, TPM facts.
  * Needs swtpm on PATH.  Prints "N passed, M failed" last; exit 1 on failure. */
 #include "unit.h"
-#include "tpm_conn.h"
+#include "run/recorder.h"
+#include "run/swtpm.h"
+#include "run/tcti.h"
+#include "run/tpm_info.h"
+#include "tpm/tpm_cc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -76,8 +80,8 @@ static void check_counts(ESYS_CONTEXT *esys, unsigned et, unsigned el, unsigned 
                          const char *when)
 {
     unsigned t = 99, l = 99, s = 99;
-    TSS2_RC rc = tpm_handle_counts(esys, &t, &l, &s);
-    CHECK(rc == TSS2_RC_SUCCESS, "%s: tpm_handle_counts rc 0x%x", when, rc);
+    TSS2_RC rc = tpm_info_handle_counts(esys, &t, &l, &s);
+    CHECK(rc == TSS2_RC_SUCCESS, "%s: tpm_info_handle_counts rc 0x%x", when, rc);
     CHECK(t == et && l == el && s == es,
           "%s: transient/loaded/saved = %u/%u/%u, want %u/%u/%u", when, t, l, s, et, el, es);
 }
@@ -155,7 +159,7 @@ static void test_recorder_fake(void)
     CHECK(Tss2_Tcti_Receive(t, &sz, NULL, -1) == TSS2_RC_SUCCESS && sz == 10, "size query");
     recs = recorder_take(r, &n);
     CHECK(n == 0, "size query does not close the record (n=%zu)", n);
-    tpm_records_free(recs, n);
+    recorder_records_free(recs, n);
     uint8_t small[4];
     sz = sizeof small;
     CHECK(Tss2_Tcti_Receive(t, &sz, small, -1) == TSS2_TCTI_RC_INSUFFICIENT_BUFFER, "short");
@@ -172,7 +176,7 @@ static void test_recorder_fake(void)
         CHECK(memcmp(recs[0].command, cmd, 12) == 0 && memcmp(recs[0].response, resp, 10) == 0,
               "bytes");
     }
-    tpm_records_free(recs, n);
+    recorder_records_free(recs, n);
 
     /* a failed transmit is recorded without a response */
     f.transmit_rc = TSS2_TCTI_RC_IO_ERROR;
@@ -186,7 +190,7 @@ static void test_recorder_fake(void)
     for (size_t i = 0; i < n; i++)
         CHECK(recs[i].response == NULL && recs[i].response_size == 0 &&
               recs[i].response_code == 0, "record %zu has no response", i);
-    tpm_records_free(recs, n);
+    recorder_records_free(recs, n);
 
     /* the finalize callback does not touch a non-tctildr inner; free is safe */
     recorder_free(r);   /* frees the still pending third command */
@@ -195,9 +199,10 @@ static void test_recorder_fake(void)
 /* ---- a full run against a private swtpm ------------------------------- */
 static void test_swtpm_session(void)
 {
-    char err[256] = "";
-    swtpm *t = swtpm_start(err, sizeof err);
-    CHECK(t != NULL, "swtpm_start: %s", err);
+    diag err = { 0 };
+    swtpm *t = swtpm_start(&err);
+    CHECK(t != NULL, "swtpm_start: %s", diag_text(&err));
+    diag_clear(&err);
     if (!t)
         return;
     printf("swtpm pid %d dir %s tcti %s start %.1f ms\n", (int)t->pid, t->dir, t->tcti,
@@ -239,7 +244,7 @@ static void test_swtpm_session(void)
         size_t n = 0;
         tpm_command_record *recs = recorder_take(rec, &n);
         CHECK(n == 0, "Esys_Initialize sent %zu commands", n);
-        tpm_records_free(recs, n);
+        recorder_records_free(recs, n);
 
         rc = Esys_Startup(esys, TPM2_SU_CLEAR);
         CHECK(rc == TSS2_RC_SUCCESS, "Startup rc 0x%x", rc);
@@ -266,13 +271,13 @@ static void test_swtpm_session(void)
             CHECK(c->command && be32(c->command + 6) == c->command_code, "record %zu bytes", i);
             CHECK(c->tpm_ms > 0, "record %zu tpm_ms %f", i, c->tpm_ms);
         }
-        tpm_records_free(recs, n);
+        recorder_records_free(recs, n);
         recs = recorder_take(rec, &n);
         CHECK(n == 0 && recs == NULL, "take resets (n=%zu)", n);
 
         TSS2_RC irc = 1;
-        json_t *id = tpm_identity(esys, &irc);
-        CHECK(id != NULL && irc == TSS2_RC_SUCCESS, "tpm_identity rc 0x%x", irc);
+        json_t *id = tpm_info_identity(esys, &irc);
+        CHECK(id != NULL && irc == TSS2_RC_SUCCESS, "tpm_info_identity rc 0x%x", irc);
         if (id) {
             char *s = json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS);
             printf("identity %s\n", s ? s : "?");
@@ -368,7 +373,7 @@ static void test_swtpm_session(void)
             if (!tpm_cc_name(recs[i].command_code))
                 unnamed++;
         CHECK(n > 10 && unnamed == 0, "%zu later commands, %zu without a name", n, unnamed);
-        tpm_records_free(recs, n);
+        recorder_records_free(recs, n);
 
         Esys_Finalize(&esys);
     }
@@ -406,9 +411,10 @@ static void test_names(void)
 
 static void test_kill_now(void)
 {
-    char err[256] = "";
-    swtpm *t = swtpm_start(err, sizeof err);
-    CHECK(t != NULL, "swtpm_start: %s", err);
+    diag err = { 0 };
+    swtpm *t = swtpm_start(&err);
+    CHECK(t != NULL, "swtpm_start: %s", diag_text(&err));
+    diag_clear(&err);
     if (!t)
         return;
     pid_t pid = t->pid;
@@ -429,24 +435,24 @@ static void test_failures(void)
     char *old_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
     char scratch[] = "/tmp/tpmrun-test-XXXXXX";
     CHECK(mkdtemp(scratch) != NULL, "scratch dir");
-    char err[256];
+    diag err = { 0 };
 
     /* TMPDIR that does not exist */
     char *missing = NULL;
     CHECK(asprintf(&missing, "%s/missing", scratch) > 0, "asprintf");
     setenv("TMPDIR", missing, 1);
-    err[0] = '\0';
-    swtpm *t = swtpm_start(err, sizeof err);
-    CHECK(t == NULL && strstr(err, "mkdtemp"), "missing TMPDIR: '%s'", err);
+    diag_clear(&err);
+    swtpm *t = swtpm_start(&err);
+    CHECK(t == NULL && strstr(diag_text(&err), "mkdtemp"), "missing TMPDIR: '%s'", diag_text(&err));
     swtpm_stop(t);
     free(missing);
 
     /* swtpm not on PATH: error, and nothing left in TMPDIR */
     setenv("TMPDIR", scratch, 1);
     setenv("PATH", "/nonexistent", 1);
-    err[0] = '\0';
-    t = swtpm_start(err, sizeof err);
-    CHECK(t == NULL && strstr(err, "cannot run swtpm"), "no swtpm: '%s'", err);
+    diag_clear(&err);
+    t = swtpm_start(&err);
+    CHECK(t == NULL && strstr(diag_text(&err), "cannot run swtpm"), "no swtpm: '%s'", diag_text(&err));
     swtpm_stop(t);
     CHECK(dir_is_empty(scratch), "nothing left behind in %s", scratch);
     if (old_path)
@@ -457,9 +463,9 @@ static void test_failures(void)
     CHECK(asprintf(&longdir, "%s/%0100d", scratch, 0) > 0, "asprintf");
     CHECK(mkdir(longdir, 0700) == 0, "mkdir long");
     setenv("TMPDIR", longdir, 1);
-    err[0] = '\0';
-    t = swtpm_start(err, sizeof err);
-    CHECK(t == NULL && strstr(err, "too long"), "long path: '%s'", err);
+    diag_clear(&err);
+    t = swtpm_start(&err);
+    CHECK(t == NULL && strstr(diag_text(&err), "too long"), "long path: '%s'", diag_text(&err));
     swtpm_stop(t);
     CHECK(dir_is_empty(longdir), "nothing left behind in the long dir");
     free(longdir);
@@ -482,11 +488,12 @@ static void test_failures(void)
     CHECK(asprintf(&newpath, "%s:%s", bindir, old_path ? old_path : "/usr/bin:/bin") > 0, "p");
     setenv("PATH", newpath, 1);
     setenv("TMPDIR", scratch, 1);
-    err[0] = '\0';
-    t = swtpm_start(err, sizeof err);
-    CHECK(t == NULL && strstr(err, "status 3") && strstr(err, "swtpm: boom"),
-          "early exit: '%s'", err);
-    printf("early exit reported as: %s\n", err);
+    diag_clear(&err);
+    t = swtpm_start(&err);
+    CHECK(t == NULL && strstr(diag_text(&err), "status 3") && strstr(diag_text(&err), "swtpm: boom"),
+          "early exit: '%s'", diag_text(&err));
+    printf("early exit reported as: %s\n", diag_text(&err));
+    diag_clear(&err);
     swtpm_stop(t);
     if (old_path)
         setenv("PATH", old_path, 1);
@@ -511,11 +518,12 @@ static void bench_start(int rounds)
     double sum_start = 0, sum_total = 0, max_start = 0;
     int ok = 0;
     for (int i = 0; i < rounds; i++) {
-        char err[256] = "";
+        diag err = { 0 };
         double t0 = now_ms();
-        swtpm *t = swtpm_start(err, sizeof err);
+        swtpm *t = swtpm_start(&err);
         if (!t) {
-            CHECK(t != NULL, "bench start %d: %s", i, err);
+            CHECK(t != NULL, "bench start %d: %s", i, diag_text(&err));
+            diag_clear(&err);
             continue;
         }
         double s = t->startup_ms;

@@ -1,11 +1,18 @@
-/* Unit tests for engine/tpm_spec: algorithm names, attributes, templates,
+/* Unit tests for engine/tpm/ text syntaxes: algorithm names, attributes, templates,
  * PCR selections, response codes and the JSON decoders.
  *
  * Expected template bytes were captured from tpm2-tools 5.4 against swtpm
  * (the TPM2B_PUBLIC inPublic of the CreatePrimary/Create command, read from
  * a tcti-pcap capture), so they are exactly what tpm2-tools sends. */
 #include "unit.h"
-#include "tpm_spec.h"
+#include "base/text.h"
+#include "tpm/tpm_alg.h"
+#include "tpm/tpm_attr.h"
+#include "tpm/tpm_decode.h"
+#include "tpm/tpm_handle.h"
+#include "tpm/tpm_pcr.h"
+#include "tpm/tpm_rc.h"
+#include "tpm/tpm_template.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +23,22 @@
 
 
 /* ---- helpers ------------------------------------------------------------ */
+
+/* Each parse gets a fresh diag: E clears the last one and hands it out;
+ * e is what the last parse said. */
+static diag e;
+#define E (diag_clear(&e), &e)
+#define EMSG (e.msg ? e.msg : "")
+
+/* A template as tpm2_create (primary false) or tpm2_createprimary builds it. */
+static bool parse_template(const char *spec, bool primary, TPMT_PUBLIC *out, diag *d)
+{
+    tpm_template t;
+    if (!tpm_template_parse(spec, &t, d))
+        return false;
+    tpm_template_public(&t, primary, out);
+    return true;
+}
 
 static char *to_hex(const uint8_t *b, size_t n)
 {
@@ -47,10 +70,9 @@ static char *zeros_hex(size_t n)
 static void check_template(const char *spec, bool primary, const char *want_hex)
 {
     TPMT_PUBLIC t;
-    spec_error e = { 0 };
-    if (!spec_parse_template(spec, primary, &t, &e)) {
+    if (!parse_template(spec, primary, &t, E)) {
         check(false, "template '%s' (%s): parse error at %zu: %s", spec,
-              primary ? "primary" : "create", e.offset, e.msg);
+              primary ? "primary" : "create", e.offset, EMSG);
         return;
     }
     char *got = public_hex(&t);
@@ -62,14 +84,13 @@ static void check_template(const char *spec, bool primary, const char *want_hex)
 static void check_template_error(const char *spec, size_t offset, const char *msg)
 {
     TPMT_PUBLIC t;
-    spec_error e = { 0 };
-    bool ok = spec_parse_template(spec, false, &t, &e);
+    bool ok = parse_template(spec, false, &t, E);
     check(!ok, "template '%s' should fail", spec);
     if (ok)
         return;
     check(e.offset == offset, "template '%s': offset %zu, want %zu (%s)", spec, e.offset,
-          offset, e.msg);
-    check(strstr(e.msg, msg) != NULL, "template '%s': message '%s' lacks '%s'", spec, e.msg,
+          offset, EMSG);
+    check(strstr(EMSG, msg) != NULL, "template '%s': message '%s' lacks '%s'", spec, EMSG,
           msg);
 }
 
@@ -88,88 +109,92 @@ static void test_algs(void)
 {
     /* every named id round-trips */
     for (unsigned id = 0; id <= 0x50; id++) {
-        const char *n = spec_alg_name((TPM2_ALG_ID)id);
+        const char *n = tpm_alg_name((TPM2_ALG_ID)id);
         if (!n)
             continue;
         TPM2_ALG_ID back = 0;
-        spec_error e;
-        check(spec_parse_alg(n, &back, &e) && back == id, "alg %s round trip", n);
+        check(tpm_alg_parse(n, &back, E) && back == id, "alg %s round trip", n);
     }
-    check(!strcmp(spec_alg_name(TPM2_ALG_SHA256), "sha256"), "sha256 name");
-    check(!strcmp(spec_alg_name(TPM2_ALG_KEYEDHASH), "keyedhash"), "keyedhash name");
-    check(spec_alg_name(0x00FF) == NULL, "unknown alg name is NULL");
+    check(!strcmp(tpm_alg_name(TPM2_ALG_SHA256), "sha256"), "sha256 name");
+    check(!strcmp(tpm_alg_name(TPM2_ALG_KEYEDHASH), "keyedhash"), "keyedhash name");
+    check(tpm_alg_name(0x00FF) == NULL, "unknown alg name is NULL");
 
     TPMI_ALG_HASH h = 0;
-    spec_error e = { 0 };
-    check(spec_parse_hash_alg(" SHA384 ", &h, &e) && h == TPM2_ALG_SHA384, "hash SHA384");
-    check(spec_parse_hash_alg("0x0b", &h, &e) && h == TPM2_ALG_SHA256, "hash by number");
-    check(!spec_parse_hash_alg("aes", &h, &e) && strstr(e.msg, "not a hash"), "aes is no hash: %s",
-          e.msg);
-    check(!spec_parse_hash_alg("  sha257", &h, &e) && e.offset == 2 &&
-          strstr(e.msg, "did you mean 'sha256'"), "sha257: %zu %s", e.offset, e.msg);
+    check(tpm_alg_parse_hash(" SHA384 ", &h, E) && h == TPM2_ALG_SHA384, "hash SHA384");
+    check(tpm_alg_parse_hash("0x0b", &h, E) && h == TPM2_ALG_SHA256, "hash by number");
+    check(!tpm_alg_parse_hash("aes", &h, E) && strstr(EMSG, "not a hash"), "aes is no hash: %s",
+          EMSG);
+    check(!tpm_alg_parse_hash("  sha257", &h, E) && e.offset == 2 &&
+          strstr(EMSG, "did you mean 'sha256'"), "sha257: %zu %s", e.offset, EMSG);
 
     TPMI_ALG_CIPHER_MODE m = 0;
-    check(spec_parse_sym_mode("cbc", &m, &e) && m == TPM2_ALG_CBC, "mode cbc");
-    check(spec_parse_sym_mode("null", &m, &e) && m == TPM2_ALG_NULL, "mode null");
-    check(!spec_parse_sym_mode("cfv", &m, &e) && strstr(e.msg, "'cfb'"), "mode cfv: %s", e.msg);
+    check(tpm_alg_parse_mode("cbc", &m, E) && m == TPM2_ALG_CBC, "mode cbc");
+    check(tpm_alg_parse_mode("null", &m, E) && m == TPM2_ALG_NULL, "mode null");
+    check(!tpm_alg_parse_mode("cfv", &m, E) && strstr(EMSG, "'cfb'"), "mode cfv: %s", EMSG);
 
     TPMT_SYM_DEF sd;
-    check(spec_parse_symmetric("aes128cfb", TPM2_ALG_SHA256, &sd, &e) &&
+    check(tpm_alg_parse_symmetric("aes128cfb", &sd, E) &&
           sd.algorithm == TPM2_ALG_AES && sd.keyBits.aes == 128 && sd.mode.aes == TPM2_ALG_CFB,
           "symmetric aes128cfb");
-    check(spec_parse_symmetric("aes256cfb", TPM2_ALG_SHA256, &sd, &e) &&
+    check(tpm_alg_parse_symmetric("aes256cfb", &sd, E) &&
           sd.keyBits.aes == 256 && sd.mode.aes == TPM2_ALG_CFB, "symmetric aes256cfb");
-    check(spec_parse_symmetric("aes", TPM2_ALG_SHA256, &sd, &e) && sd.keyBits.aes == 128 &&
+    check(tpm_alg_parse_symmetric("aes", &sd, E) && sd.keyBits.aes == 128 &&
           sd.mode.aes == TPM2_ALG_CFB, "symmetric aes defaults to 128 cfb");
-    check(spec_parse_symmetric("xor", TPM2_ALG_SHA1, &sd, &e) && sd.algorithm == TPM2_ALG_XOR &&
-          sd.keyBits.exclusiveOr == TPM2_ALG_SHA1, "symmetric xor");
-    check(spec_parse_symmetric("null", TPM2_ALG_SHA1, &sd, &e) && sd.algorithm == TPM2_ALG_NULL,
+    check(tpm_alg_parse_symmetric("xor", &sd, E) && sd.algorithm == TPM2_ALG_XOR &&
+          tpm_alg_symmetric_for(&sd, TPM2_ALG_SHA1).keyBits.exclusiveOr == TPM2_ALG_SHA1, "symmetric xor");
+    check(tpm_alg_parse_symmetric("null", &sd, E) && sd.algorithm == TPM2_ALG_NULL,
           "symmetric null");
-    check(!spec_parse_symmetric("aes512cfb", TPM2_ALG_SHA1, &sd, &e) && e.offset == 3,
-          "symmetric aes512: %zu %s", e.offset, e.msg);
-    check(!spec_parse_symmetric("aes128cfx", TPM2_ALG_SHA1, &sd, &e) && e.offset == 6,
-          "symmetric aes128cfx: %zu %s", e.offset, e.msg);
+    check(!tpm_alg_parse_symmetric("aes512cfb", &sd, E) && e.offset == 3,
+          "symmetric aes512: %zu %s", e.offset, EMSG);
+    check(!tpm_alg_parse_symmetric("aes128cfx", &sd, E) && e.offset == 6,
+          "symmetric aes128cfx: %zu %s", e.offset, EMSG);
 
     TPMT_SIG_SCHEME ss;
-    check(spec_parse_sig_scheme("rsassa", TPM2_ALG_SHA256, &ss, &e) &&
+    check(tpm_alg_parse_sig_scheme("rsassa", &ss, E) &&
+          (ss = tpm_alg_sig_scheme_for(&ss, TPM2_ALG_SHA256), true) &&
           ss.scheme == TPM2_ALG_RSASSA && ss.details.any.hashAlg == TPM2_ALG_SHA256, "rsassa");
-    check(spec_parse_sig_scheme("ecdsa-sha384", TPM2_ALG_SHA256, &ss, &e) &&
+    check(tpm_alg_parse_sig_scheme("ecdsa-sha384", &ss, E) &&
+          (ss = tpm_alg_sig_scheme_for(&ss, TPM2_ALG_SHA256), true) &&
           ss.scheme == TPM2_ALG_ECDSA && ss.details.any.hashAlg == TPM2_ALG_SHA384, "ecdsa-sha384");
-    check(spec_parse_sig_scheme("null", TPM2_ALG_SHA256, &ss, &e) && ss.scheme == TPM2_ALG_NULL,
+    check(tpm_alg_parse_sig_scheme("null", &ss, E) &&
+          (ss = tpm_alg_sig_scheme_for(&ss, TPM2_ALG_SHA256), true) && ss.scheme == TPM2_ALG_NULL,
           "null scheme");
-    check(spec_parse_sig_scheme("hmac", TPM2_ALG_SHA1, &ss, &e) && ss.scheme == TPM2_ALG_HMAC &&
+    check(tpm_alg_parse_sig_scheme("hmac", &ss, E) &&
+          (ss = tpm_alg_sig_scheme_for(&ss, TPM2_ALG_SHA1), true) && ss.scheme == TPM2_ALG_HMAC &&
           ss.details.hmac.hashAlg == TPM2_ALG_SHA1, "hmac scheme");
-    check(!spec_parse_sig_scheme("rsasa", TPM2_ALG_SHA256, &ss, &e) &&
-          strstr(e.msg, "did you mean 'rsassa'"), "rsasa: %s", e.msg);
-    check(!spec_parse_sig_scheme("ecdsa-sha999", TPM2_ALG_SHA256, &ss, &e) && e.offset == 6,
+    check(!tpm_alg_parse_sig_scheme("rsasa", &ss, E) &&
+          (ss = tpm_alg_sig_scheme_for(&ss, TPM2_ALG_SHA256), true) &&
+          strstr(EMSG, "did you mean 'rsassa'"), "rsasa: %s", EMSG);
+    check(!tpm_alg_parse_sig_scheme("ecdsa-sha999", &ss, E) &&
+          (ss = tpm_alg_sig_scheme_for(&ss, TPM2_ALG_SHA256), true) && e.offset == 6,
           "ecdsa-sha999 offset %zu", e.offset);
 
     TPM2_ECC_CURVE c;
-    check(spec_parse_curve("nist_p384", &c, &e) && c == TPM2_ECC_NIST_P384, "curve p384");
-    check(!strcmp(spec_curve_name(TPM2_ECC_SM2_P256), "sm2_p256"), "curve name sm2");
-    check(!spec_parse_curve("nist_p265", &c, &e) && strstr(e.msg, "nist_p256"), "curve typo");
+    check(tpm_alg_parse_curve("nist_p384", &c, E) && c == TPM2_ECC_NIST_P384, "curve p384");
+    check(!strcmp(tpm_alg_curve_name(TPM2_ECC_SM2_P256), "sm2_p256"), "curve name sm2");
+    check(!tpm_alg_parse_curve("nist_p265", &c, E) && strstr(EMSG, "nist_p256"), "curve typo");
 
-    uint32_t hnd = 0, tr = 0;
-    check(spec_parse_hierarchy("o", &hnd, &tr, &e) && hnd == TPM2_RH_OWNER && tr == 0x101,
+    tpm_hierarchy hy;
+    check(tpm_handle_parse_hierarchy("o", &hy, E) && hy.handle == TPM2_RH_OWNER && hy.esys_tr == 0x101,
           "hierarchy o");
-    check(spec_parse_hierarchy("endorsement", &hnd, &tr, &e) && hnd == TPM2_RH_ENDORSEMENT &&
-          tr == 0x10B, "hierarchy endorsement");
-    check(spec_parse_hierarchy("p", &hnd, &tr, &e) && hnd == TPM2_RH_PLATFORM && tr == 0x10C,
+    check(tpm_handle_parse_hierarchy("endorsement", &hy, E) && hy.handle == TPM2_RH_ENDORSEMENT &&
+          hy.esys_tr == 0x10B, "hierarchy endorsement");
+    check(tpm_handle_parse_hierarchy("p", &hy, E) && hy.handle == TPM2_RH_PLATFORM && hy.esys_tr == 0x10C,
           "hierarchy p");
-    check(spec_parse_hierarchy("NULL", &hnd, &tr, &e) && hnd == TPM2_RH_NULL && tr == 0x107,
+    check(tpm_handle_parse_hierarchy("NULL", &hy, E) && hy.handle == TPM2_RH_NULL && hy.esys_tr == 0x107,
           "hierarchy NULL");
-    check(spec_parse_hierarchy("l", &hnd, &tr, &e) && hnd == TPM2_RH_LOCKOUT && tr == 0x10A,
+    check(tpm_handle_parse_hierarchy("l", &hy, E) && hy.handle == TPM2_RH_LOCKOUT && hy.esys_tr == 0x10A,
           "hierarchy l");
-    check(spec_parse_hierarchy("0x4000000b", &hnd, &tr, &e) && tr == 0x10B, "hierarchy by handle");
-    check(!spec_parse_hierarchy("ownr", &hnd, &tr, &e) && strstr(e.msg, "'owner'"),
-          "hierarchy ownr: %s", e.msg);
+    check(tpm_handle_parse_hierarchy("0x4000000b", &hy, E) && hy.esys_tr == 0x10B, "hierarchy by handle");
+    check(!tpm_handle_parse_hierarchy("ownr", &hy, E) && strstr(EMSG, "'owner'"),
+          "hierarchy ownr: %s", EMSG);
 
     static const char *const names[] = { "fixedtpm", "fixedparent", "sign", NULL };
-    check(spec_nearest("fixedtmp", names) == names[0], "nearest fixedtmp");
-    check(spec_nearest("sing", names) == names[2], "nearest sing");
-    check(spec_nearest("xyzzyplugh", names) == NULL, "nearest nothing");
-    check(spec_nearest("fxiedtpm", names) == names[0], "nearest with a transposition");
-    check(spec_nearest("", names) == NULL, "nearest of the empty word");
+    check(text_nearest("fixedtmp", names) == names[0], "nearest fixedtmp");
+    check(text_nearest("sing", names) == names[2], "nearest sing");
+    check(text_nearest("xyzzyplugh", names) == NULL, "nearest nothing");
+    check(text_nearest("fxiedtpm", names) == names[0], "nearest with a transposition");
+    check(text_nearest("", names) == NULL, "nearest of the empty word");
 }
 
 /* ---- attributes ----------------------------------------------------------- */
@@ -181,51 +206,49 @@ static void test_attributes(void)
         0x00000001, 0x0000F308, 0xFFF00000, 0xFFFFFFFF,
     };
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
-        char *s = spec_format_attributes(values[i]);
+        char *s = tpm_attr_format_object(values[i]);
         TPMA_OBJECT back = 0xdeadbeef;
-        spec_error e = { 0 };
-        check(s && spec_parse_attributes(s, &back, &e) && back == values[i],
-              "attributes 0x%08x -> '%s' -> 0x%08x (%s)", values[i], s ? s : "", back, e.msg);
+        check(s && tpm_attr_parse_object(s, &back, E) && back == values[i],
+              "attributes 0x%08x -> '%s' -> 0x%08x (%s)", values[i], s ? s : "", back, EMSG);
         free(s);
     }
-    char *s = spec_format_attributes(0x00060072);
+    char *s = tpm_attr_format_object(0x00060072);
     check(!strcmp(s, "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|decrypt|sign"),
           "format create defaults: %s", s);
     free(s);
-    s = spec_format_attributes(0x000300b2);
+    s = tpm_attr_format_object(0x000300b2);
     check(!strcmp(s, "fixedtpm|fixedparent|sensitivedataorigin|adminwithpolicy|restricted|decrypt"),
           "format EK attributes: %s", s);
     free(s);
-    s = spec_format_attributes(TPMA_OBJECT_FIXEDTPM | 0x1);
+    s = tpm_attr_format_object(TPMA_OBJECT_FIXEDTPM | 0x1);
     check(!strcmp(s, "fixedtpm|0x1"), "format reserved bit: %s", s);
     free(s);
 
     TPMA_OBJECT a = 0;
-    spec_error e = { 0 };
-    check(spec_parse_attributes("fixedtpm|fixedparent", &a, &e) && a == 0x12, "two attributes");
-    check(spec_parse_attributes("  fixedtpm | sign ", &a, &e) && a == 0x00040002, "spaces");
-    check(spec_parse_attributes("0x00060072", &a, &e) && a == 0x00060072, "hex attributes");
-    check(spec_parse_attributes("encrypt", &a, &e) && a == TPMA_OBJECT_SIGN_ENCRYPT, "encrypt alias");
-    check(spec_parse_attributes("FixedTPM|NODA|x509sign|stclear|encryptedduplication", &a, &e) &&
+    check(tpm_attr_parse_object("fixedtpm|fixedparent", &a, E) && a == 0x12, "two attributes");
+    check(tpm_attr_parse_object("  fixedtpm | sign ", &a, E) && a == 0x00040002, "spaces");
+    check(tpm_attr_parse_object("0x00060072", &a, E) && a == 0x00060072, "hex attributes");
+    check(tpm_attr_parse_object("encrypt", &a, E) && a == TPMA_OBJECT_SIGN_ENCRYPT, "encrypt alias");
+    check(tpm_attr_parse_object("FixedTPM|NODA|x509sign|stclear|encryptedduplication", &a, E) &&
           a == (TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_NODA | TPMA_OBJECT_X509SIGN |
                 TPMA_OBJECT_STCLEAR | TPMA_OBJECT_ENCRYPTEDDUPLICATION), "mixed case");
-    check(!spec_parse_attributes("fixedtmp", &a, &e) && e.offset == 0 &&
-          !strcmp(e.msg, "unknown attribute 'fixedtmp' (did you mean 'fixedtpm'?)"),
-          "fixedtmp: %zu %s", e.offset, e.msg);
-    check(!spec_parse_attributes("fixedtpm| sigm", &a, &e) && e.offset == 10 &&
-          strstr(e.msg, "'sign'"), "sigm: %zu %s", e.offset, e.msg);
-    check(!spec_parse_attributes("fixedtpm||sign", &a, &e) && e.offset == 9, "empty piece: %zu %s",
-          e.offset, e.msg);
+    check(!tpm_attr_parse_object("fixedtmp", &a, E) && e.offset == 0 &&
+          !strcmp(EMSG, "unknown attribute 'fixedtmp' (did you mean 'fixedtpm'?)"),
+          "fixedtmp: %zu %s", e.offset, EMSG);
+    check(!tpm_attr_parse_object("fixedtpm| sigm", &a, E) && e.offset == 10 &&
+          strstr(EMSG, "'sign'"), "sigm: %zu %s", e.offset, EMSG);
+    check(!tpm_attr_parse_object("fixedtpm||sign", &a, E) && e.offset == 9, "empty piece: %zu %s",
+          e.offset, EMSG);
 
     TPMA_SESSION sa = 0;
-    check(spec_parse_session_attributes("continuesession|decrypt", &sa, &e) && sa == 0x21,
+    check(tpm_attr_parse_session("continuesession|decrypt", &sa, E) && sa == 0x21,
           "session attrs");
-    check(spec_parse_session_attributes("audit|auditexclusive|auditreset|encrypt", &sa, &e) &&
+    check(tpm_attr_parse_session("audit|auditexclusive|auditreset|encrypt", &sa, E) &&
           sa == 0xC6, "session audit attrs");
-    check(spec_parse_session_attributes("0x1", &sa, &e) && sa == 1, "session hex");
-    check(!spec_parse_session_attributes("0x100", &sa, &e), "session attrs too big");
-    check(!spec_parse_session_attributes("continuesesion", &sa, &e) &&
-          strstr(e.msg, "continuesession"), "session typo: %s", e.msg);
+    check(tpm_attr_parse_session("0x1", &sa, E) && sa == 1, "session hex");
+    check(!tpm_attr_parse_session("0x100", &sa, E), "session attrs too big");
+    check(!tpm_attr_parse_session("continuesesion", &sa, E) &&
+          strstr(EMSG, "continuesession"), "session typo: %s", EMSG);
 }
 
 /* ---- templates ------------------------------------------------------------ */
@@ -368,10 +391,9 @@ static void test_named_templates(void)
     free(z32);
 
     TPMT_PUBLIC t;
-    spec_error e;
-    check(spec_parse_template("ek-rsa2048", false, &t, &e) && t.unique.rsa.size == 256 &&
+    check(parse_template("ek-rsa2048", false, &t, E) && t.unique.rsa.size == 256 &&
           t.authPolicy.size == 32 && t.objectAttributes == 0x000300b2, "ek-rsa2048 fields");
-    check(!spec_parse_template("ek-rsa2048:rsassa", false, &t, &e), "named template takes no fields");
+    check(!parse_template("ek-rsa2048:rsassa", false, &t, E), "named template takes no fields");
 }
 
 static void test_template_errors(void)
@@ -402,12 +424,11 @@ static void test_template_errors(void)
 static void test_pcr_selection(void)
 {
     TPML_PCR_SELECTION s;
-    spec_error e = { 0 };
-    check(spec_parse_pcr_selection("sha256:0,1,23", &s, &e) && s.count == 1 &&
+    check(tpm_pcr_parse_selection("sha256:0,1,23", &s, E) && s.count == 1 &&
           s.pcrSelections[0].hash == TPM2_ALG_SHA256 && s.pcrSelections[0].sizeofSelect == 3 &&
           s.pcrSelections[0].pcrSelect[0] == 0x03 && s.pcrSelections[0].pcrSelect[1] == 0 &&
           s.pcrSelections[0].pcrSelect[2] == 0x80, "sha256:0,1,23");
-    check(spec_parse_pcr_selection("sha1:0-7+sha256:all", &s, &e) && s.count == 2 &&
+    check(tpm_pcr_parse_selection("sha1:0-7+sha256:all", &s, E) && s.count == 2 &&
           s.pcrSelections[0].pcrSelect[0] == 0xFF && s.pcrSelections[0].pcrSelect[1] == 0 &&
           s.pcrSelections[1].pcrSelect[0] == 0xFF && s.pcrSelections[1].pcrSelect[2] == 0xFF,
           "sha1:0-7+sha256:all");
@@ -418,32 +439,32 @@ static void test_pcr_selection(void)
     };
     for (size_t i = 0; i < sizeof rt / sizeof rt[0]; i++) {
         TPML_PCR_SELECTION a, b;
-        check(spec_parse_pcr_selection(rt[i], &a, &e), "parse '%s': %s", rt[i], e.msg);
-        char *f = spec_format_pcr_selection(&a);
+        check(tpm_pcr_parse_selection(rt[i], &a, E), "parse '%s': %s", rt[i], EMSG);
+        char *f = tpm_pcr_format_selection(&a);
         check(f && !strcmp(f, rt[i]), "format '%s' -> '%s'", rt[i], f ? f : "(null)");
-        check(f && spec_parse_pcr_selection(f, &b, &e) && !memcmp(&a, &b, sizeof a),
+        check(f && tpm_pcr_parse_selection(f, &b, E) && !memcmp(&a, &b, sizeof a),
               "re-parse '%s'", f ? f : "");
         free(f);
     }
-    check(spec_parse_pcr_selection(" sha256 : 1 , 2 ", &s, &e) &&
+    check(tpm_pcr_parse_selection(" sha256 : 1 , 2 ", &s, E) &&
           s.pcrSelections[0].pcrSelect[0] == 0x06, "spaces in pcr list");
-    check(spec_parse_pcr_selection("sha256:0x10,3-4", &s, &e), "hex pcr parse");
-    char *f = spec_format_pcr_selection(&s);
+    check(tpm_pcr_parse_selection("sha256:0x10,3-4", &s, E), "hex pcr parse");
+    char *f = tpm_pcr_format_selection(&s);
     check(f && !strcmp(f, "sha256:3,4,16"), "hex pcr: %s", f ? f : "");
     free(f);
 
-    check(!spec_parse_pcr_selection("sha257:0", &s, &e) && e.offset == 0 &&
-          strstr(e.msg, "sha256"), "bad bank: %zu %s", e.offset, e.msg);
-    check(!spec_parse_pcr_selection("sha256:32", &s, &e) && e.offset == 7, "pcr 32: %zu %s",
-          e.offset, e.msg);
-    check(!spec_parse_pcr_selection("sha256", &s, &e) && strstr(e.msg, "':'"), "no colon: %s",
-          e.msg);
-    check(!spec_parse_pcr_selection("sha256:0,,1", &s, &e) && e.offset == 9, "empty pcr: %zu",
+    check(!tpm_pcr_parse_selection("sha257:0", &s, E) && e.offset == 0 &&
+          strstr(EMSG, "sha256"), "bad bank: %zu %s", e.offset, EMSG);
+    check(!tpm_pcr_parse_selection("sha256:32", &s, E) && e.offset == 7, "pcr 32: %zu %s",
+          e.offset, EMSG);
+    check(!tpm_pcr_parse_selection("sha256", &s, E) && strstr(EMSG, "':'"), "no colon: %s",
+          EMSG);
+    check(!tpm_pcr_parse_selection("sha256:0,,1", &s, E) && e.offset == 9, "empty pcr: %zu",
           e.offset);
-    check(!spec_parse_pcr_selection("sha256:5-3", &s, &e) && e.offset == 7, "backwards range");
-    check(!spec_parse_pcr_selection("sha1:0+sha256:x", &s, &e) && e.offset == 14,
+    check(!tpm_pcr_parse_selection("sha256:5-3", &s, E) && e.offset == 7, "backwards range");
+    check(!tpm_pcr_parse_selection("sha1:0+sha256:x", &s, E) && e.offset == 14,
           "bad pcr in 2nd bank: %zu", e.offset);
-    check(!spec_parse_pcr_selection("sha1:0+", &s, &e) && e.offset == 7, "trailing +: %zu",
+    check(!tpm_pcr_parse_selection("sha1:0+", &s, E) && e.offset == 7, "trailing +: %zu",
           e.offset);
 }
 
@@ -452,61 +473,60 @@ static void test_pcr_selection(void)
 static void test_rc(void)
 {
     uint32_t rc = 0;
-    spec_error e = { 0 };
-    check(spec_parse_rc("auth_fail", &rc, &e) && rc == TPM2_RC_AUTH_FAIL, "auth_fail");
-    check(spec_rc_matches(rc, 0x98E), "auth_fail matches 0x98E");
-    check(spec_rc_matches(rc, 0x08E), "auth_fail matches 0x08E");
-    check(!spec_rc_matches(rc, 0x98F), "auth_fail does not match 0x98F");
-    check(!spec_rc_matches(rc, 0x0007008E), "auth_fail does not match an ESAPI-layer code");
-    check(spec_parse_rc("TPM2_RC_POLICY_FAIL", &rc, &e) && rc == 0x09D, "POLICY_FAIL is 0x09D");
-    check(spec_rc_matches(rc, 0x99D), "POLICY_FAIL matches 0x99D");
-    check(spec_parse_rc("TPM_RC_BAD_AUTH", &rc, &e) && rc == 0x0A2, "TPM_RC_BAD_AUTH");
-    check(spec_parse_rc("VALUE", &rc, &e) && rc == 0x084, "VALUE");
-    check(spec_rc_matches(rc, 0x2C4), "VALUE matches parameter 2 value (0x2C4)");
-    check(spec_parse_rc("handle", &rc, &e) && rc == 0x08B && spec_rc_matches(rc, 0x18B),
+    check(tpm_rc_parse("auth_fail", &rc, E) && rc == TPM2_RC_AUTH_FAIL, "auth_fail");
+    check(tpm_rc_matches(rc, 0x98E), "auth_fail matches 0x98E");
+    check(tpm_rc_matches(rc, 0x08E), "auth_fail matches 0x08E");
+    check(!tpm_rc_matches(rc, 0x98F), "auth_fail does not match 0x98F");
+    check(!tpm_rc_matches(rc, 0x0007008E), "auth_fail does not match an ESAPI-layer code");
+    check(tpm_rc_parse("TPM2_RC_POLICY_FAIL", &rc, E) && rc == 0x09D, "POLICY_FAIL is 0x09D");
+    check(tpm_rc_matches(rc, 0x99D), "POLICY_FAIL matches 0x99D");
+    check(tpm_rc_parse("TPM_RC_BAD_AUTH", &rc, E) && rc == 0x0A2, "TPM_RC_BAD_AUTH");
+    check(tpm_rc_parse("VALUE", &rc, E) && rc == 0x084, "VALUE");
+    check(tpm_rc_matches(rc, 0x2C4), "VALUE matches parameter 2 value (0x2C4)");
+    check(tpm_rc_parse("handle", &rc, E) && rc == 0x08B && tpm_rc_matches(rc, 0x18B),
           "handle matches 0x18B");
-    check(spec_parse_rc("0x98e", &rc, &e) && rc == 0x98E, "hex rc");
-    check(spec_rc_matches(0x98E, 0x98E) && !spec_rc_matches(0x98E, 0x08E) &&
-          !spec_rc_matches(0x98E, 0x99E), "rc with N bits compares exactly");
-    check(spec_parse_rc("2446", &rc, &e) && rc == 0x98E, "decimal rc");
-    check(spec_parse_rc("retry", &rc, &e) && rc == 0x922 && spec_rc_matches(rc, 0x922) &&
-          !spec_rc_matches(rc, 0x923), "retry warning");
-    check(spec_parse_rc("TPM2_RC_YIELDED", &rc, &e) && rc == TPM2_RC_YIELDED, "yielded");
-    check(spec_parse_rc("initialize", &rc, &e) && rc == 0x100, "format-0 initialize");
-    check(spec_parse_rc("TPM2_RC_SUCCESS", &rc, &e) && rc == 0, "success");
-    check(spec_parse_rc("TSS2_FAPI_RC_AUTHORIZATION_UNKNOWN", &rc, &e) &&
+    check(tpm_rc_parse("0x98e", &rc, E) && rc == 0x98E, "hex rc");
+    check(tpm_rc_matches(0x98E, 0x98E) && !tpm_rc_matches(0x98E, 0x08E) &&
+          !tpm_rc_matches(0x98E, 0x99E), "rc with N bits compares exactly");
+    check(tpm_rc_parse("2446", &rc, E) && rc == 0x98E, "decimal rc");
+    check(tpm_rc_parse("retry", &rc, E) && rc == 0x922 && tpm_rc_matches(rc, 0x922) &&
+          !tpm_rc_matches(rc, 0x923), "retry warning");
+    check(tpm_rc_parse("TPM2_RC_YIELDED", &rc, E) && rc == TPM2_RC_YIELDED, "yielded");
+    check(tpm_rc_parse("initialize", &rc, E) && rc == 0x100, "format-0 initialize");
+    check(tpm_rc_parse("TPM2_RC_SUCCESS", &rc, E) && rc == 0, "success");
+    check(tpm_rc_parse("TSS2_FAPI_RC_AUTHORIZATION_UNKNOWN", &rc, E) &&
           rc == TSS2_FAPI_RC_AUTHORIZATION_UNKNOWN, "fapi authorization unknown");
-    check(spec_parse_rc("TSS2_ESYS_RC_BAD_VALUE", &rc, &e) && rc == TSS2_ESYS_RC_BAD_VALUE &&
+    check(tpm_rc_parse("TSS2_ESYS_RC_BAD_VALUE", &rc, E) && rc == TSS2_ESYS_RC_BAD_VALUE &&
           rc == 0x0007000B, "esys bad value");
-    check(spec_parse_rc("tss2_fapi_rc_path_not_found", &rc, &e) &&
+    check(tpm_rc_parse("tss2_fapi_rc_path_not_found", &rc, E) &&
           rc == TSS2_FAPI_RC_PATH_NOT_FOUND, "fapi path not found, lower case");
-    check(spec_parse_rc("path_not_found", &rc, &e) && rc == TSS2_FAPI_RC_PATH_NOT_FOUND,
+    check(tpm_rc_parse("path_not_found", &rc, E) && rc == TSS2_FAPI_RC_PATH_NOT_FOUND,
           "short fapi name");
-    check(spec_parse_rc("ESYS_RC_BAD_TR", &rc, &e) && rc == TSS2_ESYS_RC_BAD_TR, "ESYS_RC_ prefix");
-    check(spec_parse_rc("TSS2_BASE_RC_BAD_VALUE", &rc, &e) && rc == 11, "base rc");
-    check(!spec_parse_rc("bad_value", &rc, &e) && strstr(e.msg, "ambiguous"), "ambiguous: %s",
-          e.msg);
-    check(!spec_parse_rc(" auth_fial", &rc, &e) && e.offset == 1 &&
-          strstr(e.msg, "TPM2_RC_AUTH_FAIL"), "typo: %zu %s", e.offset, e.msg);
-    check(!spec_parse_rc("0x1FFFFFFFF", &rc, &e), "rc too big");
-    check(spec_rc_matches(TSS2_ESYS_RC_BAD_VALUE, TSS2_ESYS_RC_BAD_VALUE) &&
-          !spec_rc_matches(TSS2_ESYS_RC_BAD_VALUE, TSS2_FAPI_RC_BAD_VALUE), "layer codes exact");
+    check(tpm_rc_parse("ESYS_RC_BAD_TR", &rc, E) && rc == TSS2_ESYS_RC_BAD_TR, "ESYS_RC_ prefix");
+    check(tpm_rc_parse("TSS2_BASE_RC_BAD_VALUE", &rc, E) && rc == 11, "base rc");
+    check(!tpm_rc_parse("bad_value", &rc, E) && strstr(EMSG, "ambiguous"), "ambiguous: %s",
+          EMSG);
+    check(!tpm_rc_parse(" auth_fial", &rc, E) && e.offset == 1 &&
+          strstr(EMSG, "TPM2_RC_AUTH_FAIL"), "typo: %zu %s", e.offset, EMSG);
+    check(!tpm_rc_parse("0x1FFFFFFFF", &rc, E), "rc too big");
+    check(tpm_rc_matches(TSS2_ESYS_RC_BAD_VALUE, TSS2_ESYS_RC_BAD_VALUE) &&
+          !tpm_rc_matches(TSS2_ESYS_RC_BAD_VALUE, TSS2_FAPI_RC_BAD_VALUE), "layer codes exact");
 
-    check(!strcmp(spec_rc_name(0x98E), "TPM2_RC_AUTH_FAIL"), "name 0x98E");
-    check(!strcmp(spec_rc_name(0x2C4), "TPM2_RC_VALUE"), "name 0x2C4");
-    check(!strcmp(spec_rc_name(0x922), "TPM2_RC_RETRY"), "name retry");
-    check(!strcmp(spec_rc_name(TSS2_ESYS_RC_BAD_TR), "TSS2_ESYS_RC_BAD_TR"), "name esys");
-    check(spec_rc_name(0x0000017F) == NULL, "unknown rc name");
+    check(!strcmp(tpm_rc_name(0x98E), "TPM2_RC_AUTH_FAIL"), "name 0x98E");
+    check(!strcmp(tpm_rc_name(0x2C4), "TPM2_RC_VALUE"), "name 0x2C4");
+    check(!strcmp(tpm_rc_name(0x922), "TPM2_RC_RETRY"), "name retry");
+    check(!strcmp(tpm_rc_name(TSS2_ESYS_RC_BAD_TR), "TSS2_ESYS_RC_BAD_TR"), "name esys");
+    check(tpm_rc_name(0x0000017F) == NULL, "unknown rc name");
 
     /* every named TPM code reads back from its name and matches itself */
     int named = 0;
     for (uint32_t r = 0; r < 0x1000; r++) {
-        const char *n = spec_rc_name(r);
+        const char *n = tpm_rc_name(r);
         if (!n)
             continue;
         named++;
         uint32_t back = 0xFFFFFFFF;
-        check(spec_parse_rc(n, &back, &e) && spec_rc_matches(back, r), "rc %s (0x%x)", n, r);
+        check(tpm_rc_parse(n, &back, E) && tpm_rc_matches(back, r), "rc %s (0x%x)", n, r);
     }
     check(named > 500, "names for %d TPM codes", named);
 }
@@ -516,12 +536,11 @@ static void test_rc(void)
 static void test_decode(void)
 {
     TPM2B_PUBLIC p = { 0 };
-    spec_error e;
-    check(spec_parse_template("ecc:ecdsa-sha384", false, &p.publicArea, &e), "decode: template");
+    check(parse_template("ecc:ecdsa-sha384", false, &p.publicArea, E), "decode: template");
     p.publicArea.unique.ecc.x.size = 2;
     p.publicArea.unique.ecc.x.buffer[0] = 0xAB;
     p.publicArea.unique.ecc.x.buffer[1] = 0x01;
-    check_json(spec_decode_public(&p),
+    check_json(tpm_decode_public(&p),
                "{\"attributes\":\"fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign\","
                "\"attributesValue\":262258,\"authPolicy\":\"\",\"nameAlg\":\"sha256\","
                "\"parameters\":{\"curve\":\"nist_p256\",\"kdf\":{\"scheme\":\"null\"},"
@@ -530,10 +549,10 @@ static void test_decode(void)
                "\"unique\":{\"x\":\"ab01\",\"y\":\"\"}}", "decode ecc public");
 
     memset(&p, 0, sizeof p);
-    check(spec_parse_template("srk-rsa2048", true, &p.publicArea, &e), "decode: srk");
+    check(parse_template("srk-rsa2048", true, &p.publicArea, E), "decode: srk");
     p.publicArea.unique.rsa.size = 1;
     p.publicArea.parameters.rsaDetail.exponent = 65537;
-    check_json(spec_decode_public(&p),
+    check_json(tpm_decode_public(&p),
                "{\"attributes\":\"fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda|"
                "restricted|decrypt\",\"attributesValue\":197746,\"authPolicy\":\"\","
                "\"nameAlg\":\"sha256\",\"parameters\":{\"exponent\":65537,\"keyBits\":2048,"
@@ -542,8 +561,8 @@ static void test_decode(void)
                "decode rsa public");
 
     memset(&p, 0, sizeof p);
-    check(spec_parse_template("xor:sha1", true, &p.publicArea, &e), "decode: xor");
-    check_json(spec_decode_public(&p),
+    check(parse_template("xor:sha1", true, &p.publicArea, E), "decode: xor");
+    check_json(tpm_decode_public(&p),
                "{\"attributes\":\"fixedtpm|fixedparent|sensitivedataorigin|userwithauth|"
                "restricted|decrypt\",\"attributesValue\":196722,\"authPolicy\":\"\","
                "\"nameAlg\":\"sha256\",\"parameters\":{\"scheme\":{\"hashAlg\":\"sha1\","
@@ -551,8 +570,8 @@ static void test_decode(void)
                "\"unique\":{\"digest\":\"\"}}", "decode xor public");
 
     memset(&p, 0, sizeof p);
-    check(spec_parse_template("ek-ecc256", true, &p.publicArea, &e), "decode: ek");
-    json_t *j = spec_decode_public(&p);
+    check(parse_template("ek-ecc256", true, &p.publicArea, E), "decode: ek");
+    json_t *j = tpm_decode_public(&p);
     const char *pol = json_string_value(json_object_get(j, "authPolicy"));
     check(pol && !strcmp(pol, "837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa"),
           "ek authPolicy hex");
@@ -565,7 +584,7 @@ static void test_decode(void)
     sig.signature.rsassa.hash = TPM2_ALG_SHA256;
     sig.signature.rsassa.sig.size = 3;
     memcpy(sig.signature.rsassa.sig.buffer, "\x01\x02\xff", 3);
-    check_json(spec_decode_signature(&sig),
+    check_json(tpm_decode_signature(&sig),
                "{\"hash\":\"sha256\",\"sigAlg\":\"rsassa\",\"signature\":\"0102ff\"}",
                "decode rsassa signature");
     memset(&sig, 0, sizeof sig);
@@ -575,35 +594,35 @@ static void test_decode(void)
     sig.signature.ecdsa.signatureR.buffer[0] = 0x11;
     sig.signature.ecdsa.signatureS.size = 1;
     sig.signature.ecdsa.signatureS.buffer[0] = 0x22;
-    check_json(spec_decode_signature(&sig),
+    check_json(tpm_decode_signature(&sig),
                "{\"hash\":\"sha384\",\"r\":\"11\",\"s\":\"22\",\"sigAlg\":\"ecdsa\"}",
                "decode ecdsa signature");
     memset(&sig, 0, sizeof sig);
     sig.sigAlg = TPM2_ALG_HMAC;
     sig.signature.hmac.hashAlg = TPM2_ALG_SHA1;
     sig.signature.hmac.digest.sha1[19] = 0x5a;
-    check_json(spec_decode_signature(&sig),
+    check_json(tpm_decode_signature(&sig),
                "{\"hash\":\"sha1\",\"sigAlg\":\"hmac\","
                "\"signature\":\"000000000000000000000000000000000000005a\"}",
                "decode hmac signature");
     sig.sigAlg = TPM2_ALG_NULL;
-    check_json(spec_decode_signature(&sig), "{\"sigAlg\":\"null\"}", "decode null signature");
+    check_json(tpm_decode_signature(&sig), "{\"sigAlg\":\"null\"}", "decode null signature");
 
     TPMT_TK_HASHCHECK tk = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
-    check_json(spec_decode_hashcheck(&tk),
+    check_json(tpm_decode_hashcheck(&tk),
                "{\"digest\":\"\",\"hierarchy\":\"0x40000007\",\"tag\":\"0x8024\"}",
                "decode null ticket");
     tk.hierarchy = TPM2_RH_OWNER;
     tk.digest.size = 2;
     tk.digest.buffer[0] = 0xde;
     tk.digest.buffer[1] = 0xad;
-    check_json(spec_decode_hashcheck(&tk),
+    check_json(tpm_decode_hashcheck(&tk),
                "{\"digest\":\"dead\",\"hierarchy\":\"0x40000001\",\"tag\":\"0x8024\"}",
                "decode owner ticket");
 
     TPML_PCR_SELECTION ps;
-    check(spec_parse_pcr_selection("sha1:0,7+sha256:16-18", &ps, &e), "decode: pcrs");
-    check_json(spec_decode_pcr_selection(&ps),
+    check(tpm_pcr_parse_selection("sha1:0,7+sha256:16-18", &ps, E), "decode: pcrs");
+    check_json(tpm_decode_pcr_selection(&ps),
                "[{\"hash\":\"sha1\",\"pcrs\":[0,7]},{\"hash\":\"sha256\",\"pcrs\":[16,17,18]}]",
                "decode pcr selection");
 }
@@ -618,5 +637,6 @@ int main(void)
     test_pcr_selection();
     test_rc();
     test_decode();
+    diag_clear(&e);
     return unit_report();
 }

@@ -1,0 +1,12 @@
+/* atomic: files written whole or not at all. */
+#ifndef TPMRUN_BASE_ATOMIC_H
+#define TPMRUN_BASE_ATOMIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "base/diag.h"
+
+/* Writes path via path.tmp.<pid>, fsync and rename(2); false with d set. */
+bool atomic_write(const char *path, const void *data, size_t len, diag *d);
+
+#endif

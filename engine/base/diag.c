@@ -1,0 +1,131 @@
+/* diag: one-line diagnostics, located as far as the caller knows. */
+#include "base/diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Messages stay on one line, whatever the input held. */
+static char *one_line(const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0)
+        return strdup("out of memory");
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    return msg;
+}
+
+void diag_set(diag *d, srcloc loc, const char *fmt, ...)
+{
+    if (!d || d->msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    d->msg = one_line(fmt, ap);
+    va_end(ap);
+    diag_locate(d, loc);
+}
+
+void diag_at(diag *d, size_t offset, const char *fmt, ...)
+{
+    if (!d || d->msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    d->msg = one_line(fmt, ap);
+    va_end(ap);
+    d->offset = offset;
+}
+
+void diag_json(diag *d, const void *json, const char *field, bool key_only, const char *fmt, ...)
+{
+    if (!d || d->msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    d->msg = one_line(fmt, ap);
+    va_end(ap);
+    d->json = json;
+    d->field = field;
+    d->key_only = key_only;
+}
+
+void diag_fail(diag *d, const char *fmt, ...)
+{
+    if (!d || d->msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    d->msg = one_line(fmt, ap);
+    va_end(ap);
+}
+
+void diag_shift(diag *d, size_t delta)
+{
+    if (d)
+        d->offset += delta;
+}
+
+void diag_prefix(diag *d, const char *fmt, ...)
+{
+    if (!d || !d->msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *pre = one_line(fmt, ap);
+    va_end(ap);
+    char *both = NULL;
+    if (asprintf(&both, "%s: %s", pre, d->msg) >= 0) {
+        free(d->msg);
+        d->msg = both;
+    }
+    free(pre);
+}
+
+void diag_append(diag *d, const char *fmt, ...)
+{
+    if (!d || !d->msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *post = one_line(fmt, ap);
+    va_end(ap);
+    char *both = NULL;
+    if (asprintf(&both, "%s: %s", d->msg, post) >= 0) {
+        free(d->msg);
+        d->msg = both;
+    }
+    free(post);
+}
+
+void diag_locate(diag *d, srcloc loc)
+{
+    if (!d || !d->msg || d->text)
+        return;
+    if (asprintf(&d->text, "%s:%d:%d: error: %s", loc.file ? loc.file : "<input>", loc.line, loc.col, d->msg) < 0)
+        d->text = NULL;
+}
+
+void diag_move(diag *to, diag *from)
+{
+    if (!to->msg) {
+        *to = *from;
+        memset(from, 0, sizeof *from);
+    }
+    diag_clear(from);
+}
+
+const char *diag_text(const diag *d)
+{
+    return d->text ? d->text : d->msg ? d->msg : "";
+}
+
+void diag_clear(diag *d)
+{
+    free(d->msg);
+    free(d->text);
+    memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,27 @@
+/* text: small string helpers every layer uses. */
+#ifndef TPMRUN_BASE_TEXT_H
+#define TPMRUN_BASE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "base/diag.h"
+
+/* The closest candidate to `word` among `names` (NULL-terminated), or NULL
+ * when nothing is close: optimal string alignment distance (an adjacent
+ * transposition counts as one edit), case-insensitive, at most
+ * max(2, len/3) edits.  For "did you mean" hints. */
+const char *text_nearest(const char *word, const char *const *names);
+/* A malloc'd copy of s without surrounding white space, *start the offset
+ * of its first character; NULL with d set ("missing <what>") when empty. */
+char *text_trim(const char *s, size_t *start, const char *what, diag *d);
+/* A malloc'd copy of s without surrounding white space (possibly empty),
+ * *off the offset of its first character. */
+char *text_strip(const char *s, size_t *off);
+/* A whole-string unsigned number, 0x.. hex or decimal, at most max. */
+bool text_parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* Letters, digits and '_', not starting with a digit. */
+bool text_is_identifier(const char *s);
+/* Is s one of `list` (NULL-terminated)? */
+bool text_in_list(const char *s, const char *const *list);
+
+#endif

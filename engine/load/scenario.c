@@ -1,0 +1,258 @@
+/* scenario: node tree -> checked scenario model: the top-level keys,
+ * `tpms:` and `vars:`; each step is scenario_step.c's.
+ *
+ * The first error ends the load: later errors are usually consequences of
+ * it, and one precise line is worth more than a cascade. */
+#include "load/scenario.h"
+#include "base/text.h"
+#include "load/ref.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", NULL };
+static const char *const tpm_keys[] = { "ek_cert", NULL };
+
+
+/* tpms: {a: {}, b: {ek_cert: true}} -- several TPMs, each its own swtpm. */
+static bool load_tpms(loader *L, scenario *sc, const node *n)
+{
+    if (n->kind != NODE_MAP || n->count == 0) {
+        diag_set(L->d, n->loc, "tpms must be a mapping of TPM names to settings, like tpms: {a: {}, b: {}}");
+        return false;
+    }
+    sc->tpms = calloc(n->count, sizeof *sc->tpms);
+    if (!sc->tpms)
+        return false;
+    for (size_t i = 0; i < n->count; i++) {
+        const node *k = n->pairs[i].key, *v = n->pairs[i].val;
+        if (!text_is_identifier(k->str)) {
+            diag_set(L->d, k->loc, "TPM name '%s' must be an identifier (letters, digits, _)", k->str);
+            return false;
+        }
+        tpm_decl *t = &sc->tpms[sc->n_tpms++];
+        t->loc = k->loc;
+        if (!(t->name = strdup(k->str)))
+            return false;
+        if (node_is_null(v))
+            continue;
+        if (v->kind != NODE_MAP) {
+            diag_set(L->d, v->loc, "TPM '%s': settings must be a mapping like {} or {ek_cert: true}, not %s", k->str,
+                     node_kind_name(v));
+            return false;
+        }
+        for (size_t j = 0; j < v->count; j++) {
+            const node *sk = v->pairs[j].key, *sv = v->pairs[j].val;
+            if (!text_in_list(sk->str, tpm_keys)) {
+                loader_unknown_key(L, sk, "TPM setting", tpm_keys);
+                return false;
+            }
+            if (!(sv->kind == NODE_SCALAR && sv->plain && (!strcmp(sv->str, "true") || !strcmp(sv->str, "false")))) {
+                if (sv->kind == NODE_SCALAR && !node_is_null(sv))
+                    diag_set(L->d, sv->loc, "ek_cert must be true or false, not '%s'", sv->str);
+                else
+                    diag_set(L->d, sv->loc, "ek_cert must be true or false, not %s", node_kind_name(sv));
+                return false;
+            }
+            t->ek_cert = sv->str[0] == 't';
+        }
+    }
+    return true;
+}
+
+static bool load_top(loader *L, scenario *sc, const node *root)
+{
+    if (!root) {
+        diag_set(L->d, (srcloc){ sc->file, 1, 1 }, "empty scenario file: expected a mapping with 'steps:'");
+        return false;
+    }
+    if (root->kind != NODE_MAP) {
+        diag_set(L->d, root->loc, "a scenario must be a mapping with 'steps:', not %s", node_kind_name(root));
+        return false;
+    }
+    for (size_t i = 0; i < root->count; i++)
+        if (!text_in_list(root->pairs[i].key->str, top_keys)) {
+            loader_unknown_key(L, root->pairs[i].key, "top-level key", top_keys);
+            return false;
+        }
+    const node *n;
+    if ((n = node_get(root, "scenario"))) {
+        if (!loader_want_string(L, n, "scenario"))
+            return false;
+        if (!*n->str) {
+            diag_set(L->d, n->loc, "scenario id must not be empty");
+            return false;
+        }
+        for (const char *c = n->str; *c; c++)
+            if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.') || (c == n->str && *c == '.')) {
+                diag_set(L->d, n->loc, "scenario id '%s' may use letters, digits, '_', '-' and '.' only", n->str);
+                return false;
+            }
+        free(sc->id);
+        sc->id = strdup(n->str);
+    }
+    if ((n = node_get(root, "description"))) {
+        if (!loader_want_string(L, n, "description"))
+            return false;
+        sc->description = strdup(n->str);
+    }
+    if ((n = node_get(root, "origin"))) {
+        if (!loader_want_string(L, n, "origin"))
+            return false;
+        sc->origin = strdup(n->str);
+    }
+    if ((n = node_get(root, "tags"))) {
+        if (n->kind != NODE_SEQ) {
+            diag_set(L->d, n->loc, "tags must be a list of strings, not %s", node_kind_name(n));
+            return false;
+        }
+        sc->tags = calloc(n->count + 1, sizeof *sc->tags);
+        for (size_t i = 0; sc->tags && i < n->count; i++) {
+            if (!loader_want_string(L, n->items[i], "a tag"))
+                return false;
+            sc->tags[sc->n_tags++] = strdup(n->items[i]->str);
+        }
+    }
+    if ((n = node_get(root, "fapi")) && !fapi_conf_load(n, sc->dir, &sc->fapi, L->d))
+        return false;
+    if ((n = node_get(root, "tpms")) && !load_tpms(L, sc, n))
+        return false;
+    const char **tpm_names = sc->n_tpms ? calloc(sc->n_tpms, sizeof *tpm_names) : NULL;
+    for (size_t i = 0; tpm_names && i < sc->n_tpms; i++)
+        tpm_names[i] = sc->tpms[i].name;
+    L->tpm_names = tpm_names;   /* freed by scenario_load */
+    L->n_tpms = tpm_names ? sc->n_tpms : 0;
+    const node *steps = node_get(root, "steps");
+    const node *vars = node_get(root, "vars");
+    sc->vars = value_new(VAL_MAP);
+    if (!sc->vars)
+        return false;
+    if (vars && !node_is_null(vars)) {
+        if (vars->kind != NODE_MAP) {
+            diag_set(L->d, vars->loc, "vars must be a mapping of names to values, not %s", node_kind_name(vars));
+            return false;
+        }
+        for (size_t i = 0; i < vars->count; i++) {
+            const node *k = vars->pairs[i].key;
+            if (!text_is_identifier(k->str) || !strcmp(k->str, "env") || !strcmp(k->str, "workdir")) {
+                diag_set(L->d, k->loc, "var name '%s' must be an identifier other than env and workdir", k->str);
+                return false;
+            }
+            if (vars->pairs[i].val->kind == NODE_SCALAR && ref_find(vars->pairs[i].val->str)) {
+                diag_set(L->d, vars->pairs[i].val->loc, "vars are literal values; references are for steps");
+                return false;
+            }
+            value *v = args_literal(L, vars->pairs[i].val, 0);
+            if (!v)
+                return false;
+            value_map_put(sc->vars, k->str, v);
+        }
+        for (size_t i = 0; i < sc->vars->count; i++)
+            if (!symbols_add(L->syms, (symbol){ .name = sc->vars->keys[i], .var = sc->vars->items[i] }))
+                return false;
+    }
+    if (!steps) {
+        diag_set(L->d, root->loc, "scenario has no 'steps:' list");
+        return false;
+    }
+    if (steps->kind != NODE_SEQ || steps->count == 0) {
+        diag_set(L->d, steps->loc, "steps must be a non-empty list of steps");
+        return false;
+    }
+    /* every save name, usable once its step has loaded: to tell "used
+     * before it is saved" from "undefined" */
+    for (size_t i = 0; i < steps->count; i++) {
+        const node *save = node_get(steps->items[i], "save");
+        if (save && save->kind == NODE_SCALAR && !symbols_find(L->syms, save->str) &&
+            !symbols_add(L->syms, (symbol){ .name = save->str, .line = steps->items[i]->loc.line, .later = true }))
+            return false;
+    }
+    sc->steps = calloc(steps->count, sizeof *sc->steps);
+    if (!sc->steps)
+        return false;
+    for (size_t i = 0; i < steps->count; i++) {
+        step *st = &sc->steps[sc->n_steps++];
+        st->index = (int)i;
+        if (!scenario_step_load(L, steps->items[i], st))
+            return false;
+    }
+    return true;
+}
+
+bool scenario_load(const char *path, scenario **out, diag *d)
+{
+    *out = NULL;
+    scenario *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return false;
+    sc->file = strdup(path);
+    char *tmp = strdup(path), *tmp2 = strdup(path);
+    if (!sc->file || !tmp || !tmp2) {
+        free(tmp);
+        free(tmp2);
+        scenario_free(sc);
+        return false;
+    }
+    sc->dir = strdup(dirname(tmp));
+    char *base = basename(tmp2);
+    char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+        *dot = 0;
+    sc->id = strdup(base);
+    free(tmp);
+    free(tmp2);
+
+    bool ok = node_load_document(path, &sc->doc, d);
+    if (ok) {
+        loader L = { .d = d, .dir = sc->dir, .syms = symbols_new() };
+        ok = L.syms && load_top(&L, sc, sc->doc.root);
+        symbols_free(L.syms);
+        free((void *)L.tpm_names);
+        if (!ok && !diag_failed(d))
+            diag_set(d, (srcloc){ path, 1, 1 }, "out of memory");
+    }
+    if (!ok) {
+        scenario_free(sc);
+        return false;
+    }
+    *out = sc;
+    return true;
+}
+
+size_t scenario_tpm_count(const scenario *sc)
+{
+    return sc->n_tpms ? sc->n_tpms : 1;
+}
+
+const char *scenario_tpm_name(const scenario *sc, size_t i)
+{
+    return i < sc->n_tpms ? sc->tpms[i].name : "";
+}
+
+void scenario_free(scenario *sc)
+{
+    if (!sc)
+        return;
+    for (size_t i = 0; i < sc->n_steps; i++)
+        scenario_step_free(&sc->steps[i]);
+    free(sc->steps);
+    for (size_t i = 0; i < sc->n_tags; i++)
+        free(sc->tags[i]);
+    free(sc->tags);
+    fapi_conf_free(sc->fapi);
+    for (size_t i = 0; i < sc->n_tpms; i++)
+        free(sc->tpms[i].name);
+    free(sc->tpms);
+    value_free(sc->vars);
+    free(sc->id);
+    free(sc->file);
+    free(sc->dir);
+    free(sc->description);
+    free(sc->origin);
+    node_free_document(&sc->doc);
+    free(sc);
+}

@@ -1,0 +1,326 @@
+/* scenario_step: one step of a scenario file -> its checked model: the
+ * step type, its parameters (args.c), expect:, sessions:, tpm: and save:. */
+#include "load/scenario_step.h"
+#include "base/text.h"
+#include "tpm/tpm_rc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", NULL };
+static const char *const expect_keys[] = { "rc", "outputs", "exit", NULL };
+
+static bool load_expect(loader *L, step *st, const node *n)
+{
+    if (n->kind != NODE_MAP) {
+        diag_set(L->d, n->loc, "expect must be a mapping (rc:, outputs:), not %s", node_kind_name(n));
+        return false;
+    }
+    for (size_t i = 0; i < n->count; i++) {
+        const node *k = n->pairs[i].key, *v = n->pairs[i].val;
+        if (!text_in_list(k->str, expect_keys)) {
+            loader_unknown_key(L, k, "expect key", expect_keys);
+            return false;
+        }
+        if (strcmp(k->str, "exit") == 0) {
+            char *end = NULL;
+            long x = -1;
+            if (!(st->def->needs & NEED_PROGRAM)) {
+                diag_set(L->d, k->loc, "%s runs no program: expect.exit is for exec steps", st->def->name);
+                return false;
+            }
+            if (v->kind == NODE_SCALAR && v->plain)
+                x = strtol(v->str, &end, 10);
+            if (!end || *end || !*v->str || x < 0 || x > 255) {
+                diag_set(L->d, v->loc, "expect.exit must be an exit status 0..255");
+                return false;
+            }
+            st->expect_exit_set = true;
+            st->expect_exit = (int)x;
+            continue;
+        }
+        if (strcmp(k->str, "rc") == 0) {
+            diag e = { 0 };
+            if (v->kind != NODE_SCALAR || node_is_null(v)) {
+                diag_set(L->d, v->loc, "expect.rc must be a response code name or number, not %s", node_kind_name(v));
+                return false;
+            }
+            if (!tpm_rc_parse(v->str, &st->expect_rc, &e)) {
+                loader_locate(L, &e, v);
+                return false;
+            }
+            st->expect_rc_set = true;
+            st->expect_rc_text = strdup(v->str);
+            continue;
+        }
+        if (v->kind != NODE_MAP) {
+            diag_set(L->d, v->loc, "expect.outputs must be a mapping of output names to values");
+            return false;
+        }
+        st->expect_outputs = calloc(v->count, sizeof *st->expect_outputs);
+        if (!st->expect_outputs)
+            return false;
+        for (size_t j = 0; j < v->count; j++) {
+            const node *ok = v->pairs[j].key;
+            const output_spec *o = registry_output(st->def, ok->str);
+            if (!o) {
+                const char *names[32] = { 0 };
+                size_t c = 0;
+                for (const output_spec *it = st->def->outputs; it && it->name && c < 31; it++)
+                    names[c++] = it->name;
+                loader_unknown_key(L, ok, "output", names);
+                return false;
+            }
+            expect_output *eo = &st->expect_outputs[st->n_expect_outputs++];
+            eo->field = strdup(ok->str);
+            eo->spec = o;
+            /* The wanted value is parsed like a parameter of the output's type;
+             * structures may be given as bytes. */
+            param_spec as_param = { .name = ok->str, .type = o->type == PT_STRUCT ? PT_BYTES : o->type, .st = o->st };
+            if (o->type == PT_OBJECT || o->type == PT_SESSION)
+                as_param.type = PT_ANY;
+            if (!args_load(L, st->def, &as_param, v->pairs[j].val, &eo->want))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* sessions: [${s1}, password, ${s2}] — what the command is sent with. */
+static bool load_sessions(loader *L, step *st, const node *n)
+{
+    if (!(st->def->needs & NEED_ESYS)) {
+        diag_set(L->d, n->loc, "%s sends no TPM command: it takes no sessions", st->def->name);
+        return false;
+    }
+    if (n->kind != NODE_SEQ || n->count == 0 || n->count > 3) {
+        diag_set(L->d, n->loc, "sessions must be a list of 1 to 3 sessions (${session} or password)");
+        return false;
+    }
+    st->sessions = calloc(n->count, sizeof *st->sessions);
+    if (!st->sessions)
+        return false;
+    static const param_spec session_param = { "sessions", PT_SESSION, 0, NULL, "a session" };
+    for (size_t i = 0; i < n->count; i++) {
+        const node *item = n->items[i];
+        arg_src *a = &st->sessions[st->n_sessions++];
+        a->loc = item->loc;
+        if (item->kind == NODE_SCALAR && strcmp(item->str, "password") == 0) {
+            a->form = ARG_LITERAL;
+            a->literal = value_string("password");
+            continue;
+        }
+        if (item->kind != NODE_SCALAR || !strstr(item->str, "${")) {
+            diag_set(L->d, item->loc, "a session is a reference like ${session} or the word password");
+            return false;
+        }
+        if (!args_ref(L, &session_param, item, a))
+            return false;
+    }
+    return true;
+}
+
+/* tpm: NAME -- which of the TPMs declared under `tpms:` the step runs on. */
+static bool load_step_tpm(loader *L, step *st, const node *n)
+{
+    const step_def *d = st->def;
+    if (!(d->needs & (NEED_ESYS | NEED_PROGRAM | NEED_FAPI))) {
+        diag_set(L->d, n->loc, "%s uses no TPM: it takes no tpm", d->name);
+        return false;
+    }
+    if (!loader_want_string(L, n, "tpm"))
+        return false;
+    size_t i = 0;
+    while (i < L->n_tpms && strcmp(L->tpm_names[i], n->str))
+        i++;
+    if (i == L->n_tpms) {
+        const char **names = calloc(L->n_tpms + 1, sizeof *names);
+        size_t len = 1;
+        for (size_t k = 0; names && k < L->n_tpms; k++) {
+            names[k] = L->tpm_names[k];
+            len += strlen(names[k]) + 2;
+        }
+        char *list = names ? calloc(1, len) : NULL;
+        for (size_t k = 0; list && k < L->n_tpms; k++) {
+            if (k)
+                strcat(list, ", ");
+            strcat(list, names[k]);
+        }
+        const char *near = names ? text_nearest(n->str, names) : NULL;
+        if (!L->n_tpms)
+            diag_set(L->d, n->loc, "unknown TPM '%s': the scenario declares none (add tpms: {%s: {}, ...})", n->str,
+                     n->str);
+        else if (near)
+            diag_set(L->d, n->loc, "unknown TPM '%s' (did you mean '%s'?)", n->str, near);
+        else
+            diag_set(L->d, n->loc, "unknown TPM '%s' (tpms: declares %s)", n->str, list ? list : "others");
+        free(list);
+        free(names);
+        return false;
+    }
+    if ((d->needs & NEED_FAPI) && i != 0) {
+        diag_set(L->d, n->loc, "%s runs on the first TPM ('%s') only: FAPI has one TPM", d->name, L->tpm_names[0]);
+        return false;
+    }
+    st->tpm = (int)i;
+    return true;
+}
+
+bool scenario_step_load(loader *L, const node *n, step *st)
+{
+    st->loc = n->loc;
+    L->cur_needs = 0;
+    L->cur_tpm = 0;
+    if (n->kind != NODE_MAP) {
+        diag_set(L->d, n->loc, "a step must be a mapping like '- esapi.get_random: {bytes: 8}', not %s",
+                 node_kind_name(n));
+        return false;
+    }
+    const node *type_key = NULL, *params = NULL;
+    for (size_t i = 0; i < n->count; i++) {
+        const node *k = n->pairs[i].key;
+        if (text_in_list(k->str, step_keys))
+            continue;
+        if (type_key) {
+            diag_set(L->d, k->loc, "a step has exactly one step type; '%s' follows '%s' (a missing '- '?)",
+                     k->str, type_key->str);
+            return false;
+        }
+        type_key = k;
+        params = n->pairs[i].val;
+    }
+    if (!type_key) {
+        diag_set(L->d, n->loc, "step has no step type (like esapi.create_primary:)");
+        return false;
+    }
+    st->loc = type_key->loc;
+    st->def = registry_find(type_key->str);
+    if (!st->def) {
+        const char *near = registry_nearest(type_key->str);
+        if (near)
+            diag_set(L->d, type_key->loc, "unknown step '%s' (did you mean '%s'?)", type_key->str, near);
+        else
+            diag_set(L->d, type_key->loc, "unknown step '%s' (tpmrun --list-steps shows them all)", type_key->str);
+        return false;
+    }
+    const step_def *d = st->def;
+    L->cur_needs = d->needs;
+    const node *tpm = node_get(n, "tpm");     /* before the parameters: their ${object}s must be on it */
+    if (tpm && !load_step_tpm(L, st, tpm))
+        return false;
+    L->cur_tpm = st->tpm;
+    size_t np = registry_param_count(d);
+    st->args = calloc(np + 1, sizeof *st->args);
+    if (!st->args)
+        return false;
+    if (params && !node_is_null(params)) {
+        if (params->kind != NODE_MAP) {
+            diag_set(L->d, params->loc, "%s takes a mapping of parameters, not %s", d->name, node_kind_name(params));
+            return false;
+        }
+        for (size_t i = 0; i < params->count; i++) {
+            const node *k = params->pairs[i].key;
+            const param_spec *p = registry_param(d, k->str);
+            if (!p) {
+                const char *names[64] = { 0 };
+                size_t c = 0;
+                for (const param_spec *it = d->params; it && it->name && c < 63; it++)
+                    names[c++] = it->name;
+                const char *near = text_nearest(k->str, names);
+                if (near)
+                    diag_set(L->d, k->loc, "%s has no parameter '%s' (did you mean '%s'?)", d->name, k->str, near);
+                else if (c)
+                    diag_set(L->d, k->loc, "%s has no parameter '%s'", d->name, k->str);
+                else
+                    diag_set(L->d, k->loc, "%s takes no parameters", d->name);
+                return false;
+            }
+            if (!args_load(L, d, p, params->pairs[i].val, &st->args[p - d->params]))
+                return false;
+        }
+    }
+    size_t alternatives = 0, chosen = 0;
+    char names[256] = "";
+    for (size_t i = 0; i < np; i++) {
+        if ((d->params[i].flags & PF_REQUIRED) && st->args[i].form == ARG_ABSENT) {
+            diag_set(L->d, type_key->loc, "%s: missing required parameter '%s' (%s)", d->name,
+                     d->params[i].name, d->params[i].doc);
+            return false;
+        }
+        if (d->params[i].flags & PF_ONE_OF) {
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", alternatives ? " or " : "",
+                     d->params[i].name);
+            alternatives++;
+            chosen += st->args[i].form != ARG_ABSENT;
+        }
+    }
+    if (alternatives && chosen != 1) {
+        diag_set(L->d, type_key->loc, "%s takes exactly one of %s (%s given)", d->name, names,
+                 chosen ? "more than one" : "none");
+        return false;
+    }
+    for (size_t i = 0; i < np; i++)     /* the rest get their defaults, parsed like literals */
+        if (st->args[i].form == ARG_ABSENT && !args_default(L, d, &d->params[i], type_key->loc, &st->args[i]))
+            return false;
+    const node *label = node_get(n, "name");
+    if (label) {
+        if (!loader_want_string(L, label, "a step's name"))
+            return false;
+        st->label = strdup(label->str);
+    }
+    const node *sessions = node_get(n, "sessions");
+    if (sessions && !load_sessions(L, st, sessions))
+        return false;
+    const node *expect = node_get(n, "expect");
+    if (expect && !load_expect(L, st, expect))
+        return false;
+    const node *save = node_get(n, "save");
+    if (save) {
+        if (!loader_want_string(L, save, "save") )
+            return false;
+        if (!text_is_identifier(save->str) || !strcmp(save->str, "env") || !strcmp(save->str, "workdir")) {
+            diag_set(L->d, save->loc, "save name '%s' must be an identifier (letters, digits, _) other than env and workdir",
+                     save->str);
+            return false;
+        }
+        const symbol *prev = symbols_find(L->syms, save->str);
+        if (prev && !prev->later) {
+            if (prev->var)
+                diag_set(L->d, save->loc, "save name '%s' is already a var", save->str);
+            else
+                diag_set(L->d, save->loc, "duplicate save name '%s' (already saved by the step at line %d)",
+                         save->str, prev->line);
+            return false;
+        }
+        if (!d->outputs || !d->outputs->name) {
+            diag_set(L->d, save->loc, "%s has no outputs to save", d->name);
+            return false;
+        }
+        st->save = strdup(save->str);
+        if (!st->save || !symbols_add(L->syms, (symbol){ .name = st->save, .saver = d, .tpm = st->tpm,
+                                                         .line = st->loc.line }))
+            return false;
+    }
+    return true;
+}
+
+
+void scenario_step_free(step *st)
+{
+    size_t np = st->def ? registry_param_count(st->def) : 0;
+    for (size_t k = 0; st->args && k < np; k++)
+        args_free(&st->args[k]);
+    free(st->args);
+    free(st->label);
+    free(st->save);
+    free(st->expect_rc_text);
+    for (size_t k = 0; k < st->n_expect_outputs; k++) {
+        free(st->expect_outputs[k].field);
+        args_free(&st->expect_outputs[k].want);
+    }
+    free(st->expect_outputs);
+    for (size_t k = 0; k < st->n_sessions; k++)
+        args_free(&st->sessions[k]);
+    free(st->sessions);
+}

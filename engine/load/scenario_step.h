@@ -1,0 +1,41 @@
+/* scenario_step: one step of a scenario file, checked -- its row, its
+ * parameters, what it expects, its sessions, its TPM and its save name. */
+#ifndef TPMRUN_LOAD_SCENARIO_STEP_H
+#define TPMRUN_LOAD_SCENARIO_STEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "load/args.h"
+#include "load/loader.h"
+#include "load/registry.h"
+
+typedef struct expect_output {
+    char *field;
+    const output_spec *spec;
+    arg_src want;
+} expect_output;
+
+typedef struct step {
+    int index;                  /* 0-based */
+    srcloc loc;                 /* its step type key */
+    char *label;                /* name: */
+    const step_def *def;
+    arg_src *args;              /* one per def param, in row order (defaults filled in) */
+    char *save;
+    arg_src *sessions;          /* sessions: up to 3, in command order */
+    size_t n_sessions;
+    bool expect_rc_set;
+    uint32_t expect_rc;
+    char *expect_rc_text;       /* as written */
+    bool expect_exit_set;       /* expect.exit (NEED_PROGRAM steps) */
+    int expect_exit;
+    expect_output *expect_outputs;
+    size_t n_expect_outputs;
+    int tpm;                    /* tpm: index into the scenario's TPMs (0: the first or only one) */
+} step;
+
+/* Loads the step at node n; its save name becomes usable in L->syms. */
+bool scenario_step_load(loader *L, const node *n, step *st);
+void scenario_step_free(step *st);
+
+#endif

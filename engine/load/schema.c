@@ -1,0 +1,295 @@
+/* schema: the JSON Schema of scenario files, generated from the registry
+ * rows and the syntax table (tpmrun --schema, schemas/scenario.schema.json).
+ * Text syntaxes get an enum of their words (an editor offers them) and a
+ * pattern (an editor flags `sha265` or `ownerwirte`). */
+#include "load/schema.h"
+#include "load/fapi_conf.h"
+#include "load/registry.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *ref_to(const char *def)
+{
+    char path[96];
+    snprintf(path, sizeof path, "#/definitions/%s", def);
+    return json_pack("{s:s}", "$ref", path);
+}
+
+/* ---- patterns ------------------------------------------------------------- */
+
+/* Makes a regular expression over lowercase text match either case:
+ * letters outside classes become [xX], classes get the upper-case letters
+ * (and ranges) too. */
+static char *any_case(const char *re)
+{
+    size_t n = strlen(re);
+    char *out = malloc(n * 4 + 1), *o = out;
+    if (!out)
+        return NULL;
+    bool in_class = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = re[i];
+        if (c == '\\' && i + 1 < n) {
+            *o++ = c;
+            *o++ = re[++i];
+        } else if (in_class) {
+            if (c == ']') {
+                in_class = false;
+                *o++ = c;
+            } else if (islower((unsigned char)c) && i + 2 < n && re[i + 1] == '-' && islower((unsigned char)re[i + 2])) {
+                o += sprintf(o, "%c-%c%c-%c", c, re[i + 2], toupper((unsigned char)c), toupper((unsigned char)re[i + 2]));
+                i += 2;
+            } else if (islower((unsigned char)c)) {
+                *o++ = c;
+                *o++ = (char)toupper((unsigned char)c);
+            } else {
+                *o++ = c;
+            }
+        } else if (c == '[') {
+            in_class = true;
+            *o++ = c;
+        } else if (islower((unsigned char)c)) {
+            o += sprintf(o, "[%c%c]", c, toupper((unsigned char)c));
+        } else {
+            *o++ = c;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* "(?:w1|w2|...|0x[0-9a-f]+|[0-9]+)" of lowercased words (regex characters escaped). */
+static char *alternation(const char *const *words, bool numbers)
+{
+    size_t cap = 64;
+    for (size_t i = 0; words[i]; i++)
+        cap += strlen(words[i]) * 2 + 1;
+    char *out = malloc(cap), *o = out;
+    if (!out)
+        return NULL;
+    o += sprintf(o, "(?:");
+    for (size_t i = 0; words[i]; i++) {
+        if (i)
+            *o++ = '|';
+        for (const char *c = words[i]; *c; c++) {
+            if (strchr(".^$|?*+()[]{}\\", *c))
+                *o++ = '\\';
+            *o++ = (char)tolower((unsigned char)*c);
+        }
+    }
+    o += sprintf(o, "%s)", numbers ? "|0x[0-9a-f]+|[0-9]+" : "");
+    return out;
+}
+
+/* anyOf: the words (enum, for completion), the grammar (pattern), a reference. */
+static json_t *syntax_schema(syntax_id id)
+{
+    const syntax *sx = syntax_get(id);
+    const char **words = syntax_words(id);
+    char *alt = words ? alternation(words, sx->form != SCHEMA_CHOICE) : NULL;
+    char *re = NULL;
+    switch (sx->form) {
+    case SCHEMA_WORDS:
+    case SCHEMA_CHOICE:
+        if (alt && asprintf(&re, "^\\s*%s\\s*$", alt) < 0)
+            re = NULL;
+        break;
+    case SCHEMA_LIST:
+        if (alt && asprintf(&re, "^\\s*(?:%s(?:\\s*\\|\\s*%s)*)?\\s*$", alt, alt) < 0)
+            re = NULL;
+        break;
+    case SCHEMA_PATTERN:
+        if (asprintf(&re, "^(?:%s)$", sx->pattern()) < 0)
+            re = NULL;
+        break;
+    }
+    char *ci = re ? any_case(re) : NULL;
+    json_t *any = json_array();
+    if (words) {
+        json_t *e = json_array();
+        for (size_t i = 0; words[i]; i++)
+            json_array_append_new(e, json_string(words[i]));
+        json_array_append_new(any, json_pack("{s:o}", "enum", e));
+    }
+    json_array_append_new(any, json_pack("{s:s,s:s}", "type", "string", "pattern", ci ? ci : ".*"));
+    if (sx->form == SCHEMA_LIST)    /* [a, b] as well as "a|b" */
+        json_array_append_new(any, json_pack("{s:s,s:{s:s}}", "type", "array", "items", "type", "string"));
+    json_array_append_new(any, ref_to("reference"));
+    free(words);
+    free(alt);
+    free(re);
+    free(ci);
+    return json_pack("{s:o}", "anyOf", any);
+}
+
+
+static json_t *param_schema(const param_spec *p)
+{
+    json_t *s;
+    switch (p->type) {
+    case PT_BYTES:
+    case PT_STRUCT:
+        s = ref_to("bytes");
+        break;
+    case PT_STRING:
+        s = json_pack("{s:s}", "type", "string");
+        break;
+    case PT_POLICY:     /* JSON text, an inline policy, or {file:} */
+        s = json_pack("{s:[{s:s},{s:s},{s:s}]}", "anyOf", "type", "string", "type", "object", "type", "array");
+        break;
+    case PT_SYNTAX:
+        s = syntax_schema(p->syntax);
+        break;
+    case PT_INT: {
+        json_t *i = json_pack("{s:s}", "type", "integer");
+        if (p->min < p->max) {
+            json_object_set_new(i, "minimum", json_integer(p->min));
+            json_object_set_new(i, "maximum", json_integer(p->max));
+        }
+        s = json_pack("{s:[o,o]}", "anyOf", i, ref_to("reference"));
+        break;
+    }
+    case PT_BOOL:
+        s = json_pack("{s:[o,o]}", "anyOf", json_pack("{s:s}", "type", "boolean"), ref_to("reference"));
+        break;
+    case PT_OBJECT:
+    case PT_SESSION:
+        s = ref_to("reference");
+        break;
+    case PT_STRING_LIST:    /* scalars become their text; ${list} var */
+        s = json_pack("{s:[{s:s,s:{s:[s,s,s]}},o]}", "anyOf", "type", "array", "items", "type", "string",
+                      "number", "boolean", ref_to("reference"));
+        break;
+    case PT_STRING_MAP:
+        s = json_pack("{s:s,s:{s:[s,s,s]}}", "type", "object", "additionalProperties", "type", "string",
+                      "number", "boolean");
+        break;
+    default:
+        s = json_object();
+    }
+    json_t *desc = json_pack("{s:s}", "description", p->doc);
+    if (p->type == PT_SYNTAX) {
+        char *d = NULL;
+        if (asprintf(&d, "%s — %s", p->doc, syntax_get(p->syntax)->doc) >= 0) {
+            json_object_set_new(desc, "description", json_string(d));
+            free(d);
+        }
+    }
+    if (p->def)
+        json_object_set_new(desc, "default", json_string(p->def));
+    /* The description lives beside the type in an allOf so $ref stays valid in draft-07. */
+    return json_pack("{s:[o,o]}", "allOf", s, desc);
+}
+
+static json_t *step_schema(const step_def *d)
+{
+    json_t *props = json_object(), *req = json_array();
+    for (const param_spec *p = d->params; p && p->name; p++) {
+        json_object_set_new(props, p->name, param_schema(p));
+        if (p->flags & PF_REQUIRED)
+            json_array_append_new(req, json_string(p->name));
+    }
+    json_t *params = json_pack("{s:s,s:s,s:o,s:b}", "description", d->doc, "type", "object",
+                               "properties", props, "additionalProperties", 0);
+    json_t *one_of = json_array();
+    for (const param_spec *p = d->params; p && p->name; p++)
+        if (p->flags & PF_ONE_OF)
+            json_array_append_new(one_of, json_pack("{s:[s]}", "required", p->name));
+    if (json_array_size(one_of))
+        json_object_set_new(params, "oneOf", one_of);
+    else
+        json_decref(one_of);
+    bool all_optional = json_array_size(req) == 0 && !json_object_get(params, "oneOf");
+    if (!all_optional)
+        json_object_set_new(params, "required", req);
+    else
+        json_decref(req);
+    if (all_optional) {
+        /* a step without required parameters may be written "- esapi.startup:" (null) */
+        json_t *alt = json_pack("{s:[o,{s:s}]}", "anyOf", params, "type", "null");
+        params = alt;
+    }
+    json_t *s = json_pack("{s:s,s:[s],s:{s:o,s:o,s:o,s:o},s:b}", "type", "object", "required", d->name,
+                          "properties", d->name, params, "name", json_pack("{s:s}", "type", "string"),
+                          "save", json_pack("{s:s,s:s}", "type", "string", "pattern", "^[A-Za-z_][A-Za-z0-9_]*$"),
+                          "expect", ref_to("expect"),
+                          "additionalProperties", 0);
+    if (d->needs & NEED_ESYS)
+        json_object_set_new(json_object_get(s, "properties"), "sessions",
+                            json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "description",
+                                      "sessions for the command, in order: ${session} or password", "type", "array",
+                                      "minItems", 1, "maxItems", 3, "items", "type", "string"));
+    if (d->needs & (NEED_ESYS | NEED_PROGRAM | NEED_FAPI))
+        json_object_set_new(json_object_get(s, "properties"), "tpm",
+                            json_pack("{s:s,s:s,s:s}", "description",
+                                      (d->needs & NEED_FAPI) ? "the TPM to run on: FAPI runs on the first in tpms: only"
+                                                             : "the TPM to run on: a name declared in tpms: (default: the first)",
+                                      "type", "string", "pattern", "^[A-Za-z_][A-Za-z0-9_]*$"));
+    return s;
+}
+
+char *schema_json(void)
+{
+    size_t n;
+    const step_def *const *rows = registry_all(&n);
+    json_t *steps = json_array();
+    for (size_t i = 0; i < n; i++)
+        if (!(rows[i]->needs & NEED_TEST))
+            json_array_append_new(steps, step_schema(rows[i]));
+
+    json_t *bytes = json_pack(
+        "{s:s,s:[{s:s},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b}]}",
+        "description", "UTF-8 text, {hex: ...}, {base64: ...}, {file: path} relative to the scenario, or a ${reference}",
+        "anyOf", "type", "string",
+        "type", "object", "properties", "hex", "type", "string", "required", "hex", "additionalProperties", 0,
+        "type", "object", "properties", "base64", "type", "string", "required", "base64", "additionalProperties", 0,
+        "type", "object", "properties", "file", "type", "string", "required", "file", "additionalProperties", 0);
+    json_t *reference = json_pack("{s:s,s:s,s:s}", "type", "string", "pattern", "^\\$\\{[^}]+\\}$",
+                                  "description", "${name} or ${name.field}: a value a previous step saved, a var, ${env.NAME} or ${workdir}");
+    json_t *expect = json_pack("{s:s,s:{s:{s:[{s:s},{s:s}]},s:{s:s},s:{s:s,s:i,s:i,s:s}},s:b}",
+                               "type", "object", "properties",
+                               "rc", "anyOf", "type", "string", "type", "integer",
+                               "outputs", "type", "object",
+                               "exit", "type", "integer", "minimum", 0, "maximum", 255, "description",
+                               "exec: the program's exit status (default 0)",
+                               "additionalProperties", 0);
+    json_t *schema = json_pack(
+        "{s:s,s:s,s:s,s:s,s:[s],s:b,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:s}},s:{s:s},s:{s:s,s:o}},s:{s:o,s:o,s:o}}",
+        "$schema", "http://json-schema.org/draft-07/schema#",
+        "$id", "https://tpmrun.invalid/schemas/scenario.schema.json",
+        "title", "tpmrun scenario",
+        "description", "A TPM 2.0 scenario: steps run in order against a TPM. Generated by tpmrun --schema; do not edit.",
+        "required", "steps",
+        "additionalProperties", 0,
+        "properties",
+        "scenario", "type", "string",
+        "description", "type", "string",
+        "origin", "type", "string",
+        "tags", "type", "array", "items", "type", "string",
+        "vars", "type", "object",
+        "steps", "type", "array", "items", json_pack("{s:o}", "oneOf", steps),
+        "definitions", "bytes", bytes, "reference", reference, "expect", expect);
+    json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
+    json_t *tpm_settings = json_pack("{s:[{s:s},{s:s,s:{s:{s:s,s:s}},s:b}]}", "anyOf", "type", "null", "type",
+                                     "object", "properties", "ek_cert", "type", "boolean", "description",
+                                     "manufacture it with EK certificates (swtpm_setup --create-ek-cert, ~1 s)",
+                                     "additionalProperties", 0);
+    json_object_set_new(json_object_get(schema, "properties"), "tpms",
+                        json_pack("{s:s,s:s,s:i,s:{s:s},s:o}", "description",
+                                  "several TPMs, each its own private swtpm: name -> settings; steps pick one with "
+                                  "tpm: NAME, the first is the default",
+                                  "type", "object", "minProperties", 1, "propertyNames", "pattern",
+                                  "^[A-Za-z_][A-Za-z0-9_]*$", "additionalProperties", tpm_settings));
+    char *out = NULL;
+    if (schema) {
+        char *s = json_dumps(schema, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s && asprintf(&out, "%s\n", s) < 0)
+            out = NULL;
+        free(s);
+    }
+    json_decref(schema);
+    return out;
+}

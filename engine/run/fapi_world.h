@@ -1,0 +1,57 @@
+/* fapi_world: a scenario's private FAPI world, the FAPI context of a
+ * running scenario.
+ *  - Its config, keystores, policy store and event log live in the
+ *    scenario's work directory (mode 0700); TSS2_FAPICONF points there, so
+ *    nothing is read from or written to ~/.local/share/tpm2-tss,
+ *    /var/lib/tpm2-tss or /etc/tpm2-tss/fapi-config.json.
+ *  - FAPI owns the TPM connection: the engine's ESAPI context runs on the
+ *    TCTI Fapi_GetTcti returns (swtpm serves one connection at a time), and
+ *    the recording layer hooks that TCTI, so FAPI's commands are recorded too.
+ *  - Auth values: fapi.set_auth stores a password per path; FAPI's auth
+ *    callback answers from those.  A path without one makes the call fail
+ *    (never a prompt or a hang); each step's results list which paths asked. */
+#ifndef TPMRUN_RUN_FAPI_WORLD_H
+#define TPMRUN_RUN_FAPI_WORLD_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include <tss2/tss2_fapi.h>
+#include <tss2/tss2_tpm2_types.h>
+#include "load/fapi_conf.h"
+
+typedef struct fapi_world fapi_world;
+
+/* Writes the private config and directories under workdir/fapi; FAPI is
+ * not initialized yet.  conf NULL: the defaults.  NULL with d set. */
+fapi_world *fapi_world_new(const fapi_conf *conf, const char *workdir, const char *tcti, diag *d);
+/* Fapi_Initialize (which starts the TPM up) and the auth callback. */
+TSS2_RC fapi_world_open(fapi_world *w, diag *d);
+/* Fapi_Finalize: closes the TPM connection; the keystore stays on disk and
+ * the passwords in memory, so fapi_world_open continues where it was. */
+void fapi_world_close(fapi_world *w);
+void fapi_world_free(fapi_world *w);
+
+FAPI_CONTEXT *fapi_world_context(const fapi_world *w);
+TSS2_TCTI_CONTEXT *fapi_world_tcti(const fapi_world *w);
+/* {"config": path, "keystore": {"user": dir, "system": dir}, "log_dir",
+ *  "profile"} for the results. */
+json_t *fapi_world_json(const fapi_world *w);
+
+/* ek_cert mode: the NV index of the EK certificate for the profile's key
+ * type and the file FAPI's config names as ek_cert_file; false otherwise. */
+bool fapi_world_ek_cert(const fapi_world *w, uint32_t *nv_index, const char **pem_path);
+
+/* Passwords for the auth callback; false (message in d) if too long
+ * for a TPM2B_AUTH or containing NUL. */
+bool fapi_world_set_password(fapi_world *w, const char *path, const char *password, diag *d);
+/* The first path of the current step FAPI asked a password for and got
+ * none, or NULL. */
+const char *fapi_world_missing(const fapi_world *w);
+/* A handle a failed FAPI call left in the TPM, which the engine flushed. */
+void fapi_world_note_flushed(fapi_world *w, uint32_t handle);
+/* Moves what happened since the last call into the step's JSON when there
+ * was anything ("fapi": {"auth_asked": [paths], "auth_missing": [paths],
+ * "flushed_after_error": [handles]}), and starts over. */
+void fapi_world_step_report(fapi_world *w, json_t *step_json);
+
+#endif

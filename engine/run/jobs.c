@@ -1,0 +1,416 @@
+/* jobs: child process per scenario; parent owns swtpms, directories, output. */
+#include "run/jobs.h"
+#include "run/run.h"
+#include "run/swtpm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct job {
+    const scenario *sc;
+    pid_t pid;
+    int fd;                 /* read end of the child's report pipe */
+    char *buf;              /* what the child wrote so far */
+    size_t len;
+    swtpm **tpms;           /* private TPMs: one per TPM of the scenario (NULL with --tcti) */
+    size_t n_tpms;
+    char *workdir;
+    double started;
+    int last_step;          /* -1 before the first */
+    json_t *done_steps;     /* results of the steps finished so far */
+    json_t *result;
+    char *tcti_text;
+} job;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+    if (dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Stops and removes every private swtpm of a job. */
+static void stop_tpms(job *jb)
+{
+    for (size_t i = 0; i < jb->n_tpms; i++)
+        swtpm_stop(jb->tpms[i]);
+    free(jb->tpms);
+    jb->tpms = NULL;
+    jb->n_tpms = 0;
+}
+
+/* ---- child side ------------------------------------------------------- */
+static void write_all(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void send_line(int fd, json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    if (s) {
+        write_all(fd, s, strlen(s));
+        write_all(fd, "\n", 1);
+    }
+    free(s);
+}
+
+static void report_progress(void *user, const step *st, const json_t *done)
+{
+    json_t *j = done ? json_pack("{s:O}", "done", done) : json_pack("{s:i}", "step", st->index);
+    send_line(*(int *)user, j);
+    json_decref(j);
+}
+
+static void child_main(const job *jb, const jobs_opts *o, int fd)
+{
+    const char **tctis = jb->tpms ? calloc(jb->n_tpms, sizeof *tctis) : NULL;
+    for (size_t i = 0; tctis && i < jb->n_tpms; i++)
+        tctis[i] = jb->tpms[i]->tcti;
+    run_opts ro = {
+        .tcti = tctis ? tctis[0] : o->tcti,
+        .tctis = tctis,
+        .private_tpm = jb->tpms != NULL,
+        .show_secrets = o->show_secrets,
+        .wire = o->wire,
+        .workdir = jb->workdir,
+    };
+    json_t *res = run_scenario(jb->sc, &ro, report_progress, &fd);
+    free(tctis);
+    json_t *line = json_pack("{s:o}", "result", res);
+    send_line(fd, line);
+    json_decref(line);
+    close(fd);
+}
+
+/* ---- parent side ------------------------------------------------------ */
+static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
+{
+    jb->started = now_s();
+    jb->last_step = -1;
+    char tmpl[4096];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpl, sizeof tmpl, "%s/tpmrun-work-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    jb->workdir = mkdtemp(tmpl) ? strdup(tmpl) : NULL;
+    diag err = { 0 };
+    if (!jb->workdir)
+        diag_fail(&err, "cannot create a work directory in %s: %s", tmp ? tmp : "/tmp", strerror(errno));
+    size_t n_tpms = scenario_tpm_count(jb->sc);
+    if (o->tcti && n_tpms > 1)
+        diag_fail(&err, "the scenario declares %zu TPMs (tpms:); --tcti (or TPM2TOOLS_TCTI, TSS2_TCTI) gives one: "
+                  "run it without, on private swtpms", n_tpms);
+    if (!diag_failed(&err) && !o->tcti && !(jb->tpms = calloc(n_tpms, sizeof *jb->tpms)))
+        diag_fail(&err, "out of memory");
+    for (size_t i = 0; !diag_failed(&err) && jb->tpms && i < n_tpms; i++) {
+        /* fapi: {ek_cert: true} (FAPI's, the first TPM) or tpms: {x: {ek_cert: true}}
+         * wants a TPM with EK certificates */
+        bool ek_cert = (i == 0 && jb->sc->fapi && jb->sc->fapi->ek_cert) ||
+                       (i < jb->sc->n_tpms && jb->sc->tpms[i].ek_cert);
+        jb->tpms[i] = ek_cert ? swtpm_start_ek_cert(&err) : swtpm_start(&err);
+        if (jb->tpms[i])
+            jb->n_tpms++;
+    }
+    if (diag_failed(&err)) {
+        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
+                               "status", "error", "message", err.msg, "steps");
+        diag_clear(&err);
+        return false;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
+                               "status", "error", "message", "cannot create a pipe", "steps");
+        return false;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        close(p[0]);
+        for (size_t i = 0; i < n_all; i++)     /* siblings' pipes are not ours */
+            if (all[i].pid > 0 && all[i].fd >= 0)
+                close(all[i].fd);
+        child_main(jb, o, p[1]);
+        /* exit, not _exit: under ASan the leak check runs at exit, and the
+         * scenario's memory is the interesting part (stdio was flushed before fork) */
+        exit(0);
+    }
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
+                               "status", "error", "message", "cannot fork", "steps");
+        return false;
+    }
+    jb->pid = pid;
+    jb->fd = p[0];
+    return true;
+}
+
+/* Handles complete lines from the child: progress and the final result. */
+static void take_lines(job *jb)
+{
+    char *start = jb->buf, *nl;
+    while ((nl = memchr(start, '\n', jb->len - (size_t)(start - jb->buf)))) {
+        json_error_t e;
+        json_t *j = json_loadb(start, (size_t)(nl - start), 0, &e);
+        if (j) {
+            json_t *st = json_object_get(j, "step"), *res = json_object_get(j, "result");
+            json_t *done = json_object_get(j, "done");
+            if (st)
+                jb->last_step = (int)json_integer_value(st);
+            if (done) {
+                if (!jb->done_steps)
+                    jb->done_steps = json_array();
+                json_array_append(jb->done_steps, done);
+            }
+            if (res) {
+                json_decref(jb->result);
+                jb->result = json_incref(res);
+            }
+            json_decref(j);
+        }
+        start = nl + 1;
+    }
+    size_t rest = jb->len - (size_t)(start - jb->buf);
+    memmove(jb->buf, start, rest);
+    jb->len = rest;
+}
+
+static void read_child(job *jb)
+{
+    char chunk[65536];
+    ssize_t r = read(jb->fd, chunk, sizeof chunk);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        close(jb->fd);
+        jb->fd = -1;
+        return;
+    }
+    char *nb = realloc(jb->buf, jb->len + (size_t)r);
+    if (!nb)
+        return;
+    jb->buf = nb;
+    memcpy(jb->buf + jb->len, chunk, (size_t)r);
+    jb->len += (size_t)r;
+    take_lines(jb);
+}
+
+static char *crash_message(const job *jb, int status, bool timed_out, double timeout)
+{
+    char *m = NULL, *where = NULL;
+    if (jb->last_step >= 0) {
+        const step *st = &jb->sc->steps[jb->last_step];
+        if (asprintf(&where, " in step %d (%s, line %d)", st->index + 1, st->def->name, st->loc.line) < 0)
+            where = NULL;
+    }
+    int r;
+    if (timed_out)
+        r = asprintf(&m, "timed out after %.0f s%s", timeout, where ? where : "");
+    else if (WIFSIGNALED(status))
+        r = asprintf(&m, "crashed with signal %d (%s)%s", WTERMSIG(status), strsignal(WTERMSIG(status)),
+                     where ? where : "");
+    else
+        r = asprintf(&m, "exited with status %d before reporting%s", WEXITSTATUS(status), where ? where : "");
+    free(where);
+    return r < 0 ? NULL : m;
+}
+
+static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
+{
+    if (jb->fd >= 0) {          /* drain what is left */
+        while (jb->fd >= 0)
+            read_child(jb);
+    }
+    if (!jb->result || timed_out) {
+        char *msg = crash_message(jb, status, timed_out, o->timeout_s);
+        json_decref(jb->result);
+        /* what the process finished before it died is kept */
+        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:o}", "scenario", jb->sc->id, "file", jb->sc->file, "status",
+                               "error", "message", msg ? msg : "crashed", "steps",
+                               jb->done_steps ? json_incref(jb->done_steps) : json_array());
+        json_object_set_new(jb->result, "tpm",
+                            json_pack("{s:s,s:b}", "tcti", jb->n_tpms ? jb->tpms[0]->tcti : o->tcti ? o->tcti : "(default)",
+                                      "private_swtpm", jb->n_tpms > 0));
+        if (jb->last_step >= 0) {
+            const step *st = &jb->sc->steps[jb->last_step];
+            json_object_set_new(jb->result, "failed_step",
+                                json_pack("{s:i,s:s,s:i,s:s}", "index", st->index, "type", st->def->name,
+                                          "line", st->loc.line, "message", msg ? msg : "crashed"));
+        }
+        json_object_set_new(jb->result, "duration_ms", json_real((now_s() - jb->started) * 1e3));
+        free(msg);
+    }
+    else if ((WIFEXITED(status) && WEXITSTATUS(status) != 0) || WIFSIGNALED(status)) {
+        /* The steps all reported, then the process failed on its way out:
+         * under the sanitizers that is a leak or memory error report. */
+        char *msg = NULL;
+        if (asprintf(&msg, "the scenario process %s %d after its last step (see stderr: a sanitizer report?)",
+                     WIFEXITED(status) ? "exited with status" : "was killed by signal",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)) >= 0) {
+            json_object_set_new(jb->result, "status", json_string("error"));
+            json_object_set_new(jb->result, "message", json_string(msg));
+        }
+        free(msg);
+    }
+    for (size_t i = 0; i < jb->n_tpms; i++) {
+        json_t *tpm = i == 0 ? json_object_get(jb->result, "tpm") : NULL;
+        json_t *entry = json_object_get(json_object_get(jb->result, "tpms"), scenario_tpm_name(jb->sc, i));
+        if (tpm)
+            json_object_set_new(tpm, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
+        if (entry)
+            json_object_set_new(entry, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
+    }
+    stop_tpms(jb);
+    remove_tree(jb->workdir);
+    free(jb->workdir);
+    jb->workdir = NULL;
+    jb->pid = 0;
+    if (o->done)
+        o->done(o->user, jb->sc, jb->result);
+    json_decref(jb->result);
+    jb->result = NULL;
+    free(jb->buf);
+    jb->buf = NULL;
+    jb->len = 0;
+    json_decref(jb->done_steps);
+    jb->done_steps = NULL;
+}
+
+static void abort_all(job *jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].pid > 0)
+            kill(jobs[i].pid, SIGTERM);
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].pid > 0)
+            waitpid(jobs[i].pid, NULL, 0);
+        if (jobs[i].fd >= 0)
+            close(jobs[i].fd);
+        stop_tpms(&jobs[i]);
+        remove_tree(jobs[i].workdir);
+        free(jobs[i].workdir);
+        free(jobs[i].buf);
+        json_decref(jobs[i].result);
+        json_decref(jobs[i].done_steps);
+    }
+}
+
+bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
+{
+    int width = o->tcti ? 1 : (o->jobs > 0 ? o->jobs : 1);
+    job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    if (!jobs)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].sc = scs[i];
+        jobs[i].fd = -1;
+    }
+    struct sigaction sa = { .sa_handler = on_stop_signal }, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    size_t next = 0, done = 0;
+    int running = 0;
+    while (done < n && !stop_signal) {
+        while (running < width && next < n && !stop_signal) {
+            job *jb = &jobs[next++];
+            if (start_job(jb, o, jobs, n)) {
+                running++;
+            } else {
+                finish_job(jb, o, 0, false);
+                done++;
+            }
+        }
+        if (!running)
+            continue;
+        /* wait for output from any child (short timeout to notice exits) */
+        struct pollfd *pfds = calloc((size_t)width + n, sizeof *pfds);
+        job **owners = calloc((size_t)width + n, sizeof *owners);
+        nfds_t np = 0;
+        for (size_t i = 0; pfds && owners && i < n; i++)
+            if (jobs[i].pid > 0 && jobs[i].fd >= 0) {
+                pfds[np] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
+                owners[np++] = &jobs[i];
+            }
+        int pr = np ? poll(pfds, np, 50) : 0;
+        if (!np)
+            usleep(10000);
+        for (nfds_t k = 0; pr > 0 && k < np; k++)
+            if (pfds[k].revents)
+                read_child(owners[k]);
+        free(pfds);
+        free(owners);
+        for (size_t i = 0; i < n; i++) {
+            job *jb = &jobs[i];
+            if (jb->pid <= 0)
+                continue;
+            int status = 0;
+            bool timed_out = o->timeout_s > 0 && now_s() - jb->started > o->timeout_s;
+            if (timed_out) {
+                /* SIGTERM first: a running exec step kills its program's
+                 * process group on it; then make sure */
+                kill(jb->pid, SIGTERM);
+                bool reaped = false;
+                for (int k = 0; k < 200 && !reaped; k++) {
+                    reaped = waitpid(jb->pid, &status, WNOHANG) == jb->pid;
+                    if (!reaped)
+                        usleep(10000);
+                }
+                if (!reaped) {
+                    kill(jb->pid, SIGKILL);
+                    waitpid(jb->pid, &status, 0);
+                }
+            } else if (waitpid(jb->pid, &status, WNOHANG) != jb->pid) {
+                continue;
+            }
+            finish_job(jb, o, status, timed_out);
+            running--;
+            done++;
+        }
+    }
+    bool interrupted = stop_signal != 0;
+    if (interrupted)
+        abort_all(jobs, n);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(jobs);
+    return !interrupted;
+}

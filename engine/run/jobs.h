@@ -1,0 +1,26 @@
+/* jobs: runs scenarios in child processes, N at a time, each with its own
+ * private swtpm (one per TPM a scenario declares under `tpms:`), or the one
+ * TPM given by --tcti, so that a crashing scenario is reported instead of
+ * taking the run down. */
+#ifndef TPMRUN_RUN_JOBS_H
+#define TPMRUN_RUN_JOBS_H
+
+#include <jansson.h>
+#include "load/scenario.h"
+
+typedef struct jobs_opts {
+    const char *tcti;       /* NULL: private swtpms per scenario; else one TPM (a scenario with
+                             * several `tpms:` is then an error) */
+    int jobs;               /* parallel scenarios (forced to 1 with an external TPM) */
+    bool show_secrets, wire;
+    double timeout_s;       /* per scenario; 0 = none */
+    /* Called in the parent as each scenario ends (result is borrowed). */
+    void (*done)(void *user, const scenario *sc, json_t *result);
+    void *user;
+} jobs_opts;
+
+/* Returns false when interrupted by SIGINT/SIGTERM (everything was still
+ * stopped and removed). */
+bool jobs_run(scenario **scs, size_t n, const jobs_opts *o);
+
+#endif

@@ -1,0 +1,224 @@
+/* resolve: parameter sources -> values while a scenario runs. */
+#include "run/resolve.h"
+#include "base/hex.h"
+#include "load/ref.h"
+#include "load/syntax.h"
+#include "tpm/policy_node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static value *lookup(const world *r, const char *name, const char *field, diag *d)
+{
+    if (strcmp(name, "workdir") == 0)
+        return value_string(r->opts->workdir ? r->opts->workdir : ".");
+    if (strcmp(name, "env") == 0) {
+        const char *e = getenv(field);
+        if (!e) {
+            diag_fail(d, "environment variable %s is not set", field);
+            return NULL;
+        }
+        return value_string(e);
+    }
+    const value *saved = value_map_get(r->saved, name);
+    if (saved) {
+        /* saved outputs keep row order: the first is what ${name} means */
+        const value *v = field ? value_map_get(saved, field) : (saved->count ? saved->items[0] : NULL);
+        if (!v) {
+            diag_fail(d, "${%s%s%s}: the step that saved '%s' gave no such output", name, field ? "." : "",
+                      field ? field : "", name);
+            return NULL;
+        }
+        return value_copy(v);
+    }
+    const value *var = value_map_get(r->sc->vars, name);
+    if (var) {
+        const value *v = field ? value_map_get(var, field) : var;
+        if (v)
+            return value_copy(v);
+    }
+    /* The loader saw it defined earlier, so its step did not save it (it failed or was skipped). */
+    diag_fail(d, "${%s} has no value: the step that saves it did not succeed", name);
+    return NULL;
+}
+
+static bool append(char **buf, size_t *len, const char *s, size_t n)
+{
+    char *nb = realloc(*buf, *len + n + 1);
+    if (!nb)
+        return false;
+    memcpy(nb + *len, s, n);
+    *len += n;
+    nb[*len] = 0;
+    *buf = nb;
+    return true;
+}
+
+static value *interpolate(const world *r, const char *text, diag *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    const char *p = text;
+    if (!append(&buf, &len, "", 0))
+        return NULL;
+    for (const char *q; (q = strstr(p, "${"));) {
+        if (q > p && q[-1] == '$') {    /* "$${": a literal "${" */
+            append(&buf, &len, p, (size_t)(q - 1 - p));
+            append(&buf, &len, "${", 2);
+            p = q + 2;
+            continue;
+        }
+        append(&buf, &len, p, (size_t)(q - p));
+        const char *close = strchr(q, '}');
+        char *body = strndup(q + 2, (size_t)(close - q - 2));
+        char *dot = body ? strchr(body, '.') : NULL;
+        if (dot)
+            *dot++ = 0;
+        value *v = body ? lookup(r, body, dot, d) : NULL;
+        free(body);
+        if (!v) {
+            free(buf);
+            return NULL;
+        }
+        if (v->kind == VAL_STRING) {
+            append(&buf, &len, (const char *)v->bytes, v->len);
+        } else if (v->kind == VAL_BYTES || v->kind == VAL_STRUCT) {     /* a structure as its wire bytes */
+            char *hex = hex_encode(v->bytes, v->len);
+            if (hex)
+                append(&buf, &len, hex, strlen(hex));
+            free(hex);
+        } else {
+            char num[32];
+            snprintf(num, sizeof num, "%lld", (long long)v->i);
+            append(&buf, &len, num, strlen(num));
+        }
+        value_free(v);
+        p = close + 1;
+    }
+    append(&buf, &len, p, strlen(p));
+    value *out = value_string_n(buf, len);
+    free(buf);
+    return out;
+}
+
+/* Fits a resolved value to its parameter's type. */
+static value *conform(const param_spec *p, value *v, diag *d)
+{
+    switch (p->type) {
+    case PT_BYTES:
+        if (v->kind != VAL_BYTES && v->kind != VAL_STRING && v->kind != VAL_STRUCT) {
+            diag_fail(d, "'%s' expects bytes, got %s", p->name, value_kind_name(v->kind));
+            break;
+        }
+        if (p->max_len && v->len > p->max_len)
+            diag_fail(d, "'%s' is %zu bytes; at most %zu fit", p->name, v->len, p->max_len);
+        else
+            return v;
+        break;
+    case PT_STRUCT: {
+        /* a structure a step made is valid by construction; bytes are checked */
+        bool ok = (v->kind == VAL_STRUCT && v->st == p->st) ||
+                  ((v->kind == VAL_BYTES || v->kind == VAL_STRUCT) && tpm_struct_valid(p->st, v->bytes, v->len));
+        if (ok) {
+            v->kind = VAL_STRUCT;
+            v->st = p->st;
+            return v;
+        }
+        diag_fail(d, "'%s': the value is not a valid %s", p->name, tpm_struct_name(p->st));
+        break;
+    }
+    case PT_SYNTAX: {     /* a reference or text: parsed once, here */
+        diag e = { 0 };
+        if (v->kind == VAL_STRING && (v->parsed && v->syntax == (int)p->syntax ? true
+                                                                                 : syntax_parse_into(p->syntax, v, &e)))
+            return v;
+        diag_fail(d, "'%s': %s", p->name, v->kind == VAL_STRING ? e.msg : "expects a string");
+        diag_clear(&e);
+        break;
+    }
+    case PT_POLICY: {
+        diag e = { 0 };
+        if (v->kind == VAL_STRING && policy_node_check((const char *)v->bytes, &e))
+            return v;
+        diag_fail(d, "'%s': %s", p->name, v->kind == VAL_STRING ? e.msg : "expects a string");
+        diag_clear(&e);
+        break;
+    }
+    case PT_STRING:
+        if (v->kind == VAL_STRING)
+            return v;
+        diag_fail(d, "'%s' expects a string, got %s", p->name, value_kind_name(v->kind));
+        break;
+    case PT_INT:
+        if (v->kind == VAL_INT && p->min < p->max && (v->i < p->min || v->i > p->max)) {
+            diag_fail(d, "'%s' must be %lld..%lld, not %lld", p->name, (long long)p->min, (long long)p->max,
+                         (long long)v->i);
+            break;
+        }
+        /* fall through */
+    case PT_BOOL:
+        if (v->kind == VAL_INT || v->kind == VAL_BOOL)
+            return v;
+        diag_fail(d, "'%s' expects %s, got %s", p->name, registry_param_type_name(p), value_kind_name(v->kind));
+        break;
+    case PT_OBJECT:
+    case PT_SESSION:
+        if (v->kind == (p->type == PT_OBJECT ? VAL_OBJECT : VAL_SESSION))
+            return v;
+        diag_fail(d, "'%s' expects %s, got %s", p->name, registry_param_type_name(p), value_kind_name(v->kind));
+        break;
+    case PT_ANY:
+        return v;
+    case PT_STRING_LIST:
+    case PT_STRING_MAP: {   /* a whole ${var}: a list / mapping of strings */
+        bool ok = v->kind == (p->type == PT_STRING_LIST ? VAL_LIST : VAL_MAP);
+        for (size_t i = 0; ok && i < v->count; i++)
+            ok = v->items[i]->kind == VAL_STRING;
+        if (ok)
+            return v;
+        diag_fail(d, "'%s' expects a %s, got %s", p->name,
+                     p->type == PT_STRING_LIST ? "list of strings" : "mapping of names to strings",
+                     value_kind_name(v->kind));
+        break;
+    }
+    }
+    value_free(v);
+    return NULL;
+}
+
+value *resolve_arg(const world *r, const param_spec *p, const arg_src *a, diag *d)
+{
+    value *v = NULL;
+    switch (a->form) {
+    case ARG_ABSENT:
+        return NULL;
+    case ARG_LITERAL:
+        return value_copy(a->literal);
+    case ARG_REF:
+        v = lookup(r, a->ref_name, a->ref_field, d);
+        break;
+    case ARG_INTERP:
+        v = interpolate(r, a->text, d);
+        if (v && p->type == PT_BYTES)
+            v->kind = VAL_BYTES;
+        break;
+    case ARG_LIST:
+        v = value_new(p->type == PT_STRING_MAP ? VAL_MAP : VAL_LIST);
+        for (size_t i = 0; v && i < a->n_items; i++) {
+            value *item = a->items[i].form == ARG_INTERP ? interpolate(r, a->items[i].text, d)
+                                                         : value_copy(a->items[i].literal);
+            if (!item || !(a->keys ? value_map_put(v, a->keys[i], item) : value_list_push(v, item))) {
+                value_free(item);
+                value_free(v);
+                v = NULL;
+            }
+        }
+        break;
+    }
+    if (!v) {
+        diag_fail(d, "'%s': out of memory", p->name);
+        return NULL;
+    }
+    return conform(p, v, d);
+}

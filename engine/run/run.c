@@ -1,0 +1,175 @@
+/* run: one scenario, step by step, against its TPM(s); always cleans up. */
+#include "run/run.h"
+#include "base/jsonx.h"
+#include "run/conn.h"
+#include "run/fapi_world.h"
+#include "run/step_run.h"
+#include "run/world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool needs(const scenario *sc, unsigned what)
+{
+    for (size_t i = 0; i < sc->n_steps; i++)
+        if (sc->steps[i].def->needs & what)
+            return true;
+    return false;
+}
+
+static char *iso_time_now(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    char buf[32];
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return strdup(buf);
+}
+
+/* The result's head: what the scenario is. */
+static json_t *result_head(const scenario *sc)
+{
+    char *started = iso_time_now();
+    json_t *res = json_pack("{s:s,s:s,s:s}", "scenario", sc->id, "file", sc->file, "started", started ? started : "");
+    free(started);
+    if (sc->origin)
+        json_object_set_new(res, "origin", json_string(sc->origin));
+    if (sc->description)
+        json_object_set_new(res, "description", json_string(sc->description));
+    json_t *tags = json_array();
+    for (size_t i = 0; i < sc->n_tags; i++)
+        json_array_append_new(tags, json_string(sc->tags[i]));
+    json_object_set_new(res, "tags", tags);
+    json_object_set_new(res, "steps", json_array());
+    return res;
+}
+
+/* FAPI (when a step needs it) and every TPM's connection; the commands
+ * of connecting are the engine's, not a step's.  False with d set. */
+static bool connect_all(world *w, json_t **connect_cmds, double *tpm_ms, diag *d)
+{
+    const scenario *sc = w->sc;
+    if (needs(sc, NEED_FAPI)) {
+        w->fapi = fapi_world_new(sc->fapi, w->opts->workdir, w->tpms[0].tcti, d);
+        if (!w->fapi) {
+            diag_fail(d, "cannot set up FAPI");
+            return false;
+        }
+    }
+    if (!needs(sc, NEED_ESYS | NEED_PROGRAM | NEED_FAPI))
+        return true;
+    for (size_t i = 0; i < w->n_tpms; i++) {
+        if (!conn_connect(w, &w->tpms[i], d)) {
+            diag_fail(d, "cannot connect to the TPM");
+            return false;
+        }
+        connect_cmds[i] = conn_take_commands(w, &w->tpms[i], tpm_ms);
+    }
+    return true;
+}
+
+/* Runs the steps until one does not pass. */
+static status run_steps(world *w, json_t *steps, json_t **failure, double *tpm_ms, run_progress_fn progress,
+                        void *user)
+{
+    const scenario *sc = w->sc;
+    for (size_t i = 0; i < sc->n_steps; i++) {
+        const step *st = &sc->steps[i];
+        w->step_index = st->index;
+        if (progress)
+            progress(user, st, NULL);
+        status s;
+        json_t *sj = step_run(w, st, &s, failure);
+        if (progress)
+            progress(user, st, sj);
+        json_t *stm = json_object_get(sj, "tpm_ms");
+        *tpm_ms += stm ? json_real_value(stm) : 0;
+        json_array_append_new(steps, sj);
+        if (s != STATUS_PASSED)
+            return STATUS_FAILED;
+    }
+    return STATUS_PASSED;
+}
+
+/* Each TPM is cleaned up on its own; `cleanup` is the default TPM's, and
+ * with `tpms:` each entry there has its own. */
+static void cleanup_all(world *w, json_t *res, json_t **connect_cmds, double *tpm_ms)
+{
+    json_t *by_name = w->sc->n_tpms ? json_object() : NULL;
+    for (size_t i = 0; i < w->n_tpms; i++) {
+        tpm_link *t = &w->tpms[i];
+        json_t *c = conn_cleanup(w, t, tpm_ms);
+        if (i == 0)
+            json_object_set(res, "cleanup", c);
+        if (by_name) {
+            json_t *entry = json_copy(t->info);
+            if (connect_cmds[i])
+                json_object_set(entry, "connect_commands", connect_cmds[i]);
+            json_object_set(entry, "cleanup", c);
+            json_object_set_new(by_name, t->name, entry);
+        }
+        json_decref(c);
+        conn_disconnect(w, t);
+    }
+    if (by_name)
+        json_object_set_new(res, "tpms", by_name);
+}
+
+json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn progress, void *user)
+{
+    json_t *res = result_head(sc);
+    const char *why = NULL;
+    world *w = world_new(sc, o, &why);
+    json_t **connect_cmds = w ? calloc(w->n_tpms, sizeof *connect_cmds) : NULL;
+    if (!w || !connect_cmds) {
+        json_object_set_new(res, "status", json_string(status_name(STATUS_ERROR)));
+        json_object_set_new(res, "message", json_string(why ? why : "out of memory"));
+        free(connect_cmds);
+        world_free(w);
+        return res;
+    }
+    /* `tpm` is the default TPM (all of it when there is one) */
+    json_object_set(res, "tpm", w->tpms[0].info);
+
+    double t0 = now_ms(), tpm_ms = 0;
+    status s = STATUS_PASSED;
+    json_t *failure = NULL;
+    diag d = { 0 };
+    if (!connect_all(w, connect_cmds, &tpm_ms, &d)) {
+        s = STATUS_ERROR;
+        json_object_set_new(res, "message", json_string(d.msg));
+    } else {
+        if (connect_cmds[0])
+            json_object_set(res, "connect_commands", connect_cmds[0]);
+        s = run_steps(w, json_object_get(res, "steps"), &failure, &tpm_ms, progress, user);
+    }
+    diag_clear(&d);
+    if (w->fapi)
+        json_object_set_new(res, "fapi", fapi_world_json(w->fapi));
+    cleanup_all(w, res, connect_cmds, &tpm_ms);
+    fapi_world_free(w->fapi);
+    double dur = now_ms() - t0;
+    json_object_set_new(res, "status", json_string(status_name(s)));
+    if (failure) {
+        json_object_set_new(res, "failed_step", failure);
+        json_object_set(res, "message", json_object_get(failure, "message"));
+    }
+    json_object_set_new(res, "duration_ms", jsonx_ms(dur));
+    json_object_set_new(res, "tpm_ms", jsonx_ms(tpm_ms));
+    json_object_set_new(res, "engine_ms", jsonx_ms(dur - tpm_ms));
+    for (size_t i = 0; i < w->n_tpms; i++)
+        json_decref(connect_cmds[i]);
+    free(connect_cmds);
+    world_free(w);
+    return res;
+}

@@ -1,0 +1,466 @@
+/* swtpm: one private software TPM per scenario.
+ *
+ * Each instance lives in its own mkdtemp'd directory (state, sockets, log),
+ * runs as a direct child of the caller (not daemonized) and is told by the
+ * kernel to die with us (PR_SET_PDEATHSIG).  Readiness is "the data socket
+ * accepts a connection". */
+#include "run/swtpm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define READY_TIMEOUT_MS 5000.0
+#define READY_POLL_NS    2000000L   /* 2 ms */
+#define STOP_TIMEOUT_MS  2000.0
+#define STOP_POLL_NS     1000000L   /* 1 ms */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void sleep_ns(long ns)
+{
+    struct timespec ts = { 0, ns };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+
+/* ---- directory removal ------------------------------------------------ */
+static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb; (void)type; (void)ftw;
+    remove(path);           /* best effort: keep going */
+    return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+    if (dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- child handling --------------------------------------------------- */
+
+/* Waits for `pid` up to `limit_ms` (negative: forever).  Returns true if
+ * the process has been reaped (or is not our child any more). */
+static bool reap(pid_t pid, double limit_ms, int *status)
+{
+    double deadline = now_ms() + limit_ms;
+    for (;;) {
+        int st = 0;
+        pid_t r = waitpid(pid, &st, limit_ms < 0 ? 0 : WNOHANG);
+        if (r == pid) {
+            if (status)
+                *status = st;
+            return true;
+        }
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            /* ECHILD: already reaped elsewhere (e.g. SIGCHLD ignored) */
+            if (status)
+                *status = -1;
+            return true;
+        }
+        if (now_ms() >= deadline)
+            return false;
+        sleep_ns(STOP_POLL_NS);
+    }
+}
+
+static void terminate(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    if (kill(pid, SIGTERM) == 0 || errno != ESRCH) {
+        if (!reap(pid, STOP_TIMEOUT_MS, NULL)) {
+            kill(pid, SIGKILL);
+            reap(pid, -1, NULL);
+        }
+    } else {
+        reap(pid, 0, NULL);     /* zombie, or already gone */
+    }
+}
+
+/* Last non-empty line of the log (malloc'd, trimmed) or NULL. */
+static char *log_last_line(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    char *line = NULL, *last = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+                         line[n - 1] == ' ' || line[n - 1] == '\t'))
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        char *copy = strdup(line);
+        if (copy) {
+            free(last);
+            last = copy;
+        }
+    }
+    free(line);
+    fclose(f);
+    return last;
+}
+
+static void describe_exit(int status, char *buf, size_t len)
+{
+    if (status < 0)
+        snprintf(buf, len, "exited");
+    else if (WIFEXITED(status))
+        snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, len, "was killed by signal %d", WTERMSIG(status));
+    else
+        snprintf(buf, len, "stopped");
+}
+
+static bool socket_accepts(const char *path)
+{
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path) + 1);   /* length checked by caller */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+static void child_exec(char *const argv[], pid_t parent, int errfd)
+{
+    int e;
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
+        goto fail;
+    if (getppid() != parent)    /* parent died before prctl took effect */
+        _exit(127);
+
+    /* A clean signal state: blocked/ignored signals survive exec. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+
+    int nul = open("/dev/null", O_RDWR);
+    if (nul < 0)
+        goto fail;
+    if (dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
+        goto fail;
+    if (nul > 2)
+        close(nul);
+
+    /* Nothing but 0..2 crosses exec.  The error pipe is already O_CLOEXEC
+     * and must stay open until exec succeeds, hence "cloexec" rather than
+     * "close" for the range. */
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+        struct rlimit rl;
+        long max = 65536;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t)max)
+            max = (long)rl.rlim_cur;
+        for (long fd = 3; fd < max; fd++)
+            if (fd != errfd)
+                close((int)fd);
+    }
+
+    execvp(argv[0], argv);
+fail:
+    e = errno;
+    while (write(errfd, &e, sizeof e) < 0 && errno == EINTR)
+        ;
+    _exit(127);
+}
+
+/* Runs argv to its end (<= SETUP_TIMEOUT_MS); true if it exited 0. */
+#define SETUP_TIMEOUT_MS 30000.0
+static bool run_to_end(char *const argv[], diag *d)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        diag_fail(d, "pipe: %s", strerror(errno));
+        return false;
+    }
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0)
+        child_exec(argv, parent, pfd[1]);
+    close(pfd[1]);
+    close(pfd[0]);
+    if (pid < 0) {
+        diag_fail(d, "fork: %s", strerror(errno));
+        return false;
+    }
+    int status = 0;
+    if (!reap(pid, SETUP_TIMEOUT_MS, &status)) {
+        terminate(pid);
+        diag_fail(d, "%s did not finish within %.0f s", argv[0], SETUP_TIMEOUT_MS / 1000.0);
+        return false;
+    }
+    if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char how[64];
+        describe_exit(status, how, sizeof how);
+        diag_fail(d, "%s %s", argv[0], how);
+        return false;
+    }
+    return true;
+}
+
+/* A small text file; false with a reason in err. */
+static bool write_text(const char *path, const char *text, diag *d)
+{
+    FILE *f = fopen(path, "we");
+    bool ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        diag_fail(d, "cannot write %s: %s", path, strerror(errno));
+    return ok;
+}
+
+/* malloc'd "dir/name", NULL when out of memory. */
+static char *path_in(const char *dir, const char *name)
+{
+    char *p = NULL;
+    return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+/* Manufactures the TPM state in dir as a TPM vendor would: EK and EK
+ * certificates in NV (swtpm_setup --create-ek-cert), signed by a CA made
+ * for this TPM alone (swtpm_localca with its state in dir/localca). */
+static bool manufacture(const char *dir, diag *d)
+{
+    char *ca = path_in(dir, "localca"), *ca_conf = path_in(dir, "swtpm-localca.conf");
+    char *conf = path_in(dir, "swtpm_setup.conf"), *log = path_in(dir, "swtpm_setup.log"), *text = NULL;
+    bool ok = ca && ca_conf && conf && log;
+    if (!ok)
+        diag_fail(d, "out of memory");
+    if (ok && mkdir(ca, 0700) != 0) {
+        diag_fail(d, "mkdir %s: %s", ca, strerror(errno));
+        ok = false;
+    }
+    if (ok && asprintf(&text, "statedir = %s\nsigningkey = %s/signkey.pem\nissuercert = %s/issuercert.pem\n"
+                              "certserial = %s/certserial\n", ca, ca, ca, ca) < 0)
+        text = NULL;
+    ok = ok && text && write_text(ca_conf, text, d);
+    free(text);
+    text = NULL;
+    if (ok && asprintf(&text, "create_certs_tool = swtpm_localca\ncreate_certs_tool_config = %s\n"
+                              "active_pcr_banks = sha256\n", ca_conf) < 0)
+        text = NULL;
+    ok = ok && text && write_text(conf, text, d);
+    free(text);
+    char *argv[] = { "swtpm_setup", "--tpm2", "--tpmstate", (char *)dir, "--create-ek-cert", "--config", conf,
+                     "--logfile", log, "--overwrite", NULL };
+    if (ok && !run_to_end(argv, d)) {
+        char *last = log_last_line(log);
+        if (last)
+            diag_append(d, "%s", last);
+        free(last);
+        ok = false;
+    }
+    free(ca);
+    free(ca_conf);
+    free(conf);
+    free(log);
+    return ok;
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+static swtpm *start(bool ek_cert, diag *d);
+
+swtpm *swtpm_start(diag *d)
+{
+    return start(false, d);
+}
+
+swtpm *swtpm_start_ek_cert(diag *d)
+{
+    return start(true, d);
+}
+
+static swtpm *start(bool ek_cert, diag *d)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    size_t tlen = strlen(tmp);
+    while (tlen > 1 && tmp[tlen - 1] == '/')
+        tlen--;
+
+    swtpm *t = calloc(1, sizeof *t);
+    if (!t) {
+        diag_fail(d, "out of memory");
+        return NULL;
+    }
+    t->pid = -1;
+
+    char *sock = NULL, *ctrl = NULL, *state = NULL, *server = NULL, *ctrlarg = NULL,
+         *logpath = NULL, *logarg = NULL;
+    int pfd[2] = { -1, -1 };
+    bool dir_made = false;
+
+    if (asprintf(&t->dir, "%.*s/tpmrun-XXXXXX", (int)tlen, tmp) < 0) {
+        t->dir = NULL;
+        diag_fail(d, "out of memory");
+        goto fail;
+    }
+    if (!mkdtemp(t->dir)) {
+        diag_fail(d, "mkdtemp %s: %s", t->dir, strerror(errno));
+        goto fail;
+    }
+    dir_made = true;
+    if (ek_cert && !manufacture(t->dir, d))
+        goto fail;
+
+    if (asprintf(&sock, "%s/tpm.sock", t->dir) < 0) { sock = NULL; goto oom; }
+    if (asprintf(&ctrl, "%s/tpm.sock.ctrl", t->dir) < 0) { ctrl = NULL; goto oom; }
+    if (asprintf(&logpath, "%s/swtpm.log", t->dir) < 0) { logpath = NULL; goto oom; }
+    if (asprintf(&state, "dir=%s", t->dir) < 0) { state = NULL; goto oom; }
+    if (asprintf(&server, "type=unixio,path=%s", sock) < 0) { server = NULL; goto oom; }
+    if (asprintf(&ctrlarg, "type=unixio,path=%s", ctrl) < 0) { ctrlarg = NULL; goto oom; }
+    if (asprintf(&logarg, "file=%s,level=1", logpath) < 0) { logarg = NULL; goto oom; }
+    if (asprintf(&t->tcti, "swtpm:path=%s", sock) < 0) { t->tcti = NULL; goto oom; }
+
+    if (strlen(ctrl) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        diag_fail(d, "socket path too long for AF_UNIX: %s (set TMPDIR shorter)", ctrl);
+        goto fail;
+    }
+
+    char *argv[] = {
+        "swtpm", "socket", "--tpm2",
+        "--tpmstate", state,
+        "--server", server,
+        "--ctrl", ctrlarg,
+        "--flags", "not-need-init",
+        "--log", logarg,
+        NULL
+    };
+
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        diag_fail(d, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+
+    double t0 = now_ms();
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        diag_fail(d, "fork: %s", strerror(errno));
+        goto fail;
+    }
+    if (pid == 0)
+        child_exec(argv, parent, pfd[1]);   /* does not return */
+
+    t->pid = pid;
+    close(pfd[1]);
+    pfd[1] = -1;
+
+    /* EOF: exec succeeded.  An int: exec (or setup) failed with that errno. */
+    int child_errno = 0;
+    ssize_t got;
+    do {
+        got = read(pfd[0], &child_errno, sizeof child_errno);
+    } while (got < 0 && errno == EINTR);
+    close(pfd[0]);
+    pfd[0] = -1;
+    if (got == (ssize_t)sizeof child_errno) {
+        reap(pid, -1, NULL);
+        t->pid = -1;
+        diag_fail(d, "cannot run swtpm: %s", strerror(child_errno));
+        goto fail;
+    }
+
+    for (;;) {
+        int status = 0;
+        if (reap(pid, 0, &status)) {
+            t->pid = -1;
+            char how[64];
+            describe_exit(status, how, sizeof how);
+            char *last = log_last_line(logpath);
+            diag_fail(d, "swtpm %s during startup%s%s", how,
+                    last ? ": " : " (empty log)", last ? last : "");
+            free(last);
+            goto fail;
+        }
+        if (socket_accepts(sock))
+            break;
+        if (now_ms() - t0 > READY_TIMEOUT_MS) {
+            diag_fail(d, "swtpm did not accept connections on %s within %.0f s",
+                    sock, READY_TIMEOUT_MS / 1000.0);
+            goto fail;
+        }
+        sleep_ns(READY_POLL_NS);
+    }
+    t->startup_ms = now_ms() - t0;
+
+    free(sock); free(ctrl); free(state); free(server); free(ctrlarg);
+    free(logpath); free(logarg);
+    return t;
+
+oom:
+    diag_fail(d, "out of memory");
+fail:
+    if (pfd[0] >= 0) close(pfd[0]);
+    if (pfd[1] >= 0) close(pfd[1]);
+    terminate(t->pid);
+    if (dir_made)
+        rm_tree(t->dir);
+    free(sock); free(ctrl); free(state); free(server); free(ctrlarg);
+    free(logpath); free(logarg);
+    free(t->tcti);
+    free(t->dir);
+    free(t);
+    return NULL;
+}
+
+void swtpm_stop(swtpm *t)
+{
+    if (!t)
+        return;
+    terminate(t->pid);
+    t->pid = -1;
+    rm_tree(t->dir);
+    free(t->dir);
+    free(t->tcti);
+    free(t);
+}
+
+void swtpm_kill_now(const swtpm *t)
+{
+    if (t && t->pid > 0)
+        kill(t->pid, SIGKILL);
+}

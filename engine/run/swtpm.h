@@ -1,0 +1,36 @@
+/* swtpm: a private swtpm per scenario, in its own temporary directory
+ * with UNIX sockets, so parallel runs never collide. */
+#ifndef TPMRUN_RUN_SWTPM_H
+#define TPMRUN_RUN_SWTPM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "base/diag.h"
+
+typedef struct swtpm {
+    pid_t pid;          /* the swtpm process (a direct child of the caller) */
+    char *dir;          /* mkdtemp'd private directory: state, sockets, log */
+    char *tcti;         /* "swtpm:path=DIR/tpm.sock" */
+    double startup_ms;  /* spawn until the socket accepts a connection */
+} swtpm;
+
+/* Start one: mkdtemp under $TMPDIR (default /tmp) named tpmrun-XXXXXX,
+ * `swtpm socket --tpm2 --tpmstate dir=DIR --server type=unixio,path=DIR/tpm.sock
+ *  --ctrl type=unixio,path=DIR/tpm.sock.ctrl --flags not-need-init
+ *  --log file=DIR/swtpm.log`, not daemonized (so its pid is ours to reap),
+ * stdin/out/err to /dev/null.  Waits (<= 5 s) until the socket accepts.
+ * The TPM is not started up (the engine sends TPM2_Startup).  On failure
+ * returns NULL with d set, and leaves nothing behind. */
+swtpm *swtpm_start(diag *d);
+/* The same with a manufactured TPM: `swtpm_setup --tpm2 --create-ek-cert`
+ * first puts EKs and their certificates in NV (RSA 2048 at 0x01c00002,
+ * ECC P-384 at 0x01c00016), signed by a CA private to this TPM (its files
+ * in the same directory).  Costs about a second. */
+swtpm *swtpm_start_ek_cert(diag *d);
+/* SIGTERM, wait (then SIGKILL after 2 s), remove the directory, free. NULL ok. */
+void swtpm_stop(swtpm *t);
+/* Async-signal-safe kill of the process only (for signal handlers). */
+void swtpm_kill_now(const swtpm *t);
+
+#endif

@@ -1,0 +1,757 @@
+/* policy_json: TSS JSON policy documents -> policy tree, with every check
+ * that needs no TPM.  Semantics follow tpm2-tss FAPI (field names, the
+ * forms values may take); what tpmrun cannot compute and run is an error
+ * naming the element or field, never silently ignored. */
+#include "tpm/policy_json.h"
+#include "base/hex.h"
+#include "base/text.h"
+#include "tpm/tpm_alg.h"
+#include "tpm/tpm_cc.h"
+#include "tpm/tpm_handle.h"
+#include "tpm/tpm_hash.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- element types ------------------------------------------------------ */
+
+static const char *const type_names[POL_COUNT] = {
+    [POL_PCR] = "POLICYPCR", [POL_AUTHVALUE] = "POLICYAUTHVALUE", [POL_PASSWORD] = "POLICYPASSWORD",
+    [POL_OR] = "POLICYOR", [POL_SECRET] = "POLICYSECRET", [POL_COMMANDCODE] = "POLICYCOMMANDCODE",
+    [POL_DUPLICATIONSELECT] = "POLICYDUPLICATIONSELECT", [POL_LOCALITY] = "POLICYLOCALITY",
+    [POL_NAMEHASH] = "POLICYNAMEHASH", [POL_CPHASH] = "POLICYCPHASH", [POL_NVWRITTEN] = "POLICYNVWRITTEN",
+    [POL_PHYSICALPRESENCE] = "POLICYPHYSICALPRESENCE", [POL_TEMPLATE] = "POLICYTEMPLATE",
+};
+
+/* Types of the language tpmrun does not run, and why. */
+static const struct {
+    const char *name;
+    const char *why;
+} unsupported[] = {
+    { "POLICYSIGNED", "it needs a signature over the session nonce by an outside key" },
+    { "POLICYAUTHORIZE", "it needs a signed approval of the policy and a verification ticket" },
+    { "POLICYAUTHORIZENV", "it reads the approved policy from an NV index" },
+    { "POLICYNV", "it compares NV index contents" },
+    { "POLICYCOUNTERTIMER", "it compares the TPM clock with operands" },
+    { "POLICYACTION", "it is a FAPI callback hook" },
+};
+
+const char *policy_json_type_name(pol_type t)
+{
+    return t < POL_COUNT ? type_names[t] : "?";
+}
+
+/* ---- parse context ------------------------------------------------------ */
+
+typedef struct parser {
+    bool allow_refs;
+    diag *d;
+    char path[200];     /* "policy[0].branches[1].policy[2]" for messages */
+} parser;
+
+static bool fail(parser *P, const json_t *at, const char *field, bool key_only, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static bool fail(parser *P, const json_t *at, const char *field, bool key_only, const char *fmt, ...)
+{
+    char msg[240];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    diag_json(P->d, at, field, key_only, "%.100s%s%.190s", P->path, P->path[0] ? ": " : "", msg);
+    return false;
+}
+
+/* Field lookup, case-insensitive as tpm2-tss accepts "hashAlg" and "hashalg". */
+static json_t *field(const json_t *obj, const char *name, const char **key)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v) {
+        if (strcasecmp(k, name) == 0) {
+            if (key)
+                *key = k;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+static bool is_ref(const parser *P, const json_t *j)
+{
+    return P->allow_refs && json_is_string(j) && strstr(json_string_value(j), "${");
+}
+
+/* Every field of `obj` must be one of `allowed` (NULL-terminated) or common. */
+static bool check_fields(parser *P, const json_t *obj, const char *const *allowed, const char *what)
+{
+    static const char *const common[] = { "type", "policyDigests", "nonceTPM", "$schema", "description", NULL };
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcasecmp(*a, k) == 0;
+        for (const char *const *a = common; *a && !ok; a++)
+            ok = strcasecmp(*a, k) == 0;
+        if (ok)
+            continue;
+        const char *names[24] = { 0 };
+        size_t n = 0;
+        for (const char *const *a = allowed; *a && n < 23; a++)
+            names[n++] = *a;
+        const char *near = text_nearest(k, names);
+        if (near)
+            return fail(P, obj, k, true, "%s has no field '%s' (did you mean '%s'?)", what, k, near);
+        return fail(P, obj, k, true, "%s has no field '%s'", what, k);
+    }
+    return true;
+}
+
+/* ---- value forms -------------------------------------------------------- */
+
+/* A number: JSON integer, or a string "23" / "0x17" as tpm2-tss accepts. */
+static bool get_number(const json_t *j, int64_t *out)
+{
+    if (json_is_integer(j)) {
+        *out = json_integer_value(j);
+        return true;
+    }
+    if (!json_is_string(j))
+        return false;
+    const char *s = json_string_value(j);
+    char *end = NULL;
+    if (!*s)
+        return false;
+    long long v = strtoll(s, &end, 0);
+    if (*end)
+        return false;
+    *out = v;
+    return true;
+}
+
+static const char *strip_prefix(const char *s, const char *const *prefixes)
+{
+    for (const char *const *p = prefixes; *p; p++)
+        if (strncasecmp(s, *p, strlen(*p)) == 0)
+            return s + strlen(*p);
+    return s;
+}
+
+/* YES/NO, true/false, 1/0, set/on/off, as tpm2-tss reads TPMI_YES_NO. */
+static bool get_yes_no(const json_t *j, TPMI_YES_NO *out)
+{
+    if (json_is_boolean(j)) {
+        *out = json_is_true(j) ? TPM2_YES : TPM2_NO;
+        return true;
+    }
+    int64_t n;
+    if (get_number(j, &n)) {
+        if (n != 0 && n != 1)
+            return false;
+        *out = (TPMI_YES_NO)n;
+        return true;
+    }
+    if (!json_is_string(j))
+        return false;
+    static const char *const pre[] = { "TPM2_", "TPM_", "TPMI_", NULL };
+    const char *s = strip_prefix(json_string_value(j), pre);
+    if (!strcasecmp(s, "yes") || !strcasecmp(s, "set") || !strcasecmp(s, "on") || !strcasecmp(s, "true"))
+        *out = TPM2_YES;
+    else if (!strcasecmp(s, "no") || !strcasecmp(s, "off") || !strcasecmp(s, "false"))
+        *out = TPM2_NO;
+    else
+        return false;
+    return true;
+}
+
+bool policy_json_parse_hash(const json_t *j, TPMI_ALG_HASH *out)
+{
+    int64_t n;
+    if (get_number(j, &n)) {
+        *out = (TPMI_ALG_HASH)n;
+        return (int64_t)*out == n && tpm_hash_size(*out) > 0;
+    }
+    if (!json_is_string(j))
+        return false;
+    static const char *const pre[] = { "TPM2_ALG_", "TPM_ALG_", NULL };
+    const char *s = strip_prefix(json_string_value(j), pre);
+    return tpm_alg_parse_hash(s, out, NULL) && tpm_hash_size(*out) > 0;
+}
+
+/* Hex bytes into a TPM2B of capacity cap (size first, as every TPM2B). */
+static bool get_hex(parser *P, const json_t *obj, const char *name, const json_t *j, void *tpm2b, size_t cap)
+{
+    if (is_ref(P, j))
+        return true;
+    if (!json_is_string(j))
+        return fail(P, obj, name, false, "'%s' must be a hex string", name);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    diag hd = { 0 };
+    if (!hex_decode(json_string_value(j), &data, &len, &hd)) {
+        size_t bad = hd.offset;
+        diag_clear(&hd);
+        return fail(P, obj, name, false, "'%s' is not hex (at character %zu)", name, bad + 1);
+    }
+    bool ok = len <= cap;
+    if (ok) {
+        uint16_t size = (uint16_t)len;
+        memcpy(tpm2b, &size, sizeof size);
+        if (len)
+            memcpy((uint8_t *)tpm2b + sizeof size, data, len);
+    }
+    free(data);
+    return ok || fail(P, obj, name, false, "'%s' is %zu bytes; at most %zu fit", name, len, cap);
+}
+
+/* A TPM name: hex, or a hierarchy word for the 4-byte handle name
+ * (tpmrun's shorthand for "4000000b" and friends). */
+static bool get_name(parser *P, const json_t *obj, const char *name, const json_t *j, TPM2B_NAME *out)
+{
+    tpm_hierarchy h;
+    if (json_is_string(j) && tpm_handle_parse_hierarchy(json_string_value(j), &h, NULL)) {
+        out->size = 4;
+        for (int i = 0; i < 4; i++)
+            out->name[i] = (uint8_t)(h.handle >> (24 - 8 * i));
+        return true;
+    }
+    return get_hex(P, obj, name, j, out, sizeof out->name);
+}
+
+/* ---- elements ------------------------------------------------------------ */
+
+static bool parse_list(parser *P, json_t *arr, const json_t *owner, const char *field_name, pol_list *out,
+                       int depth);
+
+static bool parse_pcr_values(parser *P, pol_elem *e, const json_t *obj, json_t *arr)
+{
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return fail(P, obj, "pcrs", false, "'pcrs' must be a non-empty list of {pcr, hashAlg, digest}");
+    e->n_pcrs = json_array_size(arr);
+    e->pcrs = calloc(e->n_pcrs, sizeof *e->pcrs);
+    if (!e->pcrs)
+        return fail(P, obj, "pcrs", false, "out of memory");
+    static const char *const allowed[] = { "pcr", "hashAlg", "digest", "$schema", NULL };
+    for (size_t i = 0; i < e->n_pcrs; i++) {
+        json_t *item = json_array_get(arr, i);
+        pol_pcr *pv = &e->pcrs[i];
+        if (!json_is_object(item))
+            return fail(P, item, NULL, false, "pcrs[%zu] must be a mapping {pcr, hashAlg, digest}", i);
+        if (!check_fields(P, item, allowed, "a PCR value"))
+            return false;
+        json_t *pcr = field(item, "pcr", NULL), *alg = field(item, "hashAlg", NULL), *dig = field(item, "digest", NULL);
+        int64_t n = 0;
+        if (!pcr || !alg || !dig)
+            return fail(P, item, NULL, false, "pcrs[%zu] needs pcr, hashAlg and digest", i);
+        if (!is_ref(P, pcr) && (!get_number(pcr, &n) || n < 0 || n >= TPM2_MAX_PCRS))
+            return fail(P, item, "pcr", false, "'pcr' must be a PCR index 0..%d", TPM2_MAX_PCRS - 1);
+        pv->index = (uint32_t)n;
+        pv->bank = TPM2_ALG_SHA256;
+        if (!is_ref(P, alg) && !policy_json_parse_hash(alg, &pv->bank))
+            return fail(P, item, "hashAlg", false, "'hashAlg' must be a hash algorithm (TPM2_ALG_SHA256, sha1 ...)");
+        TPM2B_DIGEST d = { 0 };
+        if (!get_hex(P, item, "digest", dig, &d, sizeof d.buffer))
+            return false;
+        if (!is_ref(P, dig) && !is_ref(P, alg) && d.size != tpm_hash_size(pv->bank))
+            return fail(P, item, "digest", false, "'digest' is %u bytes; a %s PCR value is %zu", d.size,
+                        tpm_alg_name(pv->bank), tpm_hash_size(pv->bank));
+        memcpy(pv->value, d.buffer, d.size);
+        for (size_t k = 0; k < i && !is_ref(P, pcr); k++)
+            if (e->pcrs[k].index == pv->index && e->pcrs[k].bank == pv->bank)
+                return fail(P, item, "pcr", false, "PCR %u of bank %s is listed twice", pv->index,
+                            tpm_alg_name(pv->bank));
+    }
+    return true;
+}
+
+/* A list of PCR indexes into one bank of a selection. */
+static bool select_pcrs(parser *P, const json_t *owner, const char *name, json_t *arr, TPMS_PCR_SELECTION *s)
+{
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return fail(P, owner, name, false, "'%s' must be a non-empty list of PCR indexes", name);
+    s->sizeofSelect = 3;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        int64_t n;
+        if (!get_number(v, &n) || n < 0 || n >= TPM2_MAX_PCRS)
+            return fail(P, owner, name, false, "'%s'[%zu] is not a PCR index 0..%d", name, i, TPM2_MAX_PCRS - 1);
+        s->pcrSelect[n / 8] |= (uint8_t)(1u << (n % 8));
+        if (n / 8 + 1 > s->sizeofSelect)
+            s->sizeofSelect = (uint8_t)(n / 8 + 1);
+    }
+    return true;
+}
+
+static bool parse_pcr(parser *P, pol_elem *e, json_t *obj)
+{
+    static const char *const allowed[] = { "pcrs", "currentPCRs", "currentPCRandBanks", NULL };
+    if (!check_fields(P, obj, allowed, "POLICYPCR"))
+        return false;
+    json_t *pcrs = field(obj, "pcrs", NULL), *cur = field(obj, "currentPCRs", NULL),
+           *banks = field(obj, "currentPCRandBanks", NULL);
+    if ((pcrs != NULL) + (cur != NULL) + (banks != NULL) != 1)
+        return fail(P, obj, NULL, false, "POLICYPCR takes exactly one of pcrs, currentPCRs, currentPCRandBanks");
+    if (pcrs)
+        return parse_pcr_values(P, e, obj, pcrs);
+    if (cur) {  /* as FAPI's profiles do: the SHA-256 bank */
+        e->current.count = 1;
+        e->current.pcrSelections[0].hash = TPM2_ALG_SHA256;
+        return select_pcrs(P, obj, "currentPCRs", cur, &e->current.pcrSelections[0]);
+    }
+    if (!json_is_array(banks) || json_array_size(banks) == 0 || json_array_size(banks) > TPM2_NUM_PCR_BANKS)
+        return fail(P, obj, "currentPCRandBanks", false, "'currentPCRandBanks' must be a list of {hash, pcrSelect}");
+    size_t i;
+    json_t *b;
+    json_array_foreach(banks, i, b) {
+        static const char *const bank_fields[] = { "hash", "pcrSelect", "$schema", NULL };
+        TPMS_PCR_SELECTION *s = &e->current.pcrSelections[i];
+        if (!json_is_object(b))
+            return fail(P, b, NULL, false, "currentPCRandBanks[%zu] must be a mapping {hash, pcrSelect}", i);
+        if (!check_fields(P, b, bank_fields, "a PCR bank selection"))
+            return false;
+        json_t *h = field(b, "hash", NULL), *sel = field(b, "pcrSelect", NULL);
+        if (!h || !policy_json_parse_hash(h, &s->hash))
+            return fail(P, b, "hash", false, "'hash' must be a hash algorithm");
+        if (!sel)
+            return fail(P, b, NULL, false, "currentPCRandBanks[%zu] needs pcrSelect", i);
+        if (!select_pcrs(P, b, "pcrSelect", sel, s))
+            return false;
+    }
+    e->current.count = (UINT32)i;
+    return true;
+}
+
+/* FAPI keystore paths mean nothing outside FAPI: say what to write instead. */
+static bool no_paths(parser *P, const json_t *obj, const char *const *paths, const char *instead)
+{
+    for (const char *const *p = paths; *p; p++) {
+        const char *key;
+        if (field(obj, *p, &key))
+            return fail(P, obj, key, true, "'%s' is resolved by FAPI only; tpmrun needs %s", key, instead);
+    }
+    return true;
+}
+
+static bool parse_secret(parser *P, pol_elem *e, json_t *obj)
+{
+    static const char *const allowed[] = { "objectName", "objectPath", "policyRef", "cpHashA", "expiration", NULL };
+    static const char *const paths[] = { "objectPath", NULL };
+    if (!check_fields(P, obj, allowed, "POLICYSECRET") ||
+        !no_paths(P, obj, paths, "objectName (hex name, or owner/endorsement/platform/lockout)"))
+        return false;
+    json_t *v = field(obj, "objectName", NULL);
+    if (!v)
+        return fail(P, obj, NULL, false, "POLICYSECRET needs objectName (hex name, or owner/endorsement/platform/lockout)");
+    if (!get_name(P, obj, "objectName", v, &e->object_name))
+        return false;
+    e->has_object_name = true;
+    if ((v = field(obj, "policyRef", NULL)) && !get_hex(P, obj, "policyRef", v, &e->policy_ref, sizeof e->policy_ref.buffer))
+        return false;
+    if ((v = field(obj, "cpHashA", NULL)) && !get_hex(P, obj, "cpHashA", v, &e->cp_hash_a, sizeof e->cp_hash_a.buffer))
+        return false;
+    int64_t n;
+    if ((v = field(obj, "expiration", NULL)) && !is_ref(P, v)) {
+        if (!get_number(v, &n) || n < INT32_MIN || n > INT32_MAX)
+            return fail(P, obj, "expiration", false, "'expiration' must be a 32-bit integer (seconds)");
+        e->expiration = (int32_t)n;
+    }
+    return true;
+}
+
+static bool parse_dup(parser *P, pol_elem *e, json_t *obj)
+{
+    static const char *const allowed[] = { "objectName", "newParentName", "includeObject", "newParentPath",
+                                           "newParentPublic", NULL };
+    static const char *const paths[] = { "newParentPath", "newParentPublic", NULL };
+    if (!check_fields(P, obj, allowed, "POLICYDUPLICATIONSELECT") || !no_paths(P, obj, paths, "newParentName (hex name)"))
+        return false;
+    json_t *v = field(obj, "newParentName", NULL);
+    if (!v)
+        return fail(P, obj, NULL, false, "POLICYDUPLICATIONSELECT needs newParentName (hex name of the new parent)");
+    if (!get_name(P, obj, "newParentName", v, &e->new_parent_name))
+        return false;
+    if ((v = field(obj, "objectName", NULL))) {
+        if (!get_name(P, obj, "objectName", v, &e->object_name))
+            return false;
+        e->has_object_name = true;
+    }
+    e->include_object = TPM2_NO;
+    if ((v = field(obj, "includeObject", NULL)) && !is_ref(P, v) && !get_yes_no(v, &e->include_object))
+        return fail(P, obj, "includeObject", false, "'includeObject' must be YES or NO");
+    if (e->include_object && !e->has_object_name)
+        return fail(P, obj, "includeObject", false, "includeObject YES needs objectName");
+    return true;
+}
+
+/* TPMA_LOCALITY: a number is the raw byte (as tpm2-tss reads it); a list
+ * names localities (ZERO..FOUR, TPM2_LOC_ONE ...) or gives them as 0..4. */
+static bool parse_locality(parser *P, pol_elem *e, json_t *obj)
+{
+    static const char *const allowed[] = { "locality", NULL };
+    if (!check_fields(P, obj, allowed, "POLICYLOCALITY"))
+        return false;
+    json_t *v = field(obj, "locality", NULL);
+    if (!v)
+        return fail(P, obj, NULL, false, "POLICYLOCALITY needs locality");
+    if (is_ref(P, v))
+        return true;
+    int64_t n;
+    if (get_number(v, &n)) {
+        if (n < 1 || n > 255)
+            return fail(P, obj, "locality", false, "'locality' as a number is the TPMA_LOCALITY byte, 1..255");
+        e->locality = (TPMA_LOCALITY)n;
+        return true;
+    }
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return fail(P, obj, "locality", false, "'locality' must be a TPMA_LOCALITY byte or a list like [ZERO, THREE]");
+    static const char *const names[] = { "ZERO", "ONE", "TWO", "THREE", "FOUR" };
+    static const char *const pre[] = { "TPMA_LOCALITY_", "TPM2_LOC_", "TPM_LOC_", "LOC_", NULL };
+    size_t i;
+    json_t *it;
+    json_array_foreach(v, i, it) {
+        int bit = -1;
+        if (get_number(it, &n) && n >= 0 && n <= 4)
+            bit = (int)n;
+        for (int k = 0; json_is_string(it) && bit < 0 && k < 5; k++)
+            if (!strcasecmp(strip_prefix(json_string_value(it), pre), names[k]))
+                bit = k;
+        if (bit < 0)
+            return fail(P, obj, "locality", false, "locality[%zu] must be ZERO..FOUR or 0..4", i);
+        e->locality |= (TPMA_LOCALITY)(1u << bit);
+    }
+    return true;
+}
+
+static bool parse_namehash(parser *P, pol_elem *e, json_t *obj)
+{
+    static const char *const allowed[] = { "nameHash", "objectNames", "namePaths", NULL };
+    static const char *const paths[] = { "namePaths", NULL };
+    if (!check_fields(P, obj, allowed, "POLICYNAMEHASH") ||
+        !no_paths(P, obj, paths, "nameHash (hex) or objectNames (hex names)"))
+        return false;
+    json_t *h = field(obj, "nameHash", NULL), *names = field(obj, "objectNames", NULL);
+    if ((h != NULL) == (names != NULL))
+        return fail(P, obj, NULL, false, "POLICYNAMEHASH takes one of nameHash, objectNames");
+    if (h)
+        return get_hex(P, obj, "nameHash", h, &e->digest, sizeof e->digest.buffer);
+    if (!json_is_array(names) || json_array_size(names) == 0 || json_array_size(names) > 3)
+        return fail(P, obj, "objectNames", false, "'objectNames' must be a list of 1 to 3 hex names");
+    size_t i;
+    json_t *it;
+    json_array_foreach(names, i, it) {
+        if (!json_is_string(it))
+            return fail(P, obj, "objectNames", false, "objectNames[%zu] must be a hex name", i);
+        if (!get_name(P, obj, "objectNames", it, &e->names[i]))
+            return false;
+    }
+    e->n_names = i;
+    return true;
+}
+
+static bool parse_digest_field(parser *P, pol_elem *e, json_t *obj, const char *name, const char *const *extra)
+{
+    const char *allowed[4] = { name, NULL, NULL, NULL };
+    for (size_t i = 0; extra && extra[i] && i < 2; i++)
+        allowed[i + 1] = extra[i];
+    if (!check_fields(P, obj, allowed, type_names[e->type]) || (extra && !no_paths(P, obj, extra, name)))
+        return false;
+    json_t *v = field(obj, name, NULL);
+    if (!v)
+        return fail(P, obj, NULL, false, "%s needs %s (hex)", type_names[e->type], name);
+    return get_hex(P, obj, name, v, &e->digest, sizeof e->digest.buffer);
+}
+
+static bool parse_or(parser *P, pol_elem *e, json_t *obj, int depth)
+{
+    static const char *const allowed[] = { "branches", NULL };
+    if (!check_fields(P, obj, allowed, "POLICYOR"))
+        return false;
+    json_t *br = field(obj, "branches", NULL);
+    if (!br)
+        return fail(P, obj, NULL, false, "POLICYOR needs branches");
+    if (!json_is_array(br) || json_array_size(br) < 2 || json_array_size(br) > 8)
+        return fail(P, obj, "branches", false,
+                    "'branches' must be a list of 2 to 8 branches (TPM2_PolicyOR takes 2..8 digests)");
+    e->n_branches = json_array_size(br);
+    e->branches = calloc(e->n_branches, sizeof *e->branches);
+    if (!e->branches)
+        return fail(P, obj, "branches", false, "out of memory");
+    size_t plen = strlen(P->path);
+    static const char *const bfields[] = { "name", "description", "policy", NULL };
+    for (size_t i = 0; i < e->n_branches; i++) {
+        json_t *b = json_array_get(br, i);
+        pol_branch *pb = &e->branches[i];
+        snprintf(P->path + plen, sizeof P->path - plen, ".branches[%zu]", i);
+        if (!json_is_object(b))
+            return fail(P, b, NULL, false, "a branch must be a mapping {name, description, policy}");
+        if (!check_fields(P, b, bfields, "a POLICYOR branch"))
+            return false;
+        json_t *name = field(b, "name", NULL), *pol = field(b, "policy", NULL);
+        if (!name || !json_is_string(name) || !*json_string_value(name))
+            return fail(P, b, name ? "name" : NULL, false,
+                        "a branch needs a name (the esapi.policy step picks branches by name)");
+        pb->name = json_string_value(name);
+        pb->json = b;
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(e->branches[k].name, pb->name))
+                return fail(P, b, "name", false, "two branches are named '%s'", pb->name);
+        if (!pol)
+            return fail(P, b, NULL, false, "branch '%s' needs a policy list", pb->name);
+        if (!parse_list(P, pol, b, "policy", &pb->policy, depth + 1))
+            return false;
+    }
+    P->path[plen] = 0;
+    return true;
+}
+
+/* "POLICYPCR", "PolicyPCR", "pcr" ... -> type; unknown or unsupported: error. */
+static bool parse_type(parser *P, const json_t *obj, pol_type *out)
+{
+    json_t *t = field(obj, "type", NULL);
+    if (!t)
+        return fail(P, obj, NULL, false, "a policy element needs a type (POLICYPCR, POLICYOR ...)");
+    if (!json_is_string(t))
+        return fail(P, obj, "type", false, "'type' must be a string like POLICYPCR");
+    const char *s = json_string_value(t);
+    const char *bare = strncasecmp(s, "POLICY", 6) == 0 ? s + 6 : s;
+    for (int i = 0; i < POL_COUNT; i++)
+        if (!strcasecmp(bare, type_names[i] + 6)) {
+            *out = (pol_type)i;
+            return true;
+        }
+    for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
+        if (!strcasecmp(bare, unsupported[i].name + 6)) {
+            bool same = !strcasecmp(s, unsupported[i].name);
+            return fail(P, obj, "type", false, "policy element type '%s'%s%s%s is not supported by tpmrun: %s", s,
+                        same ? "" : " (", same ? "" : unsupported[i].name, same ? "" : ")", unsupported[i].why);
+        }
+    const char *names[POL_COUNT + 1] = { 0 };
+    char upper[64];
+    snprintf(upper, sizeof upper, "%s%s", bare == s ? "POLICY" : "", s);
+    for (char *c = upper; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+    for (int i = 0; i < POL_COUNT; i++)
+        names[i] = type_names[i];
+    const char *near = text_nearest(upper, names);
+    if (near)
+        return fail(P, obj, "type", false, "unknown policy element type '%s' (did you mean '%s'?)", s, near);
+    return fail(P, obj, "type", false, "unknown policy element type '%s'", s);
+}
+
+static bool parse_elem(parser *P, pol_elem *e, json_t *obj, int depth)
+{
+    static const char *const none[] = { NULL };
+    if (!json_is_object(obj))
+        return fail(P, obj, NULL, false, "a policy element must be a mapping with a type");
+    if (!parse_type(P, obj, &e->type))
+        return false;
+    e->json = obj;
+    switch (e->type) {
+    case POL_PCR:
+        return parse_pcr(P, e, obj);
+    case POL_AUTHVALUE:
+    case POL_PASSWORD:
+    case POL_PHYSICALPRESENCE:
+        return check_fields(P, obj, none, type_names[e->type]);
+    case POL_OR:
+        return parse_or(P, e, obj, depth);
+    case POL_SECRET:
+        return parse_secret(P, e, obj);
+    case POL_COMMANDCODE: {
+        static const char *const allowed[] = { "code", NULL };
+        if (!check_fields(P, obj, allowed, "POLICYCOMMANDCODE"))
+            return false;
+        json_t *c = field(obj, "code", NULL);
+        int64_t n;
+        if (!c)
+            return fail(P, obj, NULL, false, "POLICYCOMMANDCODE needs code (Sign, TPM2_CC_Unseal, 0x15d ...)");
+        if (is_ref(P, c))
+            return true;
+        if (get_number(c, &n) && n >= 0 && n <= UINT32_MAX) {
+            e->code = (TPM2_CC)n;
+            return true;
+        }
+        if (!json_is_string(c))
+            return fail(P, obj, "code", false, "'code' must be a command name or number");
+        diag cd = { 0 };
+        if (tpm_cc_parse(json_string_value(c), &e->code, &cd))
+            return true;
+        fail(P, obj, "code", false, "%s", cd.msg);
+        diag_clear(&cd);
+        return false;
+    }
+    case POL_DUPLICATIONSELECT:
+        return parse_dup(P, e, obj);
+    case POL_LOCALITY:
+        return parse_locality(P, e, obj);
+    case POL_NAMEHASH:
+        return parse_namehash(P, e, obj);
+    case POL_CPHASH:
+        return parse_digest_field(P, e, obj, "cpHash", NULL);
+    case POL_NVWRITTEN: {
+        static const char *const allowed[] = { "writtenSet", NULL };
+        if (!check_fields(P, obj, allowed, "POLICYNVWRITTEN"))
+            return false;
+        json_t *w = field(obj, "writtenSet", NULL);
+        e->written_set = TPM2_YES;     /* FAPI's default */
+        if (w && !is_ref(P, w) && !get_yes_no(w, &e->written_set))
+            return fail(P, obj, "writtenSet", false, "'writtenSet' must be YES or NO");
+        return true;
+    }
+    case POL_TEMPLATE: {
+        static const char *const extra[] = { "templatePublic", "templateName", NULL };
+        return parse_digest_field(P, e, obj, "templateHash", extra);
+    }
+    case POL_COUNT:
+        break;
+    }
+    return false;
+}
+
+static bool parse_list(parser *P, json_t *arr, const json_t *owner, const char *field_name, pol_list *out, int depth)
+{
+    if (depth > 16)
+        return fail(P, owner, field_name, false, "policies nested deeper than 16 levels");
+    if (!json_is_array(arr))
+        return fail(P, owner, field_name, false, "'%s' must be a list of policy elements", field_name);
+    out->count = json_array_size(arr);
+    out->elems = calloc(out->count + 1, sizeof *out->elems);
+    if (!out->elems)
+        return fail(P, owner, field_name, false, "out of memory");
+    size_t plen = strlen(P->path);
+    for (size_t i = 0; i < out->count; i++) {
+        snprintf(P->path + plen, sizeof P->path - plen, "%s%s[%zu]", plen ? "." : "", field_name, i);
+        if (!parse_elem(P, &out->elems[i], json_array_get(arr, i), depth))
+            return false;
+        P->path[plen] = 0;
+    }
+    return true;
+}
+
+static void free_list(pol_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        pol_elem *e = &l->elems[i];
+        free(e->pcrs);
+        for (size_t b = 0; b < e->n_branches; b++)
+            free_list(&e->branches[b].policy);
+        free(e->branches);
+    }
+    free(l->elems);
+    l->elems = NULL;
+    l->count = 0;
+}
+
+void policy_json_free(policy *p)
+{
+    if (!p)
+        return;
+    free_list(&p->list);
+    json_decref(p->root);
+    free(p);
+}
+
+policy *policy_json_parse(json_t *root, bool allow_refs, diag *d)
+{
+    parser P = { .allow_refs = allow_refs, .d = d };
+    policy *p = calloc(1, sizeof *p);
+    if (!p) {
+        fail(&P, root, NULL, false, "out of memory");
+        return NULL;
+    }
+    if (json_is_array(root))   /* a bare list of elements */
+        p->root = json_pack("{s:O}", "policy", root);
+    else
+        p->root = json_incref(root);
+    static const char *const top[] = { "description", "policy", "policyDigests", "policyAuthorizations",
+                                       "$schema", NULL };
+    bool ok = p->root && json_is_object(p->root);
+    if (!ok)
+        fail(&P, root, NULL, false, "a JSON policy is a mapping with \"policy\": [elements], or a list of elements");
+    const char *k;
+    json_t *v;
+    json_object_foreach(ok ? p->root : NULL, k, v) {
+        bool known = false;
+        for (const char *const *t = top; *t && !known; t++)
+            known = strcasecmp(*t, k) == 0;
+        if (!known) {
+            const char *near = text_nearest(k, (const char **)top);
+            ok = fail(&P, root, k, true, "a policy has no field '%s'%s%s%s", k, near ? " (did you mean '" : "",
+                      near ? near : "", near ? "'?)" : "");
+            break;
+        }
+    }
+    json_t *auths = ok ? field(p->root, "policyAuthorizations", NULL) : NULL;
+    if (auths && !(json_is_array(auths) && json_array_size(auths) == 0))
+        ok = fail(&P, root, "policyAuthorizations", true,
+                  "policyAuthorizations (signed approvals for POLICYAUTHORIZE) are not supported by tpmrun");
+    json_t *list = ok ? field(p->root, "policy", NULL) : NULL;
+    if (ok && !list)
+        ok = fail(&P, root, NULL, false, "a JSON policy needs \"policy\": [elements]");
+    if (ok)
+        ok = parse_list(&P, list, json_is_array(root) ? NULL : root, "policy", &p->list, 0);
+    if (!ok) {
+        if (json_is_array(root) && !d->json)
+            d->json = root;
+        policy_json_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* ---- instantiation -------------------------------------------------------- */
+
+const char *policy_json_hash_name(TPMI_ALG_HASH alg)
+{
+    switch (alg) {
+    case TPM2_ALG_SHA1: return "TPM2_ALG_SHA1";
+    case TPM2_ALG_SHA256: return "TPM2_ALG_SHA256";
+    case TPM2_ALG_SHA384: return "TPM2_ALG_SHA384";
+    case TPM2_ALG_SHA512: return "TPM2_ALG_SHA512";
+    case TPM2_ALG_SM3_256: return "TPM2_ALG_SM3_256";
+    case TPM2_ALG_SHA3_256: return "TPM2_ALG_SHA3_256";
+    case TPM2_ALG_SHA3_384: return "TPM2_ALG_SHA3_384";
+    case TPM2_ALG_SHA3_512: return "TPM2_ALG_SHA3_512";
+    default: return "?";
+    }
+}
+
+bool policy_json_set_pcr_values(pol_elem *e, const pol_pcr *vals, size_t n)
+{
+    pol_pcr *copy = calloc(n ? n : 1, sizeof *copy);
+    json_t *arr = json_array();
+    if (!copy || !arr) {
+        free(copy);
+        json_decref(arr);
+        return false;
+    }
+    memcpy(copy, vals, n * sizeof *copy);
+    for (size_t i = 0; i < n; i++) {
+        const char *alg = policy_json_hash_name(vals[i].bank);
+        char *hex = hex_encode(vals[i].value, tpm_hash_size(vals[i].bank));
+        json_array_append_new(arr, json_pack("{s:I,s:s,s:s}", "pcr", (json_int_t)vals[i].index, "hashAlg", alg,
+                                             "digest", hex ? hex : ""));
+        free(hex);
+    }
+    /* as FAPI instantiates a policy: the selection becomes the values read */
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(e->json, tmp, k, v) {
+        if (!strcasecmp(k, "currentPCRs") || !strcasecmp(k, "currentPCRandBanks"))
+            json_object_del(e->json, k);
+    }
+    json_object_set_new(e->json, "pcrs", arr);
+    free(e->pcrs);
+    e->pcrs = copy;
+    e->n_pcrs = n;
+    memset(&e->current, 0, sizeof e->current);
+    return true;
+}

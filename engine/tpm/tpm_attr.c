@@ -1,0 +1,213 @@
+/* tpm_attr: TPMA_OBJECT and TPMA_SESSION names, tpm2-tools style.
+ *
+ * "fixedtpm|fixedparent|sign", with blanks allowed around every piece; a
+ * piece may also be a number (0x.. or decimal) whose bits are or-ed in, so
+ * the whole list may be a single hex number.  Formatting prints the named
+ * bits in table (bit) order and any remaining bits as one trailing hex
+ * piece, so tpm_attr_parse_object(tpm_attr_format_object(a)) == a.  No
+ * bits at all formats as "" and "" parses as 0. */
+#include "tpm/tpm_attr.h"
+#include "base/text.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct attr_name {
+    const char *name;
+    uint32_t bit;
+} attr_name;
+
+/* In bit order; aliases follow the canonical name of the same bit and are
+ * never printed. */
+static const attr_name object_attrs[] = {
+    { "fixedtpm", TPMA_OBJECT_FIXEDTPM },
+    { "stclear", TPMA_OBJECT_STCLEAR },
+    { "fixedparent", TPMA_OBJECT_FIXEDPARENT },
+    { "sensitivedataorigin", TPMA_OBJECT_SENSITIVEDATAORIGIN },
+    { "userwithauth", TPMA_OBJECT_USERWITHAUTH },
+    { "adminwithpolicy", TPMA_OBJECT_ADMINWITHPOLICY },
+    { "noda", TPMA_OBJECT_NODA },
+    { "encryptedduplication", TPMA_OBJECT_ENCRYPTEDDUPLICATION },
+    { "restricted", TPMA_OBJECT_RESTRICTED },
+    { "decrypt", TPMA_OBJECT_DECRYPT },
+    { "sign", TPMA_OBJECT_SIGN_ENCRYPT },
+    { "encrypt", TPMA_OBJECT_SIGN_ENCRYPT },     /* alias */
+    { "x509sign", TPMA_OBJECT_X509SIGN },
+    { NULL, 0 }
+};
+
+static const attr_name session_attrs[] = {
+    { "continuesession", TPMA_SESSION_CONTINUESESSION },
+    { "auditexclusive", TPMA_SESSION_AUDITEXCLUSIVE },
+    { "auditreset", TPMA_SESSION_AUDITRESET },
+    { "decrypt", TPMA_SESSION_DECRYPT },
+    { "encrypt", TPMA_SESSION_ENCRYPT },
+    { "audit", TPMA_SESSION_AUDIT },
+    { NULL, 0 }
+};
+
+
+static bool parse_list(const char *s, const attr_name *table, uint32_t max,
+                       const char *what, uint32_t *out, diag *e)
+{
+    if (!s) {
+        diag_at(e, 0, "missing %s list", what);
+        return false;
+    }
+    size_t ntab = 0;
+    while (table[ntab].name)
+        ntab++;
+    const char **names = calloc(ntab + 1, sizeof *names);
+    if (!names) {
+        diag_at(e, 0, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < ntab; i++)
+        names[i] = table[i].name;
+
+    /* All blank: no bits. */
+    const char *p = s;
+    while (isspace((unsigned char)*p))
+        p++;
+    uint32_t acc = 0;
+    bool ok = true;
+    if (*p) {
+        p = s;
+        for (;;) {
+            const char *end = strchr(p, '|');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            size_t a = 0, b = len;
+            while (a < b && isspace((unsigned char)p[a]))
+                a++;
+            while (b > a && isspace((unsigned char)p[b - 1]))
+                b--;
+            size_t off = (size_t)(p - s) + a;
+            char *word = strndup(p + a, b - a);
+            if (!word) {
+                diag_at(e, off, "out of memory");
+                ok = false;
+                break;
+            }
+            bool found = false;
+            if (!*word) {
+                diag_at(e, off, "empty %s in '|' list", what);
+                free(word);
+                ok = false;
+                break;
+            }
+            for (size_t i = 0; i < ntab && !found; i++) {
+                if (!strcasecmp(word, table[i].name)) {
+                    acc |= table[i].bit;
+                    found = true;
+                }
+            }
+            if (!found && isdigit((unsigned char)word[0])) {
+                errno = 0;
+                char *ep = NULL;
+                unsigned long long v = strtoull(word, &ep, 0);
+                if (errno || *ep || v > max) {
+                    diag_at(e, off, "bad %s value '%s' (at most 0x%X)", what, word,
+                            (unsigned)max);
+                    free(word);
+                    ok = false;
+                    break;
+                }
+                acc |= (uint32_t)v;
+                found = true;
+            }
+            if (!found) {
+                const char *n = text_nearest(word, names);
+                char h[64] = "";
+                if (n)
+                    snprintf(h, sizeof h, " (did you mean '%s'?)", n);
+                diag_at(e, off, "unknown %s '%s'%s", what, word, h);
+                free(word);
+                ok = false;
+                break;
+            }
+            free(word);
+            if (!end)
+                break;
+            p = end + 1;
+        }
+    }
+    free(names);
+    if (ok)
+        *out = acc;
+    return ok;
+}
+
+bool tpm_attr_parse_object(const char *s, TPMA_OBJECT *out, diag *e)
+{
+    uint32_t v;
+    if (!parse_list(s, object_attrs, 0xFFFFFFFFu, "attribute", &v, e))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool tpm_attr_parse_session(const char *s, TPMA_SESSION *out, diag *e)
+{
+    uint32_t v;
+    if (!parse_list(s, session_attrs, 0xFFu, "session attribute", &v, e))
+        return false;
+    *out = (TPMA_SESSION)v;
+    return true;
+}
+
+static char *format_list(uint32_t bits, const attr_name *table)
+{
+    size_t cap = 1;
+    for (size_t i = 0; table[i].name; i++)
+        cap += strlen(table[i].name) + 1;
+    cap += 16;                               /* "|0x" + 8 hex digits */
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    out[0] = '\0';
+    uint32_t left = bits;
+    for (size_t i = 0; table[i].name; i++) {
+        if (!(left & table[i].bit))
+            continue;
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "|" : "", table[i].name);
+        left &= ~table[i].bit;
+    }
+    if (left)
+        snprintf(out + n, cap - n, "%s0x%X", n ? "|" : "", (unsigned)left);
+    return out;
+}
+
+char *tpm_attr_format_object(TPMA_OBJECT a)
+{
+    return format_list(a, object_attrs);
+}
+
+/* The canonical names of a table (aliases too: they parse). */
+static const char *const *names_of(const attr_name *table, const char **cache)
+{
+    if (!cache[0]) {
+        size_t n = 0;
+        for (size_t i = 0; table[i].name; i++)
+            cache[n++] = table[i].name;
+        cache[n] = NULL;
+    }
+    return cache;
+}
+
+const char *const *tpm_attr_object_names(void)
+{
+    static const char *cache[sizeof object_attrs / sizeof *object_attrs];
+    return names_of(object_attrs, cache);
+}
+
+const char *const *tpm_attr_session_names(void)
+{
+    static const char *cache[sizeof session_attrs / sizeof *session_attrs];
+    return names_of(session_attrs, cache);
+}

@@ -1,0 +1,20 @@
+/* tpm_attr: TPMA_OBJECT and TPMA_SESSION names, tpm2-tools style:
+ * "fixedtpm|fixedparent|sign", each piece also a number whose bits are
+ * or-ed in.  One table per kind serves parsing and printing. */
+#ifndef TPMRUN_TPM_ATTR_H
+#define TPMRUN_TPM_ATTR_H
+
+#include <stdbool.h>
+#include <tss2/tss2_tpm2_types.h>
+#include "base/diag.h"
+
+bool tpm_attr_parse_object(const char *s, TPMA_OBJECT *out, diag *d);
+/* Malloc'd "fixedtpm|fixedparent|..." in table order; caller frees. */
+char *tpm_attr_format_object(TPMA_OBJECT a);
+const char *const *tpm_attr_object_names(void);
+
+/* "decrypt|encrypt|continuesession|audit|..." */
+bool tpm_attr_parse_session(const char *s, TPMA_SESSION *out, diag *d);
+const char *const *tpm_attr_session_names(void);
+
+#endif

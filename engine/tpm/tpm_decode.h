@@ -1,0 +1,14 @@
+/* tpm_decode: JSON views of TPM structures for the results (new references). */
+#ifndef TPMRUN_TPM_DECODE_H
+#define TPMRUN_TPM_DECODE_H
+
+#include <jansson.h>
+#include <tss2/tss2_tpm2_types.h>
+
+json_t *tpm_decode_public(const TPM2B_PUBLIC *p);
+json_t *tpm_decode_signature(const TPMT_SIGNATURE *s);
+json_t *tpm_decode_hashcheck(const TPMT_TK_HASHCHECK *t);
+json_t *tpm_decode_pcr_selection(const TPML_PCR_SELECTION *s);
+json_t *tpm_decode_digest_list(const TPML_DIGEST *l);
+
+#endif

@@ -1,0 +1,144 @@
+/* tpm_struct: the one table of TPM structures that travel as values —
+ * their names, libtss2-mu (un)marshaling and decoded views. */
+#include "tpm/tpm_struct.h"
+#include "tpm/tpm_decode.h"
+#include "base/text.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <tss2/tss2_mu.h>
+
+/* libtss2-mu functions differ only in the C type of the structure, so each
+ * gets a thin wrapper with void pointers (calling through a cast function
+ * pointer would be undefined behaviour). */
+#define MU_WRAP(T)                                                                    \
+    static TSS2_RC mu_m_##T(const void *src, uint8_t *buf, size_t size, size_t *off)  \
+    { return Tss2_MU_##T##_Marshal((const T *)src, buf, size, off); }                 \
+    static TSS2_RC mu_u_##T(const uint8_t *buf, size_t size, size_t *off, void *dst)  \
+    { return Tss2_MU_##T##_Unmarshal(buf, size, off, (T *)dst); }
+
+MU_WRAP(TPM2B_PUBLIC)
+MU_WRAP(TPM2B_PRIVATE)
+MU_WRAP(TPMT_SIGNATURE)
+MU_WRAP(TPMT_TK_HASHCHECK)
+MU_WRAP(TPM2B_CREATION_DATA)
+MU_WRAP(TPMT_TK_CREATION)
+MU_WRAP(TPML_PCR_SELECTION)
+MU_WRAP(TPML_DIGEST)
+MU_WRAP(TPMT_TK_VERIFIED)
+
+/* The decoders take their C type; the table calls them through these. */
+static json_t *dec_public(const void *p) { return tpm_decode_public(p); }
+static json_t *dec_signature(const void *p) { return tpm_decode_signature(p); }
+static json_t *dec_hashcheck(const void *p) { return tpm_decode_hashcheck(p); }
+static json_t *dec_pcr_selection(const void *p) { return tpm_decode_pcr_selection(p); }
+static json_t *dec_digest_list(const void *p) { return tpm_decode_digest_list(p); }
+
+typedef struct struct_row {
+    const char *name;
+    size_t size;
+    TSS2_RC (*marshal)(const void *, uint8_t *, size_t, size_t *);
+    TSS2_RC (*unmarshal)(const uint8_t *, size_t, size_t *, void *);
+    json_t *(*decode)(const void *);
+} struct_row;
+
+#define ROW(T, dec) { #T, sizeof(T), mu_m_##T, mu_u_##T, dec }
+static const struct_row rows[TS_COUNT] = {
+    [TS_PUBLIC] = ROW(TPM2B_PUBLIC, dec_public),
+    [TS_PRIVATE] = ROW(TPM2B_PRIVATE, NULL),
+    [TS_SIGNATURE] = ROW(TPMT_SIGNATURE, dec_signature),
+    [TS_HASHCHECK] = ROW(TPMT_TK_HASHCHECK, dec_hashcheck),
+    [TS_CREATION_DATA] = ROW(TPM2B_CREATION_DATA, NULL),
+    [TS_CREATION_TICKET] = ROW(TPMT_TK_CREATION, NULL),
+    [TS_PCR_SELECTION] = ROW(TPML_PCR_SELECTION, dec_pcr_selection),
+    [TS_DIGEST_LIST] = ROW(TPML_DIGEST, dec_digest_list),
+    [TS_VERIFIED] = ROW(TPMT_TK_VERIFIED, NULL),
+};
+
+const char *tpm_struct_name(tpm_struct st)
+{
+    return st > TS_NONE && st < TS_COUNT ? rows[st].name : "bytes";
+}
+
+tpm_struct tpm_struct_by_name(const char *name)
+{
+    for (int st = TS_NONE + 1; st < TS_COUNT; st++)
+        if (strcmp(rows[st].name, name) == 0)
+            return (tpm_struct)st;
+    return TS_NONE;
+}
+
+bool tpm_struct_unmarshal(tpm_struct st, const uint8_t *data, size_t len, void *out)
+{
+    if (st <= TS_NONE || st >= TS_COUNT)
+        return false;
+    size_t off = 0;
+    memset(out, 0, rows[st].size);
+    return rows[st].unmarshal(data, len, &off, out) == TSS2_RC_SUCCESS && off == len;
+}
+
+bool tpm_struct_valid(tpm_struct st, const uint8_t *data, size_t len)
+{
+    if (st <= TS_NONE || st >= TS_COUNT)
+        return false;
+    void *tmp = malloc(rows[st].size);
+    bool ok = tmp && tpm_struct_unmarshal(st, data, len, tmp);
+    free(tmp);
+    return ok;
+}
+
+bool tpm_struct_marshal(tpm_struct st, const void *in, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (st <= TS_NONE || st >= TS_COUNT)
+        return false;
+    /* Every structure here fits in its own C size once marshaled. */
+    size_t cap = rows[st].size + 16, off = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return false;
+    if (rows[st].marshal(in, buf, cap, &off) != TSS2_RC_SUCCESS) {
+        free(buf);
+        return false;
+    }
+    *out = buf;
+    *len = off;
+    return true;
+}
+
+json_t *tpm_struct_decode(tpm_struct st, const uint8_t *data, size_t len)
+{
+    if (st <= TS_NONE || st >= TS_COUNT || !rows[st].decode)
+        return NULL;
+    void *tmp = malloc(rows[st].size);
+    json_t *j = NULL;
+    if (tmp && tpm_struct_unmarshal(st, data, len, tmp))
+        j = rows[st].decode(tmp);
+    free(tmp);
+    return j;
+}
+
+bool tpm_struct_parse_name(const char *s, tpm_struct *out, diag *d)
+{
+    if (strcmp(s, "bytes") == 0) {
+        *out = TS_NONE;
+        return true;
+    }
+    *out = tpm_struct_by_name(s);
+    if (*out != TS_NONE)
+        return true;
+    diag_at(d, 0, "unknown structure '%s' (bytes, TPM2B_PUBLIC, TPM2B_PRIVATE, TPMT_SIGNATURE ...)", s);
+    return false;
+}
+
+const char *const *tpm_struct_names(void)
+{
+    static const char *names[TS_COUNT + 1];
+    if (!names[0]) {
+        names[0] = "bytes";
+        for (int st = TS_NONE + 1; st < TS_COUNT; st++)
+            names[st] = rows[st].name;
+    }
+    return names;
+}
