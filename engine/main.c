@@ -148,9 +148,21 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct options {
+    const char *tcti, *results_dir, *junit;
+    bool check, list, schema, verbose, secrets, wire, timings;
+    long jobs, repeat;
+    double timeout;
+    char **paths;           /* the files and directories given */
+    int n_paths;
+} options;
+
+/* -1 to go on, else the exit status (--help, --version, a usage error). */
+static int parse_options(int argc, char **argv, options *o)
 {
-    enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT, O_TIMINGS, O_REPEAT };
+    enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
+           O_TIMINGS, O_REPEAT };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -161,6 +173,125 @@ int main(int argc, char **argv)
         { "timeout", required_argument, 0, O_TIMEOUT }, { "timings", no_argument, 0, O_TIMINGS },
         { "repeat", required_argument, 0, O_REPEAT },   { 0, 0, 0, 0 },
     };
+    *o = (options){ .results_dir = "results", .jobs = 1, .repeat = 1, .timeout = 300 };
+    int c;
+    while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case O_TCTI: o->tcti = optarg; break;
+        case O_RESULTS: o->results_dir = optarg; break;
+        case O_JUNIT: o->junit = optarg; break;
+        case 'j':
+            errno = 0;
+            o->jobs = strtol(optarg, &end, 10);
+            if (*end || errno || o->jobs < 1 || o->jobs > 256) {
+                fprintf(stderr, "tpmrun: -j expects a number from 1 to 256, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_TIMEOUT:
+            o->timeout = strtod(optarg, &end);
+            if (*end || o->timeout < 0) {
+                fprintf(stderr, "tpmrun: --timeout expects seconds, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_TIMINGS: o->timings = true; break;
+        case O_REPEAT:
+            errno = 0;
+            o->repeat = strtol(optarg, &end, 10);
+            if (*end || errno || o->repeat < 1 || o->repeat > 1000) {
+                fprintf(stderr, "tpmrun: --repeat expects a number from 1 to 1000, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_CHECK: o->check = true; break;
+        case O_LIST: o->list = true; break;
+        case O_SCHEMA: o->schema = true; break;
+        case O_SECRETS: o->secrets = true; break;
+        case O_WIRE: o->wire = true; break;
+        case 'v': o->verbose = true; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case O_VERSION: printf("tpmrun %s\n", TPMRUN_VERSION); return 0;
+        default:
+            fputs("Try 'tpmrun --help'.\n", stderr);
+            return 2;
+        }
+    }
+    o->paths = argv + optind;
+    o->n_paths = argc - optind;
+    if (!o->tcti) {
+        const char *e = getenv("TPM2TOOLS_TCTI");
+        if (!e || !*e)
+            e = getenv("TSS2_TCTI");
+        if (e && *e)
+            o->tcti = e;
+    }
+    return -1;
+}
+
+/* Loads every file; each error is one line on stderr.  Returns how many
+ * failed to load (also a scenario id used twice). */
+static int load_all(const files *f, scenario ***out, size_t *n)
+{
+    scenario **scs = calloc(f->n + 1, sizeof *scs);
+    int bad = 0;
+    *n = 0;
+    for (size_t i = 0; scs && i < f->n; i++) {
+        diag d = { 0 };
+        scenario *sc;
+        if (!scenario_load(f->paths[i], &sc, &d)) {
+            fprintf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
+            diag_clear(&d);
+            bad++;
+            continue;
+        }
+        for (size_t k = 0; k < *n; k++) {
+            if (!strcmp(scs[k]->id, sc->id)) {
+                fprintf(stderr, "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
+                        sc->file, sc->id, scs[k]->file);
+                bad++;
+                break;
+            }
+        }
+        scs[(*n)++] = sc;
+    }
+    *out = scs;
+    return scs ? bad : bad + 1;
+}
+
+/* Runs the scenarios and writes the reports; the exit status. */
+static int run_all(const options *o, scenario **scs, size_t n)
+{
+    run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose };
+    jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
+                     .timeout_s = o->timeout, .done = on_done, .user = &rr };
+    double t0 = now_s();
+    bool complete = true;
+    for (long k = 0; k < o->repeat && complete; k++)
+        complete = jobs_run(scs, n, &jo);
+    double secs = now_s() - t0;
+    console_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
+    if (o->junit) {
+        diag d = { 0 };
+        if (!junit_write(o->junit, rr.results, rr.n_results, secs, &d)) {
+            fprintf(stderr, "tpmrun: %s\n", diag_text(&d));
+            rr.write_failed = true;
+        }
+        diag_clear(&d);
+    }
+    if (o->timings)
+        timings_print(stdout, rr.results, rr.n_results);
+    for (size_t i = 0; i < rr.n_results; i++)
+        json_decref(rr.results[i]);
+    free(rr.results);
+    if (!complete)
+        fputs("tpmrun: interrupted; TPMs stopped and work directories removed\n", stderr);
+    return !complete ? 130 : (rr.failed || rr.errors || rr.write_failed) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
     /* tpm2-tss logs every TPM error to stderr; the results carry them already. */
     setenv("TSS2_LOG", "all+NONE", 0);
     static const step_def *const families[] = {
@@ -169,60 +300,15 @@ int main(int argc, char **argv)
 #undef FAMILY
     };
     registry_set_families(families, sizeof families / sizeof *families);
-    const char *tcti = NULL, *results_dir = "results", *junit = NULL;
-    bool check = false, list = false, schema = false, verbose = false, secrets = false, wire = false;
-    bool timings = false;
-    long jobs = 1, repeat = 1;
-    double timeout = 300;
-    int c;
-    while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case O_TCTI: tcti = optarg; break;
-        case O_RESULTS: results_dir = optarg; break;
-        case O_JUNIT: junit = optarg; break;
-        case 'j':
-            errno = 0;
-            jobs = strtol(optarg, &end, 10);
-            if (*end || errno || jobs < 1 || jobs > 256) {
-                fprintf(stderr, "tpmrun: -j expects a number from 1 to 256, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case O_TIMEOUT:
-            timeout = strtod(optarg, &end);
-            if (*end || timeout < 0) {
-                fprintf(stderr, "tpmrun: --timeout expects seconds, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case O_TIMINGS: timings = true; break;
-        case O_REPEAT:
-            errno = 0;
-            repeat = strtol(optarg, &end, 10);
-            if (*end || errno || repeat < 1 || repeat > 1000) {
-                fprintf(stderr, "tpmrun: --repeat expects a number from 1 to 1000, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case O_CHECK: check = true; break;
-        case O_LIST: list = true; break;
-        case O_SCHEMA: schema = true; break;
-        case O_SECRETS: secrets = true; break;
-        case O_WIRE: wire = true; break;
-        case 'v': verbose = true; break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        case O_VERSION: printf("tpmrun %s\n", TPMRUN_VERSION); return 0;
-        default:
-            fputs("Try 'tpmrun --help'.\n", stderr);
-            return 2;
-        }
-    }
-    if (list) {
-        registry_print_catalogue(stdout, verbose);
+    options o;
+    int status = parse_options(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    if (o.list) {
+        registry_print_catalogue(stdout, o.verbose);
         return 0;
     }
-    if (schema) {
+    if (o.schema) {
         char *s = schema_json();
         if (!s)
             return 1;
@@ -230,78 +316,27 @@ int main(int argc, char **argv)
         free(s);
         return 0;
     }
-    if (optind >= argc) {
+    if (!o.n_paths) {
         fputs("tpmrun: no scenario files given\n", stderr);
         fputs("Try 'tpmrun --help'.\n", stderr);
         return 2;
     }
-    if (!tcti) {
-        const char *e = getenv("TPM2TOOLS_TCTI");
-        if (!e || !*e)
-            e = getenv("TSS2_TCTI");
-        if (e && *e)
-            tcti = e;
-    }
-
     files f = { 0 };
-    for (int i = optind; i < argc; i++)
-        collect(&f, argv[i], true);
-    scenario **scs = calloc(f.n + 1, sizeof *scs);
-    size_t n = 0;
-    int bad = 0;
-    for (size_t i = 0; scs && i < f.n; i++) {
-        diag d = { 0 };
-        scenario *sc;
-        if (!scenario_load(f.paths[i], &sc, &d)) {
-            fprintf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
-            diag_clear(&d);
-            bad++;
-            continue;
-        }
-        for (size_t k = 0; k < n; k++) {
-            if (!strcmp(scs[k]->id, sc->id)) {
-                fprintf(stderr, "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
-                        sc->file, sc->id, scs[k]->file);
-                bad++;
-                break;
-            }
-        }
-        scs[n++] = sc;
-    }
-    int status = 0;
+    for (int i = 0; i < o.n_paths; i++)
+        collect(&f, o.paths[i], true);
+    scenario **scs;
+    size_t n;
+    int bad = load_all(&f, &scs, &n);
     if (!f.n) {
         fputs("tpmrun: no scenario files found\n", stderr);
         status = 2;
     } else if (bad) {
         status = 2;
-    } else if (check) {
+    } else if (o.check) {
         printf("%zu scenario%s checked, no errors\n", n, n == 1 ? "" : "s");
+        status = 0;
     } else {
-        run_report rr = { .results_dir = results_dir, .verbose = verbose };
-        jobs_opts jo = { .tcti = tcti, .jobs = (int)jobs, .show_secrets = secrets, .wire = wire,
-                         .timeout_s = timeout, .done = on_done, .user = &rr };
-        double t0 = now_s();
-        bool complete = true;
-        for (long k = 0; k < repeat && complete; k++)
-            complete = jobs_run(scs, n, &jo);
-        double secs = now_s() - t0;
-        console_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
-        if (junit) {
-            diag d = { 0 };
-            if (!junit_write(junit, rr.results, rr.n_results, secs, &d)) {
-                fprintf(stderr, "tpmrun: %s\n", diag_text(&d));
-                rr.write_failed = true;
-            }
-            diag_clear(&d);
-        }
-        if (timings)
-            timings_print(stdout, rr.results, rr.n_results);
-        for (size_t i = 0; i < rr.n_results; i++)
-            json_decref(rr.results[i]);
-        free(rr.results);
-        status = !complete ? 130 : (rr.failed || rr.errors || rr.write_failed) ? 1 : 0;
-        if (!complete)
-            fputs("tpmrun: interrupted; TPMs stopped and work directories removed\n", stderr);
+        status = run_all(&o, scs, n);
     }
     for (size_t i = 0; i < n; i++)
         scenario_free(scs[i]);

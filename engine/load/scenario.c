@@ -64,21 +64,9 @@ static bool load_tpms(loader *L, scenario *sc, const node *n)
     return true;
 }
 
-static bool load_top(loader *L, scenario *sc, const node *root)
+/* scenario:, description:, origin:, tags: -- what the scenario is. */
+static bool load_about(loader *L, scenario *sc, const node *root)
 {
-    if (!root) {
-        diag_set(L->d, (srcloc){ sc->file, 1, 1 }, "empty scenario file: expected a mapping with 'steps:'");
-        return false;
-    }
-    if (root->kind != NODE_MAP) {
-        diag_set(L->d, root->loc, "a scenario must be a mapping with 'steps:', not %s", node_kind_name(root));
-        return false;
-    }
-    for (size_t i = 0; i < root->count; i++)
-        if (!text_in_list(root->pairs[i].key->str, top_keys)) {
-            loader_unknown_key(L, root->pairs[i].key, "top-level key", top_keys);
-            return false;
-        }
     const node *n;
     if ((n = node_get(root, "scenario"))) {
         if (!loader_want_string(L, n, "scenario"))
@@ -117,44 +105,45 @@ static bool load_top(loader *L, scenario *sc, const node *root)
             sc->tags[sc->n_tags++] = strdup(n->items[i]->str);
         }
     }
-    if ((n = node_get(root, "fapi")) && !fapi_conf_load(n, sc->dir, &sc->fapi, L->d))
-        return false;
-    if ((n = node_get(root, "tpms")) && !load_tpms(L, sc, n))
-        return false;
-    const char **tpm_names = sc->n_tpms ? calloc(sc->n_tpms, sizeof *tpm_names) : NULL;
-    for (size_t i = 0; tpm_names && i < sc->n_tpms; i++)
-        tpm_names[i] = sc->tpms[i].name;
-    L->tpm_names = tpm_names;   /* freed by scenario_load */
-    L->n_tpms = tpm_names ? sc->n_tpms : 0;
-    const node *steps = node_get(root, "steps");
-    const node *vars = node_get(root, "vars");
+    return true;
+}
+
+/* vars: literal values, usable as ${name} in every step. */
+static bool load_vars(loader *L, scenario *sc, const node *vars)
+{
     sc->vars = value_new(VAL_MAP);
     if (!sc->vars)
         return false;
-    if (vars && !node_is_null(vars)) {
-        if (vars->kind != NODE_MAP) {
-            diag_set(L->d, vars->loc, "vars must be a mapping of names to values, not %s", node_kind_name(vars));
+    if (!vars || node_is_null(vars))
+        return true;
+    if (vars->kind != NODE_MAP) {
+        diag_set(L->d, vars->loc, "vars must be a mapping of names to values, not %s", node_kind_name(vars));
+        return false;
+    }
+    for (size_t i = 0; i < vars->count; i++) {
+        const node *k = vars->pairs[i].key;
+        if (!text_is_identifier(k->str) || !strcmp(k->str, "env") || !strcmp(k->str, "workdir")) {
+            diag_set(L->d, k->loc, "var name '%s' must be an identifier other than env and workdir", k->str);
             return false;
         }
-        for (size_t i = 0; i < vars->count; i++) {
-            const node *k = vars->pairs[i].key;
-            if (!text_is_identifier(k->str) || !strcmp(k->str, "env") || !strcmp(k->str, "workdir")) {
-                diag_set(L->d, k->loc, "var name '%s' must be an identifier other than env and workdir", k->str);
-                return false;
-            }
-            if (vars->pairs[i].val->kind == NODE_SCALAR && ref_find(vars->pairs[i].val->str)) {
-                diag_set(L->d, vars->pairs[i].val->loc, "vars are literal values; references are for steps");
-                return false;
-            }
-            value *v = args_literal(L, vars->pairs[i].val, 0);
-            if (!v)
-                return false;
-            value_map_put(sc->vars, k->str, v);
+        if (vars->pairs[i].val->kind == NODE_SCALAR && ref_find(vars->pairs[i].val->str)) {
+            diag_set(L->d, vars->pairs[i].val->loc, "vars are literal values; references are for steps");
+            return false;
         }
-        for (size_t i = 0; i < sc->vars->count; i++)
-            if (!symbols_add(L->syms, (symbol){ .name = sc->vars->keys[i], .var = sc->vars->items[i] }))
-                return false;
+        value *v = args_literal(L, vars->pairs[i].val, 0);
+        if (!v)
+            return false;
+        value_map_put(sc->vars, k->str, v);
     }
+    for (size_t i = 0; i < sc->vars->count; i++)
+        if (!symbols_add(L->syms, (symbol){ .name = sc->vars->keys[i], .var = sc->vars->items[i] }))
+            return false;
+    return true;
+}
+
+/* steps: each loaded in order, so a reference sees only what comes before it. */
+static bool load_steps(loader *L, scenario *sc, const node *root, const node *steps)
+{
     if (!steps) {
         diag_set(L->d, root->loc, "scenario has no 'steps:' list");
         return false;
@@ -181,6 +170,36 @@ static bool load_top(loader *L, scenario *sc, const node *root)
             return false;
     }
     return true;
+}
+
+static bool load_top(loader *L, scenario *sc, const node *root)
+{
+    if (!root) {
+        diag_set(L->d, (srcloc){ sc->file, 1, 1 }, "empty scenario file: expected a mapping with 'steps:'");
+        return false;
+    }
+    if (root->kind != NODE_MAP) {
+        diag_set(L->d, root->loc, "a scenario must be a mapping with 'steps:', not %s", node_kind_name(root));
+        return false;
+    }
+    for (size_t i = 0; i < root->count; i++)
+        if (!text_in_list(root->pairs[i].key->str, top_keys)) {
+            loader_unknown_key(L, root->pairs[i].key, "top-level key", top_keys);
+            return false;
+        }
+    if (!load_about(L, sc, root))
+        return false;
+    const node *n;
+    if ((n = node_get(root, "fapi")) && !fapi_conf_load(n, sc->dir, &sc->fapi, L->d))
+        return false;
+    if ((n = node_get(root, "tpms")) && !load_tpms(L, sc, n))
+        return false;
+    const char **tpm_names = sc->n_tpms ? calloc(sc->n_tpms, sizeof *tpm_names) : NULL;
+    for (size_t i = 0; tpm_names && i < sc->n_tpms; i++)
+        tpm_names[i] = sc->tpms[i].name;
+    L->tpm_names = tpm_names;   /* freed by scenario_load */
+    L->n_tpms = tpm_names ? sc->n_tpms : 0;
+    return load_vars(L, sc, node_get(root, "vars")) && load_steps(L, sc, root, node_get(root, "steps"));
 }
 
 bool scenario_load(const char *path, scenario **out, diag *d)

@@ -167,80 +167,84 @@ static bool load_step_tpm(loader *L, step *st, const node *n)
     return true;
 }
 
-bool scenario_step_load(loader *L, const node *n, step *st)
+/* The one key of a step that is not name/save/expect/sessions/tpm: its type. */
+static bool load_type(loader *L, const node *n, step *st, const node **type_key, const node **params)
 {
-    st->loc = n->loc;
-    L->cur_needs = 0;
-    L->cur_tpm = 0;
+    *type_key = *params = NULL;
     if (n->kind != NODE_MAP) {
         diag_set(L->d, n->loc, "a step must be a mapping like '- esapi.get_random: {bytes: 8}', not %s",
                  node_kind_name(n));
         return false;
     }
-    const node *type_key = NULL, *params = NULL;
     for (size_t i = 0; i < n->count; i++) {
         const node *k = n->pairs[i].key;
         if (text_in_list(k->str, step_keys))
             continue;
-        if (type_key) {
+        if (*type_key) {
             diag_set(L->d, k->loc, "a step has exactly one step type; '%s' follows '%s' (a missing '- '?)",
-                     k->str, type_key->str);
+                     k->str, (*type_key)->str);
             return false;
         }
-        type_key = k;
-        params = n->pairs[i].val;
+        *type_key = k;
+        *params = n->pairs[i].val;
     }
-    if (!type_key) {
+    if (!*type_key) {
         diag_set(L->d, n->loc, "step has no step type (like esapi.create_primary:)");
         return false;
     }
-    st->loc = type_key->loc;
-    st->def = registry_find(type_key->str);
+    const node *k = *type_key;
+    st->loc = k->loc;
+    st->def = registry_find(k->str);
     if (!st->def) {
-        const char *near = registry_nearest(type_key->str);
+        const char *near = registry_nearest(k->str);
         if (near)
-            diag_set(L->d, type_key->loc, "unknown step '%s' (did you mean '%s'?)", type_key->str, near);
+            diag_set(L->d, k->loc, "unknown step '%s' (did you mean '%s'?)", k->str, near);
         else
-            diag_set(L->d, type_key->loc, "unknown step '%s' (tpmrun --list-steps shows them all)", type_key->str);
+            diag_set(L->d, k->loc, "unknown step '%s' (tpmrun --list-steps shows them all)", k->str);
         return false;
     }
+    return true;
+}
+
+/* The parameters the file gives, each checked against its row. */
+static bool load_params(loader *L, step *st, const node *params)
+{
     const step_def *d = st->def;
-    L->cur_needs = d->needs;
-    const node *tpm = node_get(n, "tpm");     /* before the parameters: their ${object}s must be on it */
-    if (tpm && !load_step_tpm(L, st, tpm))
+    if (!params || node_is_null(params))
+        return true;
+    if (params->kind != NODE_MAP) {
+        diag_set(L->d, params->loc, "%s takes a mapping of parameters, not %s", d->name, node_kind_name(params));
         return false;
-    L->cur_tpm = st->tpm;
-    size_t np = registry_param_count(d);
-    st->args = calloc(np + 1, sizeof *st->args);
-    if (!st->args)
-        return false;
-    if (params && !node_is_null(params)) {
-        if (params->kind != NODE_MAP) {
-            diag_set(L->d, params->loc, "%s takes a mapping of parameters, not %s", d->name, node_kind_name(params));
+    }
+    for (size_t i = 0; i < params->count; i++) {
+        const node *k = params->pairs[i].key;
+        const param_spec *p = registry_param(d, k->str);
+        if (!p) {
+            const char *names[64] = { 0 };
+            size_t c = 0;
+            for (const param_spec *it = d->params; it && it->name && c < 63; it++)
+                names[c++] = it->name;
+            const char *near = text_nearest(k->str, names);
+            if (near)
+                diag_set(L->d, k->loc, "%s has no parameter '%s' (did you mean '%s'?)", d->name, k->str, near);
+            else if (c)
+                diag_set(L->d, k->loc, "%s has no parameter '%s'", d->name, k->str);
+            else
+                diag_set(L->d, k->loc, "%s takes no parameters", d->name);
             return false;
         }
-        for (size_t i = 0; i < params->count; i++) {
-            const node *k = params->pairs[i].key;
-            const param_spec *p = registry_param(d, k->str);
-            if (!p) {
-                const char *names[64] = { 0 };
-                size_t c = 0;
-                for (const param_spec *it = d->params; it && it->name && c < 63; it++)
-                    names[c++] = it->name;
-                const char *near = text_nearest(k->str, names);
-                if (near)
-                    diag_set(L->d, k->loc, "%s has no parameter '%s' (did you mean '%s'?)", d->name, k->str, near);
-                else if (c)
-                    diag_set(L->d, k->loc, "%s has no parameter '%s'", d->name, k->str);
-                else
-                    diag_set(L->d, k->loc, "%s takes no parameters", d->name);
-                return false;
-            }
-            if (!args_load(L, d, p, params->pairs[i].val, &st->args[p - d->params]))
-                return false;
-        }
+        if (!args_load(L, d, p, params->pairs[i].val, &st->args[p - d->params]))
+            return false;
     }
-    size_t alternatives = 0, chosen = 0;
+    return true;
+}
+
+/* Required parameters given, exactly one of the alternatives (PF_ONE_OF),
+ * and the defaults of the rest, parsed like literals. */
+static bool complete_params(loader *L, step *st, const node *type_key)
+{
+    const step_def *d = st->def;
+    size_t np = registry_param_count(d), alternatives = 0, chosen = 0;
     char names[256] = "";
     for (size_t i = 0; i < np; i++) {
         if ((d->params[i].flags & PF_REQUIRED) && st->args[i].form == ARG_ABSENT) {
@@ -260,9 +264,57 @@ bool scenario_step_load(loader *L, const node *n, step *st)
                  chosen ? "more than one" : "none");
         return false;
     }
-    for (size_t i = 0; i < np; i++)     /* the rest get their defaults, parsed like literals */
+    for (size_t i = 0; i < np; i++)
         if (st->args[i].form == ARG_ABSENT && !args_default(L, d, &d->params[i], type_key->loc, &st->args[i]))
             return false;
+    return true;
+}
+
+/* save: NAME -- the step's outputs become ${NAME} for the steps after it. */
+static bool load_save(loader *L, step *st, const node *save)
+{
+    const step_def *d = st->def;
+    if (!loader_want_string(L, save, "save"))
+        return false;
+    if (!text_is_identifier(save->str) || !strcmp(save->str, "env") || !strcmp(save->str, "workdir")) {
+        diag_set(L->d, save->loc, "save name '%s' must be an identifier (letters, digits, _) other than env and workdir",
+                 save->str);
+        return false;
+    }
+    const symbol *prev = symbols_find(L->syms, save->str);
+    if (prev && !prev->later) {
+        if (prev->var)
+            diag_set(L->d, save->loc, "save name '%s' is already a var", save->str);
+        else
+            diag_set(L->d, save->loc, "duplicate save name '%s' (already saved by the step at line %d)",
+                     save->str, prev->line);
+        return false;
+    }
+    if (!d->outputs || !d->outputs->name) {
+        diag_set(L->d, save->loc, "%s has no outputs to save", d->name);
+        return false;
+    }
+    st->save = strdup(save->str);
+    return st->save && symbols_add(L->syms, (symbol){ .name = st->save, .saver = d, .tpm = st->tpm,
+                                                     .line = st->loc.line });
+}
+
+bool scenario_step_load(loader *L, const node *n, step *st)
+{
+    st->loc = n->loc;
+    L->cur_needs = 0;
+    L->cur_tpm = 0;
+    const node *type_key, *params;
+    if (!load_type(L, n, st, &type_key, &params))
+        return false;
+    L->cur_needs = st->def->needs;
+    const node *tpm = node_get(n, "tpm");     /* before the parameters: their ${object}s must be on it */
+    if (tpm && !load_step_tpm(L, st, tpm))
+        return false;
+    L->cur_tpm = st->tpm;
+    st->args = calloc(registry_param_count(st->def) + 1, sizeof *st->args);
+    if (!st->args || !load_params(L, st, params) || !complete_params(L, st, type_key))
+        return false;
     const node *label = node_get(n, "name");
     if (label) {
         if (!loader_want_string(L, label, "a step's name"))
@@ -276,35 +328,8 @@ bool scenario_step_load(loader *L, const node *n, step *st)
     if (expect && !load_expect(L, st, expect))
         return false;
     const node *save = node_get(n, "save");
-    if (save) {
-        if (!loader_want_string(L, save, "save") )
-            return false;
-        if (!text_is_identifier(save->str) || !strcmp(save->str, "env") || !strcmp(save->str, "workdir")) {
-            diag_set(L->d, save->loc, "save name '%s' must be an identifier (letters, digits, _) other than env and workdir",
-                     save->str);
-            return false;
-        }
-        const symbol *prev = symbols_find(L->syms, save->str);
-        if (prev && !prev->later) {
-            if (prev->var)
-                diag_set(L->d, save->loc, "save name '%s' is already a var", save->str);
-            else
-                diag_set(L->d, save->loc, "duplicate save name '%s' (already saved by the step at line %d)",
-                         save->str, prev->line);
-            return false;
-        }
-        if (!d->outputs || !d->outputs->name) {
-            diag_set(L->d, save->loc, "%s has no outputs to save", d->name);
-            return false;
-        }
-        st->save = strdup(save->str);
-        if (!st->save || !symbols_add(L->syms, (symbol){ .name = st->save, .saver = d, .tpm = st->tpm,
-                                                         .line = st->loc.line }))
-            return false;
-    }
-    return true;
+    return !save || load_save(L, st, save);
 }
-
 
 void scenario_step_free(step *st)
 {

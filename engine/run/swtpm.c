@@ -302,6 +302,47 @@ static bool manufacture(const char *dir, diag *d)
 
 static swtpm *start(bool ek_cert, diag *d);
 
+/* The pipe from the child: EOF means exec succeeded, an int that exec (or
+ * the setup before it) failed with that errno. */
+static bool exec_succeeded(swtpm *t, int fd, diag *d)
+{
+    int child_errno = 0;
+    ssize_t got;
+    do {
+        got = read(fd, &child_errno, sizeof child_errno);
+    } while (got < 0 && errno == EINTR);
+    if (got != (ssize_t)sizeof child_errno)
+        return true;
+    reap(t->pid, -1, NULL);
+    t->pid = -1;
+    diag_fail(d, "cannot run swtpm: %s", strerror(child_errno));
+    return false;
+}
+
+/* Until the socket accepts a connection; an early exit names the log's last line. */
+static bool wait_ready(swtpm *t, const char *sock, const char *logpath, double t0, diag *d)
+{
+    for (;;) {
+        int status = 0;
+        if (reap(t->pid, 0, &status)) {
+            t->pid = -1;
+            char how[64];
+            describe_exit(status, how, sizeof how);
+            char *last = log_last_line(logpath);
+            diag_fail(d, "swtpm %s during startup%s%s", how, last ? ": " : " (empty log)", last ? last : "");
+            free(last);
+            return false;
+        }
+        if (socket_accepts(sock))
+            return true;
+        if (now_ms() - t0 > READY_TIMEOUT_MS) {
+            diag_fail(d, "swtpm did not accept connections on %s within %.0f s", sock, READY_TIMEOUT_MS / 1000.0);
+            return false;
+        }
+        sleep_ns(READY_POLL_NS);
+    }
+}
+
 swtpm *swtpm_start(diag *d)
 {
     return start(false, d);
@@ -389,42 +430,11 @@ static swtpm *start(bool ek_cert, diag *d)
     close(pfd[1]);
     pfd[1] = -1;
 
-    /* EOF: exec succeeded.  An int: exec (or setup) failed with that errno. */
-    int child_errno = 0;
-    ssize_t got;
-    do {
-        got = read(pfd[0], &child_errno, sizeof child_errno);
-    } while (got < 0 && errno == EINTR);
+    bool ready = exec_succeeded(t, pfd[0], d) && wait_ready(t, sock, logpath, t0, d);
     close(pfd[0]);
     pfd[0] = -1;
-    if (got == (ssize_t)sizeof child_errno) {
-        reap(pid, -1, NULL);
-        t->pid = -1;
-        diag_fail(d, "cannot run swtpm: %s", strerror(child_errno));
+    if (!ready)
         goto fail;
-    }
-
-    for (;;) {
-        int status = 0;
-        if (reap(pid, 0, &status)) {
-            t->pid = -1;
-            char how[64];
-            describe_exit(status, how, sizeof how);
-            char *last = log_last_line(logpath);
-            diag_fail(d, "swtpm %s during startup%s%s", how,
-                    last ? ": " : " (empty log)", last ? last : "");
-            free(last);
-            goto fail;
-        }
-        if (socket_accepts(sock))
-            break;
-        if (now_ms() - t0 > READY_TIMEOUT_MS) {
-            diag_fail(d, "swtpm did not accept connections on %s within %.0f s",
-                    sock, READY_TIMEOUT_MS / 1000.0);
-            goto fail;
-        }
-        sleep_ns(READY_POLL_NS);
-    }
     t->startup_ms = now_ms() - t0;
 
     free(sock); free(ctrl); free(state); free(server); free(ctrlarg);
