@@ -37,7 +37,8 @@ static const char usage_text[] =
     "  -j, --jobs N       run N scenarios at once (private swtpms only)\n"
     "  --timeout SEC      give up on a scenario after SEC seconds (default 300)\n"
     "  --check            load and type-check only; no TPM\n"
-    "  --list-steps       print the step catalogue (with -v: parameters, outputs)\n"
+    "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
+    "                     parameters, outputs)\n"
     "  --schema           print the JSON Schema of scenario files\n"
     "  --show-secrets     do not redact auth values and key material in results\n"
     "  --wire             include command and response bytes in results\n"
@@ -304,10 +305,8 @@ int main(int argc, char **argv)
     int status = parse_options(argc, argv, &o);
     if (status >= 0)
         return status;
-    if (o.list) {
-        registry_print_catalogue(stdout, o.verbose);
-        return 0;
-    }
+    if (o.list)     /* with names: those steps */
+        return registry_print_catalogue(stdout, o.verbose, o.paths, (size_t)o.n_paths) ? 0 : 2;
     if (o.schema) {
         char *s = schema_json();
         if (!s)

@@ -17,7 +17,7 @@ static uint32_t do_hash(step_ctx *ctx, const step_args *a, step_out *out)
         return STEP_FAILED;
     TPM2B_DIGEST *digest = NULL;
     TPMT_TK_HASHCHECK *ticket = NULL;
-    TSS2_RC rc = Esys_Hash(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &data, hash_arg(a, "alg"),
+    TSS2_RC rc = Esys_Hash(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &data, *arg_hash(a, "alg"),
                            arg_hierarchy(a, "hierarchy")->esys_tr, &digest, &ticket);
     if (rc == TSS2_RC_SUCCESS) {
         out_bytes(out, "digest", digest->buffer, digest->size);

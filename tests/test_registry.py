@@ -41,3 +41,13 @@ def test_every_step_used_by_a_scenario():
     text = "\n".join(p.read_text() for p in (ROOT / "scenarios").rglob("*") if p.is_file())
     unused = [s for s in catalogue() if not re.search(r'["\s]' + re.escape(s) + r'"?:', text)]
     assert not unused, f"steps no scenario uses: {unused}"
+
+
+def test_list_steps_names_only_those():
+    p = subprocess.run([TPMRUN, "--list-steps", "-v", "esapi.hash", "crypto.verify"], capture_output=True, text=True)
+    assert p.returncode == 0
+    heads = [l.split()[0] for l in p.stdout.splitlines() if not l.startswith(" ")]
+    assert heads == ["esapi.hash", "crypto.verify"]
+    assert "    alg " in p.stdout and "-> validation" in p.stdout
+    bad = subprocess.run([TPMRUN, "--list-steps", "esapi.hsh"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "did you mean 'esapi.hash'" in bad.stderr and not bad.stdout

@@ -128,24 +128,40 @@ const char *registry_param_type_name(const param_spec *p) { return type_name(p->
 const char *registry_output_type_name(const output_spec *o) { return type_name(o->type, o->st, 0); }
 
 /* ---- catalogue ---------------------------------------------------------- */
-void registry_print_catalogue(FILE *f, bool verbose)
+static void print_row(FILE *f, const step_def *d, bool verbose)
 {
-    size_t n;
-    const step_def *const *rows = registry_all(&n);
-    for (size_t i = 0; i < n; i++) {
-        const step_def *d = rows[i];
-        fprintf(f, "%-28s %s\n", d->name, d->doc);
-        if (!verbose)
-            continue;
-        for (const param_spec *p = d->params; p && p->name; p++) {
-            fprintf(f, "    %-20s %-16s %s%s", p->name, registry_param_type_name(p),
-                    (p->flags & PF_REQUIRED) ? "required. " : "", p->doc);
-            if (p->def)
-                fprintf(f, " (default: %s)", p->def);
-            fputc('\n', f);
-        }
-        for (const output_spec *o = d->outputs; o && o->name; o++)
-            fprintf(f, "    -> %-17s %-16s %s\n", o->name, registry_output_type_name(o), o->doc);
+    fprintf(f, "%-28s %s\n", d->name, d->doc);
+    if (!verbose)
+        return;
+    for (const param_spec *p = d->params; p && p->name; p++) {
+        fprintf(f, "    %-20s %-16s %s%s", p->name, registry_param_type_name(p),
+                (p->flags & PF_REQUIRED) ? "required. " : "", p->doc);
+        if (p->def)
+            fprintf(f, " (default: %s)", p->def);
+        fputc('\n', f);
     }
+    for (const output_spec *o = d->outputs; o && o->name; o++)
+        fprintf(f, "    -> %-17s %-16s %s\n", o->name, registry_output_type_name(o), o->doc);
+}
+
+bool registry_print_catalogue(FILE *f, bool verbose, char *const *names, size_t n)
+{
+    size_t count;
+    const step_def *const *rows = registry_all(&count);
+    bool ok = true;
+    for (size_t k = 0; k < n; k++) {
+        const step_def *d = registry_find(names[k]);
+        if (d) {
+            print_row(f, d, verbose);
+            continue;
+        }
+        const char *near = registry_nearest(names[k]);
+        fprintf(stderr, "tpmrun: no step '%s'%s%s%s\n", names[k], near ? " (did you mean '" : "", near ? near : "",
+                near ? "'?)" : "");
+        ok = false;
+    }
+    for (size_t i = 0; !n && i < count; i++)
+        print_row(f, rows[i], verbose);
+    return ok;
 }
 

@@ -110,7 +110,8 @@ size_t registry_param_count(const step_def *d);
 const char *registry_param_type_name(const param_spec *p);          /* "bytes", "TPM2B_PUBLIC", "template" ... */
 const char *registry_output_type_name(const output_spec *o);
 
-/* Prints the catalogue (--list-steps). */
-void registry_print_catalogue(FILE *f, bool verbose);
+/* Prints the catalogue (--list-steps): every step, or those named (n > 0);
+ * false when a name is no step. */
+bool registry_print_catalogue(FILE *f, bool verbose, char *const *names, size_t n);
 
 #endif
