@@ -82,17 +82,6 @@ char *text_trim(const char *s, size_t *start, const char *what, diag *d)
     return w;
 }
 
-char *text_strip(const char *s, size_t *off)
-{
-    size_t a = 0, b = strlen(s);
-    while (a < b && isspace((unsigned char)s[a]))
-        a++;
-    while (b > a && isspace((unsigned char)s[b - 1]))
-        b--;
-    *off = a;
-    return strndup(s + a, b - a);
-}
-
 bool text_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     if (!isdigit((unsigned char)s[0]))

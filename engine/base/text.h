@@ -14,9 +14,6 @@ const char *text_nearest(const char *word, const char *const *names);
 /* A malloc'd copy of s without surrounding white space, *start the offset
  * of its first character; NULL with d set ("missing <what>") when empty. */
 char *text_trim(const char *s, size_t *start, const char *what, diag *d);
-/* A malloc'd copy of s without surrounding white space (possibly empty),
- * *off the offset of its first character. */
-char *text_strip(const char *s, size_t *off);
 /* A whole-string unsigned number, 0x.. hex or decimal, at most max. */
 bool text_parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* Letters, digits and '_', not starting with a digit. */

@@ -125,22 +125,14 @@ const char *tpm_alg_name(TPM2_ALG_ID alg)
 static bool parse_alg_kind(const char *s, unsigned flags, const char *what,
                            TPM2_ALG_ID *out, diag *e)
 {
-    if (!s) {
-        diag_at(e, 0, "missing %s", what);
+    size_t off = 0;
+    char *w = text_trim(s, &off, what, e);
+    if (!w)
         return false;
-    }
-    size_t off;
-    char *w = text_strip(s, &off);
-    if (!w) {
-        diag_at(e, 0, "out of memory");
-        return false;
-    }
     bool ok = false;
     unsigned long v;
     const alg_entry *a = alg_by_name(w);
-    if (!*w) {
-        diag_at(e, off, "missing %s", what);
-    } else if (a && (a->flags & flags)) {
+    if (a && (a->flags & flags)) {
         *out = a->id;
         ok = true;
     } else if (text_parse_uint(w, 0xFFFF, &v)) {
@@ -202,16 +194,10 @@ const char *tpm_alg_curve_name(TPM2_ECC_CURVE curve)
 
 bool tpm_alg_parse_curve(const char *s, TPM2_ECC_CURVE *out, diag *e)
 {
-    if (!s) {
-        diag_at(e, 0, "missing curve");
+    size_t off = 0;
+    char *w = text_trim(s, &off, "curve", e);
+    if (!w)
         return false;
-    }
-    size_t off;
-    char *w = text_strip(s, &off);
-    if (!w) {
-        diag_at(e, 0, "out of memory");
-        return false;
-    }
     bool ok = false;
     unsigned long v;
     for (size_t i = 0; i < N_CURVES && !ok; i++) {
@@ -250,16 +236,10 @@ static const char *const symmetric_known[] = {
 /* "<cipher>[_][bits][mode]", e.g. aes128cfb, aes, sm4_128cfb. */
 bool tpm_alg_parse_symmetric(const char *s, TPMT_SYM_DEF *out, diag *e)
 {
-    if (!s) {
-        diag_at(e, 0, "missing symmetric definition");
+    size_t off = 0;
+    char *w = text_trim(s, &off, "symmetric definition", e);
+    if (!w)
         return false;
-    }
-    size_t off;
-    char *w = text_strip(s, &off);
-    if (!w) {
-        diag_at(e, 0, "out of memory");
-        return false;
-    }
     bool ok = false;
     memset(out, 0, sizeof *out);
     if (!strcasecmp(w, "null")) {
@@ -348,16 +328,10 @@ done:
 
 bool tpm_alg_parse_sig_scheme(const char *s, TPMT_SIG_SCHEME *out, diag *e)
 {
-    if (!s) {
-        diag_at(e, 0, "missing signature scheme");
+    size_t off = 0;
+    char *w = text_trim(s, &off, "signature scheme", e);
+    if (!w)
         return false;
-    }
-    size_t off;
-    char *w = text_strip(s, &off);
-    if (!w) {
-        diag_at(e, 0, "out of memory");
-        return false;
-    }
     bool ok = false;
     memset(out, 0, sizeof *out);
     /* an optional "-<hash>" suffix; else the step's hash (tpm_alg_sig_scheme_for) */

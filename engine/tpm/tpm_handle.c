@@ -23,16 +23,10 @@ static const struct {
 
 bool tpm_handle_parse_hierarchy(const char *s, tpm_hierarchy *out, diag *e)
 {
-    if (!s) {
-        diag_at(e, 0, "missing hierarchy");
+    size_t off = 0;
+    char *w = text_trim(s, &off, "hierarchy", e);
+    if (!w)
         return false;
-    }
-    size_t off;
-    char *w = text_strip(s, &off);
-    if (!w) {
-        diag_at(e, 0, "out of memory");
-        return false;
-    }
     unsigned long v = 0;
     bool num = text_parse_uint(w, 0xFFFFFFFFul, &v);
     for (size_t i = 0; i < N_HIER; i++) {
