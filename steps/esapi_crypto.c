@@ -80,6 +80,17 @@ static uint32_t do_encrypt_decrypt(step_ctx *ctx, const step_args *a, step_out *
     ESYS_TR key = arg_object_auth(ctx, a, "key", "auth", out);
     if (key == ESYS_TR_NONE)
         return STEP_FAILED;
+    if (mode == TPM2_ALG_NULL) {
+        /* null: the key's mode; a key that has none takes CFB, as
+         * tpm2_encryptdecrypt does (the TPM wants a mode from one of the two) */
+        TPM2B_PUBLIC *pub = NULL;
+        TSS2_RC rc = Esys_ReadPublic(ctx->esys, key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL, NULL);
+        if (rc != TSS2_RC_SUCCESS)
+            return step_tss(out, "Esys_ReadPublic", rc);
+        if (pub->publicArea.type == TPM2_ALG_SYMCIPHER && pub->publicArea.parameters.symDetail.sym.mode.sym == TPM2_ALG_NULL)
+            mode = TPM2_ALG_CFB;
+        Esys_Free(pub);
+    }
     TPMI_YES_NO decrypt = arg_bool(a, "decrypt") ? TPM2_YES : TPM2_NO;
     TPM2B_MAX_BUFFER *result = NULL;
     TPM2B_IV *iv_out = NULL;
@@ -163,7 +174,7 @@ const step_def steps_esapi_crypto[] = {
           KEY_PARAMS("a loaded symmetric key"),
           { "data", PT_BYTES, PF_REQUIRED, NULL, "input", .max_len = TPM2_MAX_DIGEST_BUFFER },
           { "decrypt", PT_BOOL, 0, "false", "decrypt instead of encrypt" },
-          { "mode", PT_SYNTAX, 0, "null", "cipher mode (null: the key's)", .syntax = SX_CIPHER_MODE },
+          { "mode", PT_SYNTAX, 0, "null", "cipher mode (null: the key's, and CFB for a key without one, as tpm2_encryptdecrypt)", .syntax = SX_CIPHER_MODE },
           { "iv", PT_BYTES, 0, NULL, "initial value (default: 16 zero bytes)", .max_len = TPM2_MAX_SYM_BLOCK_SIZE },
           { 0 } },
       (const output_spec[]){

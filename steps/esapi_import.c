@@ -64,8 +64,8 @@ static uint32_t do_duplicate(step_ctx *ctx, const step_args *a, step_out *out)
     if (rc == TSS2_RC_SUCCESS) {
         out_struct(out, "duplicate", TS_PRIVATE, dup);
         out_bytes(out, "out_sym_seed", seed->secret, seed->size);
-        /* the TPM returns a key only when it made one */
-        out_bytes(out, "encryption_key_out", key.size ? key.buffer : key_out->buffer, key.size ? key.size : key_out->size);
+        /* the TPM's answer: the key it made, empty when the step gave one */
+        out_bytes(out, "encryption_key_out", key_out->buffer, key_out->size);
     }
     if (key_out)
         OPENSSL_cleanse(key_out, sizeof *key_out);
@@ -150,7 +150,7 @@ const step_def steps_esapi_import[] = {
       (const output_spec[]){
           { "duplicate", PT_STRUCT, 0, "the wrapped sensitive area", TS_PRIVATE },
           { "out_sym_seed", PT_BYTES, 0, "the seed encrypted for the new parent" },
-          { "encryption_key_out", PT_BYTES, PF_SECRET, "the inner wrapper's key (given or made by the TPM)" },
+          { "encryption_key_out", PT_BYTES, PF_SECRET, "the inner wrapper's key the TPM made (empty when encryption_key was given)" },
           { 0 } },
       do_duplicate },
     { "esapi.load_external", "TPM2_LoadExternal: a public key, or a whole outside key, into a hierarchy",

@@ -33,9 +33,8 @@ static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TP
     memset(outside, 0, sizeof *outside);
     memset(pcrs, 0, sizeof *pcrs);
     TPMT_PUBLIC *p = &pub->publicArea;
-    tpm_template_public(arg_template(a, "template"), primary, p);
-    if (arg_present(a, "attributes"))
-        p->objectAttributes = *arg_attributes(a, "attributes");
+    const TPMA_OBJECT *attrs = arg_attributes(a, "attributes");
+    tpm_template_public(arg_template(a, "template"), primary, attrs, p);
     if (arg_present(a, "name_alg"))
         p->nameAlg = *arg_hash(a, "name_alg");
     if (arg_present(a, "policy") && !ARG_TPM2B(a, "policy", &p->authPolicy, out))
@@ -72,9 +71,13 @@ static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TP
     if (arg_present(a, "sensitive_data")) {
         if (!ARG_TPM2B(a, "sensitive_data", &sens->sensitive.data, out))
             return false;
-        /* Sealed data: a keyedhash without sign/decrypt must not be sensitivedataorigin. */
-        if (p->type == TPM2_ALG_KEYEDHASH)
-            p->objectAttributes &= ~TPMA_OBJECT_SENSITIVEDATAORIGIN;
+        /* The TPM did not make the data; and a keyedhash without a scheme is
+         * sealed data, which neither signs nor decrypts (as tpm2_create -i
+         * makes it) */
+        bool sealed = p->type == TPM2_ALG_KEYEDHASH && p->parameters.keyedHashDetail.scheme.scheme == TPM2_ALG_NULL;
+        p->objectAttributes &= ~TPMA_OBJECT_SENSITIVEDATAORIGIN;
+        if (sealed && !attrs)
+            p->objectAttributes &= ~(TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT);
     }
     if (arg_present(a, "outside_info") && !ARG_TPM2B(a, "outside_info", outside, out))
         return false;

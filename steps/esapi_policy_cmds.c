@@ -111,8 +111,10 @@ static uint32_t do_policy_secret(step_ctx *ctx, const step_args *a, step_out *ou
     TPMT_TK_AUTH *ticket = NULL;
     TSS2_RC rc = Esys_PolicySecret(ctx->esys, auth, s, ctx->s1, ctx->s2, ctx->s3, &nonce, &cp, &ref,
                                    (INT32)arg_int(a, "expiration"), &timeout, &ticket);
-    if (rc == TSS2_RC_SUCCESS)
+    if (rc == TSS2_RC_SUCCESS) {
         out_bytes(out, "timeout", timeout->buffer, timeout->size);
+        out_struct(out, "ticket", TS_TK_AUTH, ticket);
+    }
     Esys_Free(timeout);
     Esys_Free(ticket);
     return step_tss(out, "Esys_PolicySecret", rc);
@@ -224,6 +226,7 @@ const step_def steps_esapi_policy_cmds[] = {
           { 0 } },
       (const output_spec[]){
           { "timeout", PT_BYTES, 0, "the timeout the TPM returned" },
+          { "ticket", PT_STRUCT, 0, "the TPMT_TK_AUTH for esapi.policy_ticket (a null ticket unless expiration < 0)", TS_TK_AUTH },
           { 0 } },
       do_policy_secret },
     { "esapi.policy_command_code", "TPM2_PolicyCommandCode: only this command", NEED_ESYS,

@@ -296,7 +296,7 @@ def test_duplicate_roundtrips(tpmrun, tmp_path):
     run_ok(tpmrun, "--show-secrets", write_scenario(tmp_path, "dup", steps))
     res = tpmrun.result("dup")
     assert len(bytes.fromhex(hexof(step(res, "tpm_key")["outputs"]["encryption_key_out"]))) == 16
-    assert hexof(step(res, "our_key")["outputs"]["encryption_key_out"]) == "0f0e0d0c0b0a09080706050403020100"
+    assert hexof(step(res, "our_key")["outputs"]["encryption_key_out"]) == ""    # the TPM made none
     assert len(bytes.fromhex(hexof(step(res, "tpm_key")["outputs"]["out_sym_seed"]))) == 256
     assert hexof(step(res, "no_outer")["outputs"]["out_sym_seed"]) == ""
 

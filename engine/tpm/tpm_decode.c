@@ -13,7 +13,7 @@
  *   scheme/kdf: {"scheme", "hashAlg"[, "count" (ecdaa)][, "kdf" (xor)]}
  * signature: {"sigAlg", "hash", "signature"} (rsa, hmac) or
  *            {"sigAlg", "hash", "r", "s"} (ecc); {"sigAlg": "null"}
- * hashcheck: {"tag", "hierarchy", "digest"} with tag and hierarchy as "0x.."
+ * tickets: {"tag", "hierarchy", "digest"} with tag and hierarchy as "0x.."
  * pcr selection: [{"hash", "pcrs": [n, ...]}, ...]
  * digest list: ["hex", ...] */
 #include "tpm/tpm_decode.h"
@@ -196,7 +196,7 @@ json_t *tpm_decode_signature(const TPMT_SIGNATURE *s)
     return o;
 }
 
-json_t *tpm_decode_hashcheck(const TPMT_TK_HASHCHECK *t)
+json_t *tpm_decode_ticket(const TPMT_TK_HASHCHECK *t)
 {
     if (!t)
         return json_null();

@@ -7,7 +7,9 @@
 
 json_t *tpm_decode_public(const TPM2B_PUBLIC *p);
 json_t *tpm_decode_signature(const TPMT_SIGNATURE *s);
-json_t *tpm_decode_hashcheck(const TPMT_TK_HASHCHECK *t);
+/* Every ticket (TPMT_TK_HASHCHECK, _CREATION, _VERIFIED, _AUTH) has the
+ * same layout: tag, hierarchy, digest. */
+json_t *tpm_decode_ticket(const TPMT_TK_HASHCHECK *t);
 json_t *tpm_decode_pcr_selection(const TPML_PCR_SELECTION *s);
 json_t *tpm_decode_digest_list(const TPML_DIGEST *l);
 

@@ -66,11 +66,14 @@ bool tpm_object_build(const keymat_in *in, TPMT_PUBLIC *pub, TPMT_SENSITIVE *sen
         t = &deflt;
     if (!t)
         goto out;
-    tpm_template_public(t, false, pub);
-    if (in->attributes)
-        pub->objectAttributes = *in->attributes;
-    else    /* made outside any TPM: neither fixed to one nor born in one */
+    tpm_template_public(t, false, in->attributes, pub);
+    if (!in->attributes) {
+        /* made outside any TPM: neither fixed to one nor born in one */
         pub->objectAttributes &= ~(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN);
+        /* a keyedhash without a scheme holds sealed data, as tpm2_import -G keyedhash makes it */
+        if (pub->type == TPM2_ALG_KEYEDHASH && pub->parameters.keyedHashDetail.scheme.scheme == TPM2_ALG_NULL)
+            pub->objectAttributes &= ~(TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT);
+    }
     if (in->name_alg != TPM2_ALG_ERROR)
         pub->nameAlg = in->name_alg;
     if (in->policy) {

@@ -20,6 +20,7 @@ typedef enum {
     TS_PCR_SELECTION,   /* TPML_PCR_SELECTION */
     TS_DIGEST_LIST,     /* TPML_DIGEST */
     TS_VERIFIED,        /* TPMT_TK_VERIFIED */
+    TS_TK_AUTH,         /* TPMT_TK_AUTH */
     TS_COUNT
 } tpm_struct;
 

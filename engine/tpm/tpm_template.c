@@ -585,10 +585,12 @@ done:
     return ok;
 }
 
-void tpm_template_public(const tpm_template *t, bool primary, TPMT_PUBLIC *out)
+void tpm_template_public(const tpm_template *t, bool primary, const TPMA_OBJECT *given, TPMT_PUBLIC *out)
 {
     if (t->named >= 0) {
         named_template(t->named, out);
+        if (given)
+            out->objectAttributes = *given;
         return;
     }
     *out = t->pub;
@@ -601,23 +603,33 @@ void tpm_template_public(const tpm_template *t, bool primary, TPMT_PUBLIC *out)
             *attrs &= ~TPMA_OBJECT_RESTRICTED;
             *attrs |= TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT;
         }
+        if (given)
+            *attrs = *given;
         return;
     case OBJ_HMAC:
         *attrs &= ~TPMA_OBJECT_DECRYPT;
         *attrs |= TPMA_OBJECT_SIGN_ENCRYPT;
+        if (given)
+            *attrs = *given;
         return;
     case OBJ_XOR:
         *attrs &= ~TPMA_OBJECT_SIGN_ENCRYPT;
         *attrs |= TPMA_OBJECT_DECRYPT;
+        if (given)
+            *attrs = *given;
         return;
     case OBJ_RSA:
     case OBJ_ECC:
         break;
     default:
+        if (given)
+            *attrs = *given;
         return;
     }
     TPM2_ALG_ID scheme = out->parameters.asymDetail.scheme.scheme;
-    if (scheme != TPM2_ALG_NULL) {
+    if (given)
+        *attrs = *given;
+    else if (scheme != TPM2_ALG_NULL) {
         if (is_sig_scheme(scheme)) {
             *attrs &= ~TPMA_OBJECT_DECRYPT;
             *attrs |= TPMA_OBJECT_SIGN_ENCRYPT;

@@ -23,8 +23,10 @@ bool tpm_template_parse(const char *s, tpm_template *out, diag *d);
 /* The public area: tpm2-tools' defaults (nameAlg sha256, the default
  * attributes of the object kind narrowed by its scheme, aes128cfb for a
  * storage key); named templates exactly as the TCG defines them.
- * `primary` selects tpm2_createprimary's defaults. */
-void tpm_template_public(const tpm_template *t, bool primary, TPMT_PUBLIC *out);
+ * `primary` selects tpm2_createprimary's defaults.  `attrs` (or NULL)
+ * replaces the attributes, as tpm2-tools' -a does, and the defaults that
+ * follow from them (a storage key's symmetric) follow the given ones. */
+void tpm_template_public(const tpm_template *t, bool primary, const TPMA_OBJECT *attrs, TPMT_PUBLIC *out);
 /* Object names the grammar starts with, for schemas and hints (static). */
 const char *const *tpm_template_names(void);
 /* The grammar as a regular expression over the lowercased text (static). */

@@ -36,7 +36,7 @@ static bool parse_template(const char *spec, bool primary, TPMT_PUBLIC *out, dia
     tpm_template t;
     if (!tpm_template_parse(spec, &t, d))
         return false;
-    tpm_template_public(&t, primary, out);
+    tpm_template_public(&t, primary, NULL, out);
     return true;
 }
 
@@ -609,14 +609,14 @@ static void test_decode(void)
     check_json(tpm_decode_signature(&sig), "{\"sigAlg\":\"null\"}", "decode null signature");
 
     TPMT_TK_HASHCHECK tk = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
-    check_json(tpm_decode_hashcheck(&tk),
+    check_json(tpm_decode_ticket(&tk),
                "{\"digest\":\"\",\"hierarchy\":\"0x40000007\",\"tag\":\"0x8024\"}",
                "decode null ticket");
     tk.hierarchy = TPM2_RH_OWNER;
     tk.digest.size = 2;
     tk.digest.buffer[0] = 0xde;
     tk.digest.buffer[1] = 0xad;
-    check_json(tpm_decode_hashcheck(&tk),
+    check_json(tpm_decode_ticket(&tk),
                "{\"digest\":\"dead\",\"hierarchy\":\"0x40000001\",\"tag\":\"0x8024\"}",
                "decode owner ticket");
 
