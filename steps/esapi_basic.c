@@ -25,12 +25,24 @@ static uint32_t do_get_random(step_ctx *ctx, const step_args *a, step_out *out)
     return step_tss(out, "Esys_GetRandom", rc);
 }
 
+static uint32_t do_shutdown(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    return step_tss(out, "Esys_Shutdown",
+                    Esys_Shutdown(ctx->esys, ctx->s1, ctx->s2, ctx->s3, (TPM2_SU)*arg_startup(a, "type")));
+}
+
 const step_def steps_esapi_basic[] = {
     { "esapi.startup", "TPM2_Startup (the engine starts every TPM it connects to; this sends it again)", NEED_ESYS,
       (const param_spec[]){
           { "type", PT_SYNTAX, 0, "clear", "clear or state", .syntax = SX_STARTUP },
           { 0 } },
       NULL, do_startup },
+    { "esapi.shutdown", "TPM2_Shutdown: clear, or state to resume with TPM2_Startup(STATE) after tpm.power_cycle",
+      NEED_ESYS,
+      (const param_spec[]){
+          { "type", PT_SYNTAX, 0, "clear", "TPM2_Shutdown type (clear or state)", .syntax = SX_STARTUP },
+          { 0 } },
+      NULL, do_shutdown },
     { "esapi.get_random", "TPM2_GetRandom", NEED_ESYS,
       (const param_spec[]){
           { "bytes", PT_INT, 0, "8", "how many random bytes (at most 64)", .min = 0, .max = 64 },

@@ -9,6 +9,7 @@ import pathlib
 import shutil
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -78,3 +79,24 @@ class Tpmrun:
 @pytest.fixture
 def tpmrun(private_tmp, tmp_path):
     return Tpmrun(private_tmp, tmp_path / "results")
+
+
+@pytest.fixture
+def shared_swtpm(private_tmp):
+    """A swtpm the test starts itself, as a TPM that outlives a tpmrun run
+    (what --tcti reaches): (TCTI string, its state directory)."""
+    state = tempfile.mkdtemp(dir=private_tmp)
+    sock = f"{state}/s.sock"
+    proc = subprocess.Popen(["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={state}", "--server",
+                             f"type=unixio,path={sock}", "--ctrl", f"type=unixio,path={sock}.ctrl",
+                             "--flags", "not-need-init,startup-clear", "--log", f"file={state}/log"])
+    for _ in range(500):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.01)
+    yield f"swtpm:path={sock}", state
+    proc.terminate()
+    proc.wait()
+    subprocess.run(["rm", "-rf", state], check=True)
+
+

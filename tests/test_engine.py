@@ -260,3 +260,23 @@ steps:
     steps = {s.get("name"): s for s in tpmrun.result("hierarchy_once")["steps"]}
     assert steps["not given: the empty auth, which the owner no longer has"]["rc"]["name"] == "TPM2_RC_BAD_AUTH"
     assert steps["tr_set_auth remembers a hierarchy's value"]["status"] == "passed"
+
+
+def test_power_cycle_gone_objects_and_external_tpms(tpmrun, tmp_path, shared_swtpm):
+    f = write(tmp_path, "power", """
+steps:
+  - esapi.create_primary: {template: ecc256}
+    save: p
+  - tpm.power_cycle: {startup: clear}
+  - esapi.read_public: {object: "${p}"}
+""")
+    p = tpmrun(f)
+    assert p.returncode == 1
+    msg = tpmrun.result("power")["failed_step"]["message"]
+    assert msg == "'object' (handle 0x80000000) is gone: the TPM's power was cycled at step 2"
+    tcti, _ = shared_swtpm
+    p = tpmrun("--tcti", tcti, f)
+    msg = tpmrun.result("power")["failed_step"]["message"]
+    assert msg.startswith("only a private swtpm can be power-cycled (this TPM is 'swtpm:path="), msg
+    res = tpmrun.result("power")
+    assert res["cleanup"]["removed"] == [] and res["cleanup"]["left"] == []

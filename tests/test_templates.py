@@ -5,31 +5,12 @@ TPM the same template gives the same public area: tpmrun's results must
 equal what tpm2_createek / tpm2_createprimary write."""
 import os
 import subprocess
-import tempfile
-import time
 
 import pytest
 
 from conftest import ROOT
 
 FIX = ROOT / "tests" / "fixtures"
-
-
-@pytest.fixture
-def shared_swtpm(private_tmp):
-    state = tempfile.mkdtemp(dir=private_tmp)
-    sock = f"{state}/s.sock"
-    proc = subprocess.Popen(["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={state}", "--server",
-                             f"type=unixio,path={sock}", "--ctrl", f"type=unixio,path={sock}.ctrl",
-                             "--flags", "not-need-init,startup-clear", "--log", f"file={state}/log"])
-    for _ in range(500):
-        if os.path.exists(sock):
-            break
-        time.sleep(0.01)
-    yield f"swtpm:path={sock}", state
-    proc.terminate()
-    proc.wait()
-    subprocess.run(["rm", "-rf", state], check=True)
 
 
 def tools(tcti, *argv, cwd):

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", NULL };
+static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", "locality", NULL };
 static const char *const expect_keys[] = { "rc", "outputs", "exit", NULL };
 
 static bool load_expect(loader *L, step *st, const node *n)
@@ -299,9 +299,29 @@ static bool load_save(loader *L, step *st, const node *save)
                                                      .line = st->loc.line });
 }
 
+/* locality: N -- the locality the step's TPM commands are sent at. */
+static bool load_locality(loader *L, step *st, const node *n)
+{
+    if (!(st->def->needs & NEED_ESYS)) {
+        diag_set(L->d, n->loc, "%s sends no TPM command: it takes no locality", st->def->name);
+        return false;
+    }
+    char *end = NULL;
+    long v = -1;
+    if (n->kind == NODE_SCALAR && n->plain)
+        v = strtol(n->str, &end, 0);
+    if (!end || *end || !*n->str || v < 0 || (v > 4 && v < 32) || v > 255) {
+        diag_set(L->d, n->loc, "locality must be 0 to 4 (or an extended locality 32 to 255)");
+        return false;
+    }
+    st->locality = (int)v;
+    return true;
+}
+
 bool scenario_step_load(loader *L, const node *n, step *st)
 {
     st->loc = n->loc;
+    st->locality = -1;
     L->cur_needs = 0;
     L->cur_tpm = 0;
     const node *type_key, *params;
@@ -326,6 +346,9 @@ bool scenario_step_load(loader *L, const node *n, step *st)
         return false;
     const node *expect = node_get(n, "expect");
     if (expect && !load_expect(L, st, expect))
+        return false;
+    const node *locality = node_get(n, "locality");
+    if (locality && !load_locality(L, st, locality))
         return false;
     const node *save = node_get(n, "save");
     return !save || load_save(L, st, save);

@@ -32,6 +32,7 @@ typedef struct step {
     expect_output *expect_outputs;
     size_t n_expect_outputs;
     int tpm;                    /* tpm: index into the scenario's TPMs (0: the first or only one) */
+    int locality;               /* locality: the commands' locality (0..4, 32..255); -1: the default */
 } step;
 
 /* Loads the step at node n; its save name becomes usable in L->syms. */

@@ -218,6 +218,11 @@ static json_t *step_schema(const step_def *d)
                           "expect", ref_to("expect"),
                           "additionalProperties", 0);
     if (d->needs & NEED_ESYS)
+        json_object_set_new(json_object_get(s, "properties"), "locality",
+                            json_pack("{s:s,s:[{s:s,s:i,s:i},{s:s,s:i,s:i}]}", "description",
+                                      "the locality the step's TPM commands are sent at", "anyOf", "type", "integer",
+                                      "minimum", 0, "maximum", 4, "type", "integer", "minimum", 32, "maximum", 255));
+    if (d->needs & NEED_ESYS)
         json_object_set_new(json_object_get(s, "properties"), "sessions",
                             json_pack("{s:s,s:s,s:i,s:i,s:{s:s}}", "description",
                                       "sessions for the command, in order: ${session} or password", "type", "array",

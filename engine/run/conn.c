@@ -5,6 +5,7 @@
 #include "base/hex.h"
 #include "base/jsonx.h"
 #include "run/fapi_world.h"
+#include "run/swtpm.h"
 #include "run/tcti.h"
 #include "run/tpm_info.h"
 #include "tpm/tpm_cc.h"
@@ -90,17 +91,19 @@ static bool tpm_has_handle(ESYS_CONTEXT *esys, TPM2_HANDLE h)
     return found;
 }
 
-json_t *conn_cleanup(world *r, tpm_link *t, double *tpm_ms)
+/* Flushes the transient objects and sessions the scenario still holds,
+ * newest first: children before the parents they were loaded under. */
+static void flush_held(world *r, tpm_link *t, json_t *c)
 {
-    json_t *c = json_object(), *errors = json_array();
+    json_t *errors = json_array();
     int flushed = 0, k = index_of(r, t);
-    /* newest first: children before the parents they were loaded under */
     for (size_t i = r->n_objects; t->esys && i-- > 0;) {
         tracked *o = &r->objects[i];
-        if (o->tpm != k || !o->live || !o->transient)
+        if (o->tpm != k || !o->live || (o->kind != HELD_OBJECT && o->kind != HELD_SESSION))
             continue;
-        if (o->session && !tpm_has_handle(t->esys, o->handle)) {
-            /* closed by the TPM after a use without continueSession */
+        if (!tpm_has_handle(t->esys, o->handle)) {
+            /* gone already: a session used without continueSession, an
+             * object TPM2_Clear flushed */
             Esys_TR_Close(t->esys, &o->tr);
             o->live = false;
             continue;
@@ -114,6 +117,74 @@ json_t *conn_cleanup(world *r, tpm_link *t, double *tpm_ms)
     }
     json_object_set_new(c, "flushed", json_integer(flushed));
     json_object_set_new(c, "flush_errors", errors);
+}
+
+/* On a TPM that outlives the scenario, what it made that stays in the TPM
+ * goes: persistent objects are evicted, NV indices undefined, hierarchy
+ * auth values it changed are put back.  What cannot be is named. */
+static void remove_lasting(world *r, tpm_link *t, json_t *c)
+{
+    json_t *removed = json_array(), *left = json_array();
+    int k = index_of(r, t);
+    for (size_t i = r->n_objects; t->esys && i-- > 0;) {
+        tracked *o = &r->objects[i];
+        if (o->tpm != k || !o->live || (o->kind != HELD_PERSISTENT && o->kind != HELD_NV))
+            continue;
+        const char *what = o->kind == HELD_NV ? "nv-index" : "persistent";
+        ESYS_TR owner = ESYS_TR_RH_OWNER;
+        if (o->kind == HELD_NV && o->hierarchy == TPM2_RH_PLATFORM)
+            owner = ESYS_TR_RH_PLATFORM;
+        TPM2B_AUTH auth = world_auth_of(r, k, owner);
+        Esys_TR_SetAuth(t->esys, owner, &auth);
+        ESYS_TR out = ESYS_TR_NONE;
+        TSS2_RC rc = o->kind == HELD_NV
+                         ? Esys_NV_UndefineSpace(t->esys, owner, o->tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE)
+                         : Esys_EvictControl(t->esys, owner, o->tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                                             o->handle, &out);
+        json_t *e = json_pack("{s:o,s:s}", "handle", jsonx_hex32(o->handle), "kind", what);
+        if (rc == TSS2_RC_SUCCESS) {
+            json_array_append_new(removed, e);
+        } else {
+            json_object_set_new(e, "rc", tpm_rc_json(rc));
+            json_array_append_new(left, e);
+            Esys_TR_Close(t->esys, &o->tr);
+        }
+        o->live = false;
+    }
+    static const struct { ESYS_TR tr; const char *name; } hierarchies[] = {
+        { ESYS_TR_RH_OWNER, "owner" }, { ESYS_TR_RH_ENDORSEMENT, "endorsement" },
+        { ESYS_TR_RH_LOCKOUT, "lockout" }, { ESYS_TR_RH_PLATFORM, "platform" },
+    };
+    for (size_t i = 0; t->esys && i < r->n_auth_changes; i++) {
+        const struct auth_change *a = &r->auth_changes[i];
+        if (a->tpm != k)
+            continue;
+        const char *name = "?";
+        for (size_t h = 0; h < sizeof hierarchies / sizeof *hierarchies; h++)
+            if (hierarchies[h].tr == a->tr)
+                name = hierarchies[h].name;
+        TPM2B_AUTH now = world_auth_of(r, k, a->tr);
+        Esys_TR_SetAuth(t->esys, a->tr, &now);
+        TSS2_RC rc = Esys_HierarchyChangeAuth(t->esys, a->tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                                              &a->before);
+        json_t *e = json_pack("{s:s,s:s}", "hierarchy", name, "kind", "auth");
+        if (rc == TSS2_RC_SUCCESS) {
+            json_array_append_new(removed, e);
+        } else {
+            json_object_set_new(e, "rc", tpm_rc_json(rc));
+            json_array_append_new(left, e);
+        }
+    }
+    json_object_set_new(c, "removed", removed);
+    json_object_set_new(c, "left", left);
+}
+
+json_t *conn_cleanup(world *r, tpm_link *t, double *tpm_ms)
+{
+    json_t *c = json_object();
+    flush_held(r, t, c);
+    if (!r->opts->private_tpm)
+        remove_lasting(r, t, c);    /* a private swtpm goes away with all it holds */
     unsigned transient = 0, loaded = 0, saved = 0;
     if (t->esys && tpm_info_handle_counts(t->esys, &transient, &loaded, &saved) == TSS2_RC_SUCCESS) {
         json_object_set_new(c, "transient_handles_after", json_integer(transient));
@@ -123,6 +194,33 @@ json_t *conn_cleanup(world *r, tpm_link *t, double *tpm_ms)
     if (t->rec || t->n_pending)
         json_object_set_new(c, "tpm_commands", conn_take_commands(r, t, tpm_ms));
     return c;
+}
+
+/* A private swtpm's power goes off and on (its control channel's TPM_Init):
+ * what the TPM held in volatile memory is gone. */
+bool conn_power_cycle(world *r, diag *d)
+{
+    tpm_link *t = world_tpm(r);
+    if (!t->ctrl) {
+        diag_fail(d, "only a private swtpm can be power-cycled (this TPM is '%s')", t->tcti ? t->tcti : "(default)");
+        return false;
+    }
+    if (!swtpm_ctrl_init(t->ctrl, d))
+        return false;
+    world_tpm_reset(r, true, false);
+    return true;
+}
+
+bool conn_set_locality(world *r, uint8_t locality, diag *d)
+{
+    tpm_link *t = world_tpm(r);
+    TSS2_TCTI_CONTEXT *tcti = t->rec ? recorder_tcti(t->rec) : NULL;
+    TSS2_RC rc = tcti ? Tss2_Tcti_SetLocality(tcti, locality) : TSS2_TCTI_RC_NOT_IMPLEMENTED;
+    if (rc == TSS2_RC_SUCCESS)
+        return true;
+    diag_fail(d, "cannot set locality %u on the TPM at '%s': %s", locality, t->tcti ? t->tcti : "(default)",
+              Tss2_RC_Decode(rc));
+    return false;
 }
 
 /* TCTI, recording layer, ESAPI context. */
@@ -208,7 +306,7 @@ bool conn_release(world *r, diag *d)
         if (!t->live || t->tpm != r->cur)
             continue;
         TSS2_RC rc;
-        if (t->session && !tpm_has_handle(link->esys, t->handle)) {
+        if (t->kind == HELD_SESSION && !tpm_has_handle(link->esys, t->handle)) {
             /* closed by the TPM after a use without continueSession: nothing to keep */
             Esys_TR_Close(link->esys, &t->tr);
             t->live = false;

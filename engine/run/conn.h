@@ -18,7 +18,9 @@ void conn_disconnect(world *w, tpm_link *t);
  * adds their TPM time to *tpm_ms. */
 json_t *conn_take_commands(world *w, tpm_link *t, double *tpm_ms);
 /* Flushes the transient objects and sessions the scenario still holds on
- * this TPM, newest first, and counts what the TPM holds afterwards. */
+ * this TPM, newest first; on a TPM that outlives the scenario also evicts
+ * its persistent objects, undefines its NV indices and puts back the
+ * hierarchy auth values it changed; counts what the TPM holds afterwards. */
 json_t *conn_cleanup(world *w, tpm_link *t, double *tpm_ms);
 
 /* The handover of the running step's TPM: every tracked object is
@@ -27,6 +29,12 @@ json_t *conn_cleanup(world *w, tpm_link *t, double *tpm_ms);
  * conn_reacquire reconnects and restores them and their auth values. */
 bool conn_release(world *w, diag *d);
 bool conn_reacquire(world *w, diag *d);
+
+/* Power-cycles the running step's TPM (a private swtpm only); the TPM then
+ * waits for TPM2_Startup. */
+bool conn_power_cycle(world *w, diag *d);
+/* The locality the running step's TPM connection sends commands at. */
+bool conn_set_locality(world *w, uint8_t locality, diag *d);
 
 /* Flushes the transient objects (with sessions_too, also the loaded
  * sessions) on the running step's TPM that the scenario does not hold;

@@ -100,7 +100,11 @@ ESYS_TR arg_object(step_ctx *ctx, const step_args *a, const char *name, step_out
         return ESYS_TR_NONE;
     }
     if (!t->live) {
-        step_fail(out, "'%s' (handle 0x%08x) was flushed by step %d", name, t->handle, t->gone_at_step + 1);
+        if (t->gone_why)
+            step_fail(out, "'%s' (handle 0x%08x) is gone: %s at step %d", name, t->handle, t->gone_why,
+                      t->gone_at_step + 1);
+        else
+            step_fail(out, "'%s' (handle 0x%08x) was flushed by step %d", name, t->handle, t->gone_at_step + 1);
         return ESYS_TR_NONE;
     }
     return t->tr;
@@ -124,7 +128,7 @@ ESYS_TR arg_object_auth(step_ctx *ctx, const step_args *a, const char *name, con
 
 value *ctx_track_object(step_ctx *ctx, ESYS_TR tr, bool transient)
 {
-    return world_track(ctx->world, tr, transient, false);
+    return world_track(ctx->world, tr, transient ? HELD_OBJECT : HELD_BORROWED);
 }
 
 void ctx_object_gone(step_ctx *ctx, const step_args *a, const char *name)
@@ -191,7 +195,25 @@ uint32_t step_tss(step_out *out, const char *call, uint32_t rc)
 
 value *ctx_track_session(step_ctx *ctx, ESYS_TR tr)
 {
-    return world_track(ctx->world, tr, true, true);
+    return world_track(ctx->world, tr, HELD_SESSION);
+}
+
+value *ctx_track_persistent(step_ctx *ctx, ESYS_TR tr)
+{
+    return world_track(ctx->world, tr, HELD_PERSISTENT);
+}
+
+value *ctx_track_nv(step_ctx *ctx, ESYS_TR nv, uint32_t hierarchy)
+{
+    value *v = world_track(ctx->world, nv, HELD_NV);
+    if (v)
+        ctx->world->objects[v->i].hierarchy = hierarchy;
+    return v;
+}
+
+value *ctx_track_borrowed(step_ctx *ctx, ESYS_TR tr)
+{
+    return world_track(ctx->world, tr, HELD_BORROWED);
 }
 
 ESYS_TR arg_session(step_ctx *ctx, const step_args *a, const char *name, step_out *out)
@@ -250,6 +272,26 @@ TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth)
 TSS2_RC ctx_use_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth)
 {
     return world_use_auth(ctx->world, tr, auth);
+}
+
+TSS2_RC ctx_hierarchy_auth_changed(step_ctx *ctx, ESYS_TR hierarchy, const TPM2B_AUTH *before,
+                                   const TPM2B_AUTH *after)
+{
+    return world_hierarchy_auth_changed(ctx->world, hierarchy, before, after);
+}
+
+void ctx_tpm_cleared(step_ctx *ctx)
+{
+    world_tpm_reset(ctx->world, false, true);
+}
+
+bool ctx_power_cycle(step_ctx *ctx, step_out *out)
+{
+    diag d = { 0 };
+    if (conn_power_cycle(ctx->world, &d))
+        return true;
+    step_fail_diag(out, NULL, &d);
+    return false;
 }
 
 /* --- typed parameters ----------------------------------------------------- */

@@ -73,6 +73,16 @@ ESYS_TR arg_session(step_ctx *ctx, const step_args *a, const char *name, step_ou
 value *ctx_track_object(step_ctx *ctx, ESYS_TR tr, bool transient);
 /* Registers a new session (flushed at scenario end if the TPM still has it). */
 value *ctx_track_session(step_ctx *ctx, ESYS_TR tr);
+/* Registers a persistent object the step made (TPM2_EvictControl); it is
+ * evicted at the end from a TPM that outlives the scenario (--tcti). */
+value *ctx_track_persistent(step_ctx *ctx, ESYS_TR tr);
+/* Registers an NV index the step defined, and the hierarchy whose auth
+ * undefines it (TPM2_RH_OWNER or TPM2_RH_PLATFORM); undefined at the end
+ * on a TPM that outlives the scenario. */
+value *ctx_track_nv(step_ctx *ctx, ESYS_TR nv, uint32_t hierarchy);
+/* An object, persistent object or NV index that is the scenario's to use
+ * but not to remove (a FAPI key's persistent handle, an index it found). */
+value *ctx_track_borrowed(step_ctx *ctx, ESYS_TR tr);
 /* Tells the engine an object parameter was flushed / is gone. */
 void ctx_object_gone(step_ctx *ctx, const step_args *a, const char *name);
 /* A loaded object of the scenario with this TPM name (a JSON policy names
@@ -85,6 +95,17 @@ TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth);
 /* The auth value of tr for this step only: restored to the remembered one
  * (ctx_set_auth's, else empty) when the step ends. */
 TSS2_RC ctx_use_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth);
+/* A hierarchy's auth value changed (TPM2_HierarchyChangeAuth): later steps
+ * use `after`; on a TPM that outlives the scenario the value before the
+ * scenario's first change is put back at the end. */
+TSS2_RC ctx_hierarchy_auth_changed(step_ctx *ctx, ESYS_TR hierarchy, const TPM2B_AUTH *before,
+                                   const TPM2B_AUTH *after);
+/* TPM2_Clear succeeded: the owner's NV indices and persistent objects are
+ * gone; the owner, endorsement and lockout auth values are empty. */
+void ctx_tpm_cleared(step_ctx *ctx);
+/* Power-cycles the step's TPM (a private swtpm only): every transient
+ * object and session is gone, and the TPM waits for TPM2_Startup. */
+bool ctx_power_cycle(step_ctx *ctx, step_out *out);
 
 /* Hands the TPM connection to another program (swtpm serves one
  * connection at a time) and takes it back.  Objects stay usable, sessions

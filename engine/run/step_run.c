@@ -131,6 +131,11 @@ static uint32_t call_handler(world *w, const step *st, const step_args *args, co
                              json_t *j)
 {
     tpm_link *link = world_tpm(w);
+    if (st->locality >= 0) {
+        diag d = { 0 };
+        if (!conn_set_locality(w, (uint8_t)st->locality, &d))
+            return step_fail_diag(out, NULL, &d);
+    }
     step_ctx ctx = { .esys = link->esys, .fapi = fapi_world_context(w->fapi), .workdir = w->opts->workdir,
                      .scenario_dir = w->sc->dir, .tcti = link->tcti, .s1 = s[0], .s2 = s[1], .s3 = s[2],
                      .world = w };
@@ -147,6 +152,11 @@ static uint32_t call_handler(world *w, const step *st, const step_args *args, co
     }
     fapi_world_step_report(w->fapi, j);     /* passwords FAPI asked for, handles it left */
     world_end_step(w);                      /* auth values used for this step only */
+    if (st->locality > 0) {                 /* back to the default */
+        diag d = { 0 };
+        conn_set_locality(w, 0, &d);
+        diag_clear(&d);
+    }
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,34 @@ static bool socket_accepts(const char *path)
     bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
     close(fd);
     return ok;
+}
+
+/* swtpm's control channel: a big-endian command code, its request, and a
+ * 4-byte result (0: done). */
+enum { CTRL_INIT = 2 };
+#define CTRL_INIT_DELETE_VOLATILE 1u     /* as swtpm_ioctl -i sends it */
+
+bool swtpm_ctrl_init(const char *ctrl, diag *d)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(ctrl) >= sizeof sa.sun_path) {
+        diag_fail(d, "control socket path too long: %s", ctrl);
+        return false;
+    }
+    memcpy(sa.sun_path, ctrl, strlen(ctrl) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    uint8_t req[8] = { 0, 0, 0, CTRL_INIT, 0, 0, 0, CTRL_INIT_DELETE_VOLATILE }, res[4];
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+              write(fd, req, sizeof req) == (ssize_t)sizeof req && read(fd, res, sizeof res) == (ssize_t)sizeof res;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    uint32_t result = ok ? (uint32_t)res[0] << 24 | (uint32_t)res[1] << 16 | (uint32_t)res[2] << 8 | res[3] : 0;
+    if (!ok)
+        diag_fail(d, "swtpm control channel %s: %s", ctrl, strerror(e));
+    else if (result)
+        diag_fail(d, "swtpm refused TPM_Init: result 0x%x", result);
+    return ok && !result;
 }
 
 /* In the child between fork and exec: only async-signal-safe calls. */

@@ -30,6 +30,9 @@ swtpm *swtpm_start(diag *d);
 swtpm *swtpm_start_ek_cert(diag *d);
 /* SIGTERM, wait (then SIGKILL after 2 s), remove the directory, free. NULL ok. */
 void swtpm_stop(swtpm *t);
+/* TPM_Init through a swtpm's control socket: the power goes off and on,
+ * the TPM waits for TPM2_Startup.  False with d set. */
+bool swtpm_ctrl_init(const char *ctrl, diag *d);
 /* Async-signal-safe kill of the process only (for signal handlers). */
 void swtpm_kill_now(const swtpm *t);
 

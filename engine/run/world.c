@@ -30,6 +30,11 @@ world *world_new(const scenario *sc, const run_opts *o, const char **why)
         t->name = scenario_tpm_name(sc, i);
         t->tcti = o->tctis ? o->tctis[i] : o->tcti;
         t->info = json_pack("{s:s,s:b}", "tcti", t->tcti ? t->tcti : "(default)", "private_swtpm", o->private_tpm);
+        /* a private swtpm's control socket sits beside its server socket */
+        static const char prefix[] = "swtpm:path=";
+        if (o->private_tpm && t->tcti && !strncmp(t->tcti, prefix, sizeof prefix - 1) &&
+            asprintf(&t->ctrl, "%s.ctrl", t->tcti + sizeof prefix - 1) < 0)
+            t->ctrl = NULL;
     }
     return w;
 }
@@ -40,6 +45,7 @@ void world_free(world *w)
         return;
     for (size_t i = 0; w->tpms && i < w->n_tpms; i++) {
         free(w->tpms[i].auths);
+        free(w->tpms[i].ctrl);
         recorder_records_free(w->tpms[i].pending, w->tpms[i].n_pending);
         json_decref(w->tpms[i].info);
     }
@@ -48,6 +54,7 @@ void world_free(world *w)
         free(w->objects[i].parked);
     free(w->objects);
     free(w->step_auths);
+    free(w->auth_changes);
     value_free(w->saved);
     free(w);
 }
@@ -59,16 +66,16 @@ tracked *world_object(world *w, const value *v)
     return &w->objects[v->i];
 }
 
-value *world_track(world *w, ESYS_TR tr, bool transient, bool session)
+value *world_track(world *w, ESYS_TR tr, held_kind kind)
 {
+    bool session = kind == HELD_SESSION;
     ESYS_CONTEXT *esys = world_tpm(w)->esys;
     tracked *grown = realloc(w->objects, (w->n_objects + 1) * sizeof *grown);
     if (!grown)
         return NULL;
     w->objects = grown;
     tracked *t = &w->objects[w->n_objects];
-    *t = (tracked){ .tpm = w->cur, .tr = tr, .transient = transient, .session = session, .live = true,
-                    .gone_at_step = -1 };
+    *t = (tracked){ .tpm = w->cur, .tr = tr, .kind = kind, .session = session, .live = true, .gone_at_step = -1 };
     TPM2_HANDLE h = 0;
     Esys_TR_GetTpmHandle(esys, tr, &h);
     t->handle = h;
@@ -76,7 +83,8 @@ value *world_track(world *w, ESYS_TR tr, bool transient, bool session)
      * the TPM's side (e.g. a session used without continueSession): the
      * earlier entry is gone, and cleanup must not flush through it. */
     uint8_t range = (uint8_t)(h >> 24);
-    for (size_t i = 0; i < w->n_objects && (range == 0x80 || range == 0x02 || range == 0x03); i++) {
+    for (size_t i = 0; i < w->n_objects && (range == 0x80 || range == 0x02 || range == 0x03 || range == 0x81 ||
+                                          range == 0x01); i++) {
         tracked *old = &w->objects[i];
         if (old->live && old->tpm == w->cur && old->handle == h) {
             if (old->session)
@@ -86,7 +94,7 @@ value *world_track(world *w, ESYS_TR tr, bool transient, bool session)
         }
     }
     TPM2B_NAME *name = NULL;
-    val_kind k = session ? VAL_SESSION : VAL_OBJECT;
+    val_kind k = session ? VAL_SESSION : VAL_OBJECT;     /* NV indices and persistent objects are objects too */
     value *v;
     if (Esys_TR_GetName(esys, tr, &name) == TSS2_RC_SUCCESS && name)
         v = value_handle(k, (int64_t)w->n_objects, h, name->name, name->size);
@@ -165,4 +173,56 @@ void world_end_step(world *w)
             Esys_TR_SetAuth(t->esys, tr, &auth);
     }
     w->n_step_auths = 0;
+}
+
+TPM2B_AUTH world_auth_of(const world *w, int tpm, ESYS_TR tr)
+{
+    TPM2B_AUTH auth = { 0 };
+    const tpm_link *t = &w->tpms[tpm];
+    for (size_t k = 0; k < t->n_auths; k++)
+        if (t->auths[k].tr == tr)
+            auth = t->auths[k].auth;
+    return auth;
+}
+
+TSS2_RC world_hierarchy_auth_changed(world *w, ESYS_TR tr, const TPM2B_AUTH *before, const TPM2B_AUTH *after)
+{
+    size_t i = 0;
+    while (i < w->n_auth_changes && !(w->auth_changes[i].tpm == w->cur && w->auth_changes[i].tr == tr))
+        i++;
+    if (i == w->n_auth_changes) {
+        struct auth_change *grown = realloc(w->auth_changes, (w->n_auth_changes + 1) * sizeof *grown);
+        if (grown) {
+            w->auth_changes = grown;
+            w->auth_changes[w->n_auth_changes++] = (struct auth_change){ w->cur, tr, *before };
+        }
+    }
+    return world_set_auth(w, tr, after);
+}
+
+void world_tpm_reset(world *w, bool power, bool owner_cleared)
+{
+    ESYS_CONTEXT *esys = world_tpm(w)->esys;
+    for (size_t i = 0; i < w->n_objects; i++) {
+        tracked *t = &w->objects[i];
+        if (!t->live || t->tpm != w->cur)
+            continue;
+        /* (the transient objects TPM2_Clear flushes, those of the owner and
+         * endorsement hierarchies, are found gone at cleanup) */
+        bool lost = (power && (t->kind == HELD_OBJECT || t->kind == HELD_SESSION)) ||
+                    (owner_cleared && (t->kind == HELD_PERSISTENT ||
+                                       (t->kind == HELD_NV && t->hierarchy == TPM2_RH_OWNER)));
+        if (!lost)
+            continue;
+        Esys_TR_Close(esys, &t->tr);
+        t->live = false;
+        t->gone_at_step = w->step_index;
+        t->gone_why = power ? "the TPM's power was cycled" : "TPM2_Clear removed it";
+    }
+    if (owner_cleared) {
+        static const TPM2B_AUTH empty = { 0 };
+        static const ESYS_TR cleared[] = { ESYS_TR_RH_OWNER, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_RH_LOCKOUT };
+        for (size_t i = 0; i < sizeof cleared / sizeof *cleared; i++)
+            world_set_auth(w, cleared[i], &empty);
+    }
 }

@@ -23,15 +23,26 @@ typedef struct run_opts {
     const char *workdir;        /* the scenario's private directory */
 } run_opts;
 
-/* An object or session of the scenario. */
+/* What the scenario holds, and what the end of the scenario does with it. */
+typedef enum {
+    HELD_OBJECT,        /* a transient object: flushed */
+    HELD_SESSION,       /* flushed, if the TPM still has it */
+    HELD_PERSISTENT,    /* made persistent by the scenario: evicted from an external TPM */
+    HELD_NV,            /* an NV index the scenario defined: undefined on an external TPM */
+    HELD_BORROWED,      /* usable, not the scenario's to remove (a FAPI key's persistent handle) */
+} held_kind;
+
+/* An object, session, persistent object or NV index of the scenario. */
 typedef struct tracked {
     int tpm;            /* the TPM that holds it (index into world.tpms) */
     ESYS_TR tr;
     uint32_t handle;
-    bool session;
-    bool transient;     /* ours to flush at the end */
+    held_kind kind;
+    uint32_t hierarchy; /* HELD_NV: the hierarchy whose auth undefines it (TPM2_RH_OWNER, _PLATFORM) */
+    bool session;       /* kind == HELD_SESSION */
     bool live;
     int gone_at_step;   /* index of the step that flushed it, -1 */
+    const char *gone_why;   /* how, when not flushed: "the TPM's power was cycled" ... */
     uint8_t *parked;    /* while the connection is handed over: serialized ESYS_TR or saved context */
     size_t parked_len;
 } tracked;
@@ -48,6 +59,7 @@ typedef struct auth_note {
 typedef struct tpm_link {
     const char *name;           /* as declared under tpms: ("" without) */
     const char *tcti;           /* its TCTI conf string (NULL: the tctildr default) */
+    char *ctrl;                 /* a private swtpm's control socket, else NULL */
     ESYS_CONTEXT *esys;
     recorder *rec;
     tpm_command_record *pending;    /* records of a connection already closed */
@@ -72,6 +84,10 @@ typedef struct world {
      * `parent_auth:`, `hierarchy_auth:`): set back when it ends */
     struct step_auth { int tpm; ESYS_TR tr; } *step_auths;
     size_t n_step_auths;
+    /* hierarchy auth values the scenario changed, and what they were before
+     * its first change: put back at the end on an external TPM */
+    struct auth_change { int tpm; ESYS_TR tr; TPM2B_AUTH before; } *auth_changes;
+    size_t n_auth_changes;
 } world;
 
 /* The world of sc, its TPMs not connected yet; NULL with *why set. */
@@ -83,10 +99,10 @@ static inline tpm_link *world_tpm(world *w) { return &w->tpms[w->cur]; }
 
 /* The entry of an object or session value, NULL for other values. */
 tracked *world_object(world *w, const value *v);
-/* Adds tr (an object or session the running step made) and returns its
- * value; an earlier entry with the same TPM handle is retired (the TPM
- * reuses the handles of objects and sessions it freed). */
-value *world_track(world *w, ESYS_TR tr, bool transient, bool session);
+/* Adds tr (something the running step made) and returns its value; an
+ * earlier entry with the same TPM handle is retired (the TPM reuses the
+ * handles of objects and sessions it freed). */
+value *world_track(world *w, ESYS_TR tr, held_kind kind);
 /* NULL when t is on the running step's TPM; else a message (malloc'd)
  * naming `what` (a parameter) and both TPMs. */
 char *world_wrong_tpm(const world *w, const tracked *t, const char *what);
@@ -98,6 +114,16 @@ bool world_holds(const world *w, uint32_t handle);
  * for the running step only, and world_end_step puts the remembered ones
  * (or the empty auth) back. */
 TSS2_RC world_set_auth(world *w, ESYS_TR tr, const TPM2B_AUTH *auth);
+/* The remembered auth value of tr on the running step's TPM (empty if none). */
+TPM2B_AUTH world_auth_of(const world *w, int tpm, ESYS_TR tr);
+/* A hierarchy's auth changed from `before` (recorded at its first change)
+ * to `after` (remembered for later steps). */
+TSS2_RC world_hierarchy_auth_changed(world *w, ESYS_TR tr, const TPM2B_AUTH *before, const TPM2B_AUTH *after);
+/* What the running step's TPM lost: with `power` (a power cycle) every
+ * transient object and session; with `owner_cleared` (TPM2_Clear) the
+ * owner's persistent objects and NV indices, and the owner, endorsement
+ * and lockout auth values are empty. */
+void world_tpm_reset(world *w, bool power, bool owner_cleared);
 TSS2_RC world_use_auth(world *w, ESYS_TR tr, const TPM2B_AUTH *auth);
 void world_end_step(world *w);
 
