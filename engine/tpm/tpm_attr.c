@@ -52,6 +52,65 @@ static const attr_name session_attrs[] = {
 };
 
 
+/* TPMA_NV, in tpm2-tools' names; bits 4-7 are the index type, written
+ * "nt=counter" (nv_types) or "nt=<number>". */
+static const attr_name nv_attrs[] = {
+    { "ppwrite", TPMA_NV_PPWRITE },
+    { "ownerwrite", TPMA_NV_OWNERWRITE },
+    { "authwrite", TPMA_NV_AUTHWRITE },
+    { "policywrite", TPMA_NV_POLICYWRITE },
+    { "policydelete", TPMA_NV_POLICY_DELETE },
+    { "policy_delete", TPMA_NV_POLICY_DELETE },   /* alias */
+    { "writelocked", TPMA_NV_WRITELOCKED },
+    { "writeall", TPMA_NV_WRITEALL },
+    { "writedefine", TPMA_NV_WRITEDEFINE },
+    { "write_stclear", TPMA_NV_WRITE_STCLEAR },
+    { "globallock", TPMA_NV_GLOBALLOCK },
+    { "ppread", TPMA_NV_PPREAD },
+    { "ownerread", TPMA_NV_OWNERREAD },
+    { "authread", TPMA_NV_AUTHREAD },
+    { "policyread", TPMA_NV_POLICYREAD },
+    { "no_da", TPMA_NV_NO_DA },
+    { "orderly", TPMA_NV_ORDERLY },
+    { "clear_stclear", TPMA_NV_CLEAR_STCLEAR },
+    { "readlocked", TPMA_NV_READLOCKED },
+    { "written", TPMA_NV_WRITTEN },
+    { "platformcreate", TPMA_NV_PLATFORMCREATE },
+    { "read_stclear", TPMA_NV_READ_STCLEAR },
+    { NULL, 0 }
+};
+
+static const attr_name nv_types[] = {
+    { "ordinary", TPM2_NT_ORDINARY }, { "counter", TPM2_NT_COUNTER }, { "bits", TPM2_NT_BITS },
+    { "extend", TPM2_NT_EXTEND }, { "pinfail", TPM2_NT_PIN_FAIL }, { "pinpass", TPM2_NT_PIN_PASS },
+    { NULL, 0 }
+};
+
+/* "nt=counter" or "nt=<0..15>": the type field of TPMA_NV. */
+static bool nv_type_word(const char *word, size_t off, uint32_t *acc, diag *e)
+{
+    const char *v = word + 3;
+    for (size_t i = 0; nv_types[i].name; i++)
+        if (!strcasecmp(v, nv_types[i].name)) {
+            *acc = (*acc & ~(uint32_t)TPMA_NV_TPM2_NT_MASK) | nv_types[i].bit << TPMA_NV_TPM2_NT_SHIFT;
+            return true;
+        }
+    unsigned long n;
+    if (text_parse_uint(v, 15, &n)) {
+        *acc = (*acc & ~(uint32_t)TPMA_NV_TPM2_NT_MASK) | (uint32_t)n << TPMA_NV_TPM2_NT_SHIFT;
+        return true;
+    }
+    const char *names[8];
+    size_t k = 0;
+    for (size_t i = 0; nv_types[i].name; i++)
+        names[k++] = nv_types[i].name;
+    names[k] = NULL;
+    const char *near = text_nearest(v, names);
+    diag_at(e, off + 3, "unknown NV type '%s'%s%s%s (ordinary, counter, bits, extend, pinfail, pinpass or 0-15)", v,
+            near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+    return false;
+}
+
 static bool parse_list(const char *s, const attr_name *table, uint32_t max,
                        const char *what, uint32_t *out, diag *e)
 {
@@ -99,6 +158,14 @@ static bool parse_list(const char *s, const attr_name *table, uint32_t max,
                 free(word);
                 ok = false;
                 break;
+            }
+            if (table == nv_attrs && !strncasecmp(word, "nt=", 3)) {
+                if (!nv_type_word(word, off, &acc, e)) {
+                    free(word);
+                    ok = false;
+                    break;
+                }
+                found = true;
             }
             for (size_t i = 0; i < ntab && !found; i++) {
                 if (!strcasecmp(word, table[i].name)) {
@@ -186,6 +253,49 @@ static char *format_list(uint32_t bits, const attr_name *table)
 char *tpm_attr_format_object(TPMA_OBJECT a)
 {
     return format_list(a, object_attrs);
+}
+
+bool tpm_attr_parse_nv(const char *s, TPMA_NV *out, diag *e)
+{
+    uint32_t v;
+    if (!parse_list(s, nv_attrs, 0xFFFFFFFFu, "NV attribute", &v, e))
+        return false;
+    *out = v;
+    return true;
+}
+
+char *tpm_attr_format_nv(TPMA_NV a)
+{
+    /* the type first, by name, then the flags */
+    uint32_t type = (a & TPMA_NV_TPM2_NT_MASK) >> TPMA_NV_TPM2_NT_SHIFT;
+    const char *tname = NULL;
+    for (size_t i = 0; nv_types[i].name; i++)
+        if (nv_types[i].bit == type)
+            tname = nv_types[i].name;
+    char *flags = format_list(a & ~(uint32_t)TPMA_NV_TPM2_NT_MASK, nv_attrs);
+    if (!flags)
+        return NULL;
+    char *out = NULL;
+    int r = tname ? asprintf(&out, "nt=%s%s%s", tname, *flags ? "|" : "", flags)
+                  : asprintf(&out, "nt=%u%s%s", (unsigned)type, *flags ? "|" : "", flags);
+    free(flags);
+    return r < 0 ? NULL : out;
+}
+
+const char *tpm_attr_nv_pattern(void)
+{
+    static char buf[1024];
+    if (!buf[0]) {
+        char words[700] = "";
+        size_t n = 0;
+        for (size_t i = 0; nv_attrs[i].name && n < sizeof words; i++)
+            n += (size_t)snprintf(words + n, sizeof words - n, "%s|", nv_attrs[i].name);
+        for (size_t i = 0; nv_types[i].name && n < sizeof words; i++)
+            n += (size_t)snprintf(words + n, sizeof words - n, "nt=%s|", nv_types[i].name);
+        snprintf(buf, sizeof buf, "\\s*(?:(?:%snt=[0-9]+|0x[0-9a-f]+|[0-9]+)(?:\\s*\\|\\s*(?:%snt=[0-9]+|0x[0-9a-f]+|[0-9]+))*)?\\s*",
+                 words, words);
+    }
+    return buf;
 }
 
 /* The canonical names of a table (aliases too: they parse). */

@@ -13,6 +13,15 @@ bool tpm_attr_parse_object(const char *s, TPMA_OBJECT *out, diag *d);
 char *tpm_attr_format_object(TPMA_OBJECT a);
 const char *const *tpm_attr_object_names(void);
 
+/* TPMA_NV: "ownerread|ownerwrite|authread|authwrite|nt=counter|..." as
+ * tpm2_nvdefine -a takes it (nt=ordinary|counter|bits|extend|pinfail|
+ * pinpass or a number sets the index type). */
+bool tpm_attr_parse_nv(const char *s, TPMA_NV *out, diag *d);
+/* Malloc'd "nt=<type>|flag|flag...". */
+char *tpm_attr_format_nv(TPMA_NV a);
+/* The grammar as a regular expression over the lowercased text (static). */
+const char *tpm_attr_nv_pattern(void);
+
 /* "decrypt|encrypt|continuesession|audit|..." */
 bool tpm_attr_parse_session(const char *s, TPMA_SESSION *out, diag *d);
 const char *const *tpm_attr_session_names(void);

@@ -238,3 +238,14 @@ json_t *tpm_decode_digest_list(const TPML_DIGEST *l)
         json_array_append_new(a, HEX2B(l->digests[i]));
     return a;
 }
+
+json_t *tpm_decode_nv_public(const TPM2B_NV_PUBLIC *p)
+{
+    const TPMS_NV_PUBLIC *n = &p->nvPublic;
+    char *attrs = tpm_attr_format_nv(n->attributes);
+    json_t *o = json_pack("{s:o,s:o,s:s,s:I,s:o,s:I}", "nvIndex", u32_hex(n->nvIndex), "nameAlg", alg_json(n->nameAlg),
+                          "attributes", attrs ? attrs : "", "attributesValue", (json_int_t)n->attributes,
+                          "authPolicy", HEX2B(n->authPolicy), "dataSize", (json_int_t)n->dataSize);
+    free(attrs);
+    return o;
+}

@@ -12,5 +12,8 @@ json_t *tpm_decode_signature(const TPMT_SIGNATURE *s);
 json_t *tpm_decode_ticket(const TPMT_TK_HASHCHECK *t);
 json_t *tpm_decode_pcr_selection(const TPML_PCR_SELECTION *s);
 json_t *tpm_decode_digest_list(const TPML_DIGEST *l);
+/* {"nvIndex": "0x01...", "nameAlg", "attributes" (names), "attributesValue",
+ *  "authPolicy": hex, "dataSize": n} */
+json_t *tpm_decode_nv_public(const TPM2B_NV_PUBLIC *p);
 
 #endif

@@ -21,6 +21,8 @@ typedef enum {
     TS_DIGEST_LIST,     /* TPML_DIGEST */
     TS_VERIFIED,        /* TPMT_TK_VERIFIED */
     TS_TK_AUTH,         /* TPMT_TK_AUTH */
+    TS_NV_PUBLIC,       /* TPM2B_NV_PUBLIC */
+    TS_ATTEST,          /* TPM2B_ATTEST: a TPMS_ATTEST the TPM signs */
     TS_COUNT
 } tpm_struct;
 
