@@ -12,5 +12,7 @@ json_t *tpm_decode_signature(const TPMT_SIGNATURE *s);
 json_t *tpm_decode_ticket(const TPMT_TK_HASHCHECK *t);
 json_t *tpm_decode_pcr_selection(const TPML_PCR_SELECTION *s);
 json_t *tpm_decode_digest_list(const TPML_DIGEST *l);
+/* {"time", "clockInfo": {"clock", "resetCount", "restartCount", "safe"}} */
+json_t *tpm_decode_time_info(const TPMS_TIME_INFO *t);
 
 #endif

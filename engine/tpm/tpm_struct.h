@@ -21,6 +21,8 @@ typedef enum {
     TS_DIGEST_LIST,     /* TPML_DIGEST */
     TS_VERIFIED,        /* TPMT_TK_VERIFIED */
     TS_TK_AUTH,         /* TPMT_TK_AUTH */
+    TS_TIME_INFO,       /* TPMS_TIME_INFO */
+    TS_CAPABILITY_DATA, /* TPMS_CAPABILITY_DATA */
     TS_COUNT
 } tpm_struct;
 
