@@ -241,9 +241,13 @@ static void property_meaning(json_t *e, TPM2_PT pt, uint32_t v)
     case TPM2_PT_VENDOR_STRING_4:
         json_object_set_new(e, "value", chars_json(v));
         break;
-    case TPM2_PT_REVISION:
-        json_object_set_new(e, "value", json_real(v / 100.0));
+    case TPM2_PT_REVISION: {
+        /* text: a JSON real would print 1.64 as 1.6399999999999999 */
+        char rev[24];
+        snprintf(rev, sizeof rev, "%u.%02u", (unsigned)(v / 100), (unsigned)(v % 100));
+        json_object_set_new(e, "value", json_string(rev));
         break;
+    }
     case TPM2_PT_CONTEXT_HASH:
     case TPM2_PT_CONTEXT_SYM:
         if (tpm_alg_name((TPM2_ALG_ID)v))

@@ -54,7 +54,8 @@ bool tpm_cap_group_query(uint32_t group, tpm_cap_query *out);
  *   TPM2_CAP_PP_COMMANDS, _AUDIT_COMMANDS: "commands": ["TPM2_CC_Clear", ...]
  *   TPM2_CAP_PCRS: "pcrs": [{"hash", "pcrs": [n ...]}]
  *   TPM2_CAP_TPM_PROPERTIES: "properties": {"TPM2_PT_MANUFACTURER": {"raw": n,
- *        "value": "IBM"}, "TPM2_PT_PERMANENT": {"raw": n, "ownerAuthSet": false ...}}
+ *        "value": "IBM"}, "TPM2_PT_REVISION": {"raw": 164, "value": "1.64"},
+ *        "TPM2_PT_PERMANENT": {"raw": n, "ownerAuthSet": false ...}}
  *   TPM2_CAP_PCR_PROPERTIES: "pcr-properties": {"TPM2_PT_PCR_SAVE": [n ...]}
  *   TPM2_CAP_ECC_CURVES: "ecc-curves": {"TPM2_ECC_NIST_P256": "0x0003"}
  *   TPM2_CAP_HANDLES: "handles": ["0x81000001", ...]
