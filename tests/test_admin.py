@@ -426,3 +426,12 @@ def test_list_errors_point_at_the_item(tmp_path):
     p = subprocess.run([TPMRUN, "--check", str(f)], capture_output=True, text=True)
     assert p.returncode == 2
     assert f"{f}:2:43: error:" in p.stderr and "did you mean 'Clear'" in p.stderr, p.stderr
+
+
+def test_unknown_capability_lists_every_group(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text("steps:\n  - esapi.get_capability: {capability: handles-persistant}\n")
+    p = subprocess.run([TPMRUN, "--check", str(f)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert f"{f}:2:40: error: unknown capability 'handles-persistant' (algorithms, commands," in p.stderr
+    assert "handles-persistent," in p.stderr and p.stderr.rstrip().endswith("auth-policies, act or vendor)"), p.stderr
