@@ -2,8 +2,10 @@
 #include "load/syntax.h"
 #include "tpm/tpm_alg.h"
 #include "tpm/tpm_attr.h"
+#include "tpm/tpm_cap.h"
 #include "tpm/tpm_cc.h"
 #include "tpm/tpm_handle.h"
+#include "tpm/tpm_list.h"
 #include "tpm/tpm_pcr.h"
 #include "tpm/tpm_struct.h"
 #include "tpm/tpm_template.h"
@@ -50,7 +52,7 @@ static bool parse_choice(const syntax *sx, const char *s, uint32_t *out, diag *d
             *out = c->value;
             return true;
         }
-    char list[200] = "";
+    char list[512] = "";   /* room for the longest CHOICE (capability: 19 words) */
     size_t n = 0;
     for (const syntax_choice *c = sx->choices; c->word && n < sizeof list; c++)
         n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? (c[1].word ? ", " : " or ") : "", c->word);

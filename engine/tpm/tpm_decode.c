@@ -15,7 +15,8 @@
  *            {"sigAlg", "hash", "r", "s"} (ecc); {"sigAlg": "null"}
  * tickets: {"tag", "hierarchy", "digest"} with tag and hierarchy as "0x.."
  * pcr selection: [{"hash", "pcrs": [n, ...]}, ...]
- * digest list: ["hex", ...] */
+ * digest list: ["hex", ...]
+ * time info: {"time", "clockInfo": {"clock", "resetCount", "restartCount", "safe"}} */
 #include "tpm/tpm_decode.h"
 #include "tpm/tpm_alg.h"
 #include "tpm/tpm_attr.h"
@@ -248,4 +249,13 @@ json_t *tpm_decode_nv_public(const TPM2B_NV_PUBLIC *p)
                           "authPolicy", HEX2B(n->authPolicy), "dataSize", (json_int_t)n->dataSize);
     free(attrs);
     return o;
+}
+
+json_t *tpm_decode_time_info(const TPMS_TIME_INFO *t)
+{
+    /* (times are below 2^63 ms unless TPM2_ClockSet made them so: json_int_t is signed) */
+    const TPMS_CLOCK_INFO *c = &t->clockInfo;
+    return json_pack("{s:I,s:{s:I,s:I,s:I,s:b}}", "time", (json_int_t)t->time, "clockInfo", "clock",
+                     (json_int_t)c->clock, "resetCount", (json_int_t)c->resetCount, "restartCount",
+                     (json_int_t)c->restartCount, "safe", c->safe == TPM2_YES);
 }

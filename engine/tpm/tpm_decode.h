@@ -15,5 +15,7 @@ json_t *tpm_decode_digest_list(const TPML_DIGEST *l);
 /* {"nvIndex": "0x01...", "nameAlg", "attributes" (names), "attributesValue",
  *  "authPolicy": hex, "dataSize": n} */
 json_t *tpm_decode_nv_public(const TPM2B_NV_PUBLIC *p);
+/* {"time", "clockInfo": {"clock", "resetCount", "restartCount", "safe"}} */
+json_t *tpm_decode_time_info(const TPMS_TIME_INFO *t);
 
 #endif

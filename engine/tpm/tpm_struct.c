@@ -2,6 +2,7 @@
  * their names, libtss2-mu (un)marshaling and decoded views. */
 #include "tpm/tpm_struct.h"
 #include "tpm/tpm_attest.h"
+#include "tpm/tpm_cap.h"
 #include "tpm/tpm_decode.h"
 #include "base/text.h"
 
@@ -30,6 +31,8 @@ MU_WRAP(TPMT_TK_VERIFIED)
 MU_WRAP(TPMT_TK_AUTH)
 MU_WRAP(TPM2B_NV_PUBLIC)
 MU_WRAP(TPM2B_ATTEST)
+MU_WRAP(TPMS_TIME_INFO)
+MU_WRAP(TPMS_CAPABILITY_DATA)
 
 /* The decoders take their C type; the table calls them through these. */
 static json_t *dec_public(const void *p) { return tpm_decode_public(p); }
@@ -38,6 +41,8 @@ static json_t *dec_pcr_selection(const void *p) { return tpm_decode_pcr_selectio
 static json_t *dec_digest_list(const void *p) { return tpm_decode_digest_list(p); }
 static json_t *dec_nv_public(const void *p) { return tpm_decode_nv_public(p); }
 static json_t *dec_attest(const void *p) { return tpm_attest_decode(p); }
+static json_t *dec_time_info(const void *p) { return tpm_decode_time_info(p); }
+static json_t *dec_capability_data(const void *p) { return tpm_cap_decode(p); }
 /* Every ticket is tag, hierarchy, digest: one view, through a copy (the C types differ). */
 _Static_assert(sizeof(TPMT_TK_AUTH) == sizeof(TPMT_TK_HASHCHECK) && sizeof(TPMT_TK_VERIFIED) == sizeof(TPMT_TK_HASHCHECK) &&
                    sizeof(TPMT_TK_CREATION) == sizeof(TPMT_TK_HASHCHECK), "tickets share one layout");
@@ -70,6 +75,8 @@ static const struct_row rows[TS_COUNT] = {
     [TS_TK_AUTH] = ROW(TPMT_TK_AUTH, dec_ticket),
     [TS_NV_PUBLIC] = ROW(TPM2B_NV_PUBLIC, dec_nv_public),
     [TS_ATTEST] = ROW(TPM2B_ATTEST, dec_attest),
+    [TS_TIME_INFO] = ROW(TPMS_TIME_INFO, dec_time_info),
+    [TS_CAPABILITY_DATA] = ROW(TPMS_CAPABILITY_DATA, dec_capability_data),
 };
 
 const char *tpm_struct_name(tpm_struct st)

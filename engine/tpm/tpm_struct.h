@@ -23,6 +23,8 @@ typedef enum {
     TS_TK_AUTH,         /* TPMT_TK_AUTH */
     TS_NV_PUBLIC,       /* TPM2B_NV_PUBLIC */
     TS_ATTEST,          /* TPM2B_ATTEST: a TPMS_ATTEST the TPM signs */
+    TS_TIME_INFO,       /* TPMS_TIME_INFO */
+    TS_CAPABILITY_DATA, /* TPMS_CAPABILITY_DATA */
     TS_COUNT
 } tpm_struct;
 
