@@ -21,6 +21,7 @@ typedef enum {
     TS_DIGEST_LIST,     /* TPML_DIGEST */
     TS_VERIFIED,        /* TPMT_TK_VERIFIED */
     TS_TK_AUTH,         /* TPMT_TK_AUTH */
+    TS_DIGEST_VALUES,   /* TPML_DIGEST_VALUES */
     TS_COUNT
 } tpm_struct;
 
