@@ -19,8 +19,9 @@ static TPMI_ALG_HASH hash_arg(const step_args *a, const char *name)
 /* Feeds data to a sequence the step started (whose auth is empty): updates
  * of TPM2_MAX_DIGEST_BUFFER bytes while more than that is left, the rest
  * with TPM2_SequenceComplete.  The sequence is authorized by a password
- * session; the step's other sessions (audit, encryption) follow it.  On
- * failure the sequence is flushed: the scenario never held it. */
+ * session; `more`, the step's first session that authorizes nothing here
+ * (encryption, audit), follows it.  On failure the sequence is flushed:
+ * the scenario never held it. */
 static TSS2_RC feed_sequence(step_ctx *ctx, ESYS_TR seq, ESYS_TR more, const uint8_t *data, size_t len,
                              ESYS_TR hierarchy, TPM2B_DIGEST **digest, TPMT_TK_HASHCHECK **ticket,
                              const char **call)

@@ -21,34 +21,36 @@ typedef struct pcr_reading {
 
 /* Reads `want` in rounds, as tpm2_pcrread does: each round asks for what
  * is left and the TPM answers the first PCRs of it, in selection order.  A
- * round without values (a bank the TPM has not allocated) ends it. */
+ * round without values (a bank the TPM has not allocated) ends it.  There
+ * is always one round: an empty selection still reads the counter. */
 static TSS2_RC read_rounds(step_ctx *ctx, const TPML_PCR_SELECTION *want, pcr_reading *r)
 {
     TPML_PCR_SELECTION left = *want;
     r->n = 0;
     r->moved = false;
     memset(&r->answered, 0, sizeof r->answered);
-    for (size_t round = 0; tpm_pcr_count(&left) > 0 && round < r->cap; round++) {
+    size_t round = 0;
+    bool progress;
+    do {
         UINT32 counter = 0;
         TPML_PCR_SELECTION *sel = NULL;
         TPML_DIGEST *vals = NULL;
         TSS2_RC rc = Esys_PCR_Read(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &left, &counter, &sel, &vals);
         if (rc != TSS2_RC_SUCCESS)
             return rc;
-        if (round == 0)
+        if (round++ == 0)
             r->counter = counter;
         else if (counter != r->counter)
             r->moved = true;
         for (UINT32 i = 0; i < vals->count && i < 8 && r->n < r->cap; i++)
             r->values[r->n++] = vals->digests[i];
-        bool progress = vals->count > 0;
+        progress = vals->count > 0;
         tpm_pcr_set_remove(&left, sel);
-        tpm_pcr_set_merge(&r->answered, sel);
+        tpm_pcr_set_merge(&r->answered, sel);   /* (fails only past 16 banks) */
         Esys_Free(sel);
         Esys_Free(vals);
-        if (!progress)
-            break;
-    }
+        /* each round brings a value or ends the reading: at most cap rounds */
+    } while (progress && tpm_pcr_count(&left) > 0 && round < r->cap);
     return TSS2_RC_SUCCESS;
 }
 
@@ -57,19 +59,19 @@ static void put_reading(step_out *out, const pcr_reading *r)
     if (r->n)
         out_bytes(out, "digest", r->values[0].buffer, r->values[0].size);
     /* all values concatenated, in selection order: what PolicyPCR hashes */
-    size_t total = 0;
-    for (size_t i = 0; i < r->n; i++)
-        total += r->values[i].size;
-    uint8_t *cat = malloc(total + 1);
+    uint8_t *cat = malloc(r->n * sizeof r->values[0].buffer + 1);
     value *list = value_new(VAL_LIST);
-    for (size_t i = 0, off = 0; cat && i < r->n; i++) {
-        memcpy(cat + off, r->values[i].buffer, r->values[i].size);
+    size_t off = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (cat)
+            memcpy(cat + off, r->values[i].buffer, r->values[i].size);
         off += r->values[i].size;
-        if (list)
-            value_list_push(list, value_bytes(r->values[i].buffer, r->values[i].size));
+        value *item = list ? value_bytes(r->values[i].buffer, r->values[i].size) : NULL;
+        if (item && !value_list_push(list, item))
+            value_free(item);
     }
     if (cat)
-        out_bytes(out, "concatenated", cat, total);
+        out_bytes(out, "concatenated", cat, off);
     free(cat);
     if (list)
         out_put(out, "values", list);
