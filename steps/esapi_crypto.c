@@ -1,4 +1,5 @@
-/* esapi_crypto: hashing, signing, verifying, symmetric encryption, HMAC in the TPM. */
+/* esapi_crypto: hashing, signing, verifying, symmetric encryption, HMAC in the TPM.  esapi.hash
+ * and esapi.hmac take data of any length up to 1 MiB, through a sequence when it is longer than one buffer. */
 #include "steps.h"
 #include "tpm/tpm_alg.h"
 
@@ -10,22 +11,83 @@ static TPMI_ALG_HASH hash_arg(const step_args *a, const char *name)
     return h ? *h : TPM2_ALG_SHA256;
 }
 
+/* ---- data longer than one TPM buffer: a sequence, as tpm2_hash and tpm2_hmac do ---- */
+
+/* Data up to 1 MiB: the TPM takes 1,024 bytes a command. */
+#define LONG_DATA_MAX (1024 * 1024)
+
+/* Feeds data to a sequence the step started (whose auth is empty): updates
+ * of TPM2_MAX_DIGEST_BUFFER bytes while more than that is left, the rest
+ * with TPM2_SequenceComplete.  The sequence is authorized by a password
+ * session; `more`, the step's first session that authorizes nothing here
+ * (encryption, audit), follows it.  On failure the sequence is flushed:
+ * the scenario never held it. */
+static TSS2_RC feed_sequence(step_ctx *ctx, ESYS_TR seq, ESYS_TR more, const uint8_t *data, size_t len,
+                             ESYS_TR hierarchy, TPM2B_DIGEST **digest, TPMT_TK_HASHCHECK **ticket,
+                             const char **call)
+{
+    ESYS_TR s2 = more == ESYS_TR_PASSWORD ? ESYS_TR_NONE : more;
+    TPM2B_MAX_BUFFER buf;
+    TSS2_RC rc = TSS2_RC_SUCCESS;
+    *call = "Esys_SequenceUpdate";
+    while (rc == TSS2_RC_SUCCESS && len > TPM2_MAX_DIGEST_BUFFER) {
+        buf.size = TPM2_MAX_DIGEST_BUFFER;
+        memcpy(buf.buffer, data, buf.size);
+        rc = Esys_SequenceUpdate(ctx->esys, seq, ESYS_TR_PASSWORD, s2, ESYS_TR_NONE, &buf);
+        data += buf.size;
+        len -= buf.size;
+    }
+    if (rc == TSS2_RC_SUCCESS) {
+        *call = "Esys_SequenceComplete";
+        buf.size = (UINT16)len;
+        memcpy(buf.buffer, data, len);
+        rc = Esys_SequenceComplete(ctx->esys, seq, ESYS_TR_PASSWORD, s2, ESYS_TR_NONE, &buf, hierarchy, digest,
+                                   ticket);
+    }
+    if (rc != TSS2_RC_SUCCESS)
+        Esys_FlushContext(ctx->esys, seq);
+    return rc;
+}
+
+static uint32_t hash_long(step_ctx *ctx, const step_args *a, step_out *out, TPM2B_DIGEST **digest,
+                          TPMT_TK_HASHCHECK **ticket)
+{
+    size_t len;
+    const uint8_t *data = arg_bytes(a, "data", &len);
+    TPM2B_AUTH empty = { 0 };
+    ESYS_TR seq = ESYS_TR_NONE;
+    TSS2_RC rc = Esys_HashSequenceStart(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &empty, *arg_hash(a, "alg"), &seq);
+    if (rc != TSS2_RC_SUCCESS)
+        return step_tss(out, "Esys_HashSequenceStart", rc);
+    const char *call;
+    rc = feed_sequence(ctx, seq, ctx->s1, data, len, arg_hierarchy(a, "hierarchy")->esys_tr, digest, ticket, &call);
+    return step_tss(out, call, rc);
+}
+
 static uint32_t do_hash(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    TPM2B_MAX_BUFFER data = { 0 };
-    if (!ARG_TPM2B(a, "data", &data, out))
-        return STEP_FAILED;
     TPM2B_DIGEST *digest = NULL;
     TPMT_TK_HASHCHECK *ticket = NULL;
-    TSS2_RC rc = Esys_Hash(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &data, *arg_hash(a, "alg"),
-                           arg_hierarchy(a, "hierarchy")->esys_tr, &digest, &ticket);
+    TSS2_RC rc;
+    size_t len;
+    arg_bytes(a, "data", &len);
+    if (len > TPM2_MAX_DIGEST_BUFFER) {
+        rc = hash_long(ctx, a, out, &digest, &ticket);
+    } else {
+        TPM2B_MAX_BUFFER data = { 0 };
+        if (!ARG_TPM2B(a, "data", &data, out))
+            return STEP_FAILED;
+        rc = step_tss(out, "Esys_Hash",
+                      Esys_Hash(ctx->esys, ctx->s1, ctx->s2, ctx->s3, &data, *arg_hash(a, "alg"),
+                                arg_hierarchy(a, "hierarchy")->esys_tr, &digest, &ticket));
+    }
     if (rc == TSS2_RC_SUCCESS) {
         out_bytes(out, "digest", digest->buffer, digest->size);
         out_struct(out, "validation", TS_HASHCHECK, ticket);
     }
     Esys_Free(digest);
     Esys_Free(ticket);
-    return step_tss(out, "Esys_Hash", rc);
+    return rc;
 }
 
 static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
@@ -113,21 +175,46 @@ static uint32_t do_encrypt_decrypt(step_ctx *ctx, const step_args *a, step_out *
     return step_tss(out, call, rc);
 }
 
+/* TPM2_HMAC_Start with the key (ctx->s1 authorizes it), then the data. */
+static uint32_t hmac_long(step_ctx *ctx, const step_args *a, ESYS_TR key, TPMI_ALG_HASH alg, step_out *out,
+                          TPM2B_DIGEST **d)
+{
+    size_t len;
+    const uint8_t *data = arg_bytes(a, "data", &len);
+    TPM2B_AUTH empty = { 0 };
+    ESYS_TR seq = ESYS_TR_NONE;
+    TSS2_RC rc = Esys_HMAC_Start(ctx->esys, key, ctx->s1, ctx->s2, ctx->s3, &empty, alg, &seq);
+    if (rc != TSS2_RC_SUCCESS)
+        return step_tss(out, "Esys_HMAC_Start", rc);
+    const char *call;
+    TPMT_TK_HASHCHECK *ticket = NULL;     /* an HMAC sequence gives none */
+    rc = feed_sequence(ctx, seq, ctx->s2, data, len, ESYS_TR_RH_NULL, d, &ticket, &call);
+    Esys_Free(ticket);
+    return step_tss(out, call, rc);
+}
+
 static uint32_t do_hmac(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    TPM2B_MAX_BUFFER data = { 0 };
-    if (!ARG_TPM2B(a, "data", &data, out))
-        return STEP_FAILED;
     ESYS_TR key = arg_object_auth(ctx, a, "key", "auth", out);
     if (key == ESYS_TR_NONE)
         return STEP_FAILED;
     TPMI_ALG_HASH alg = arg_present(a, "hash") ? hash_arg(a, "hash") : TPM2_ALG_NULL;
     TPM2B_DIGEST *d = NULL;
-    TSS2_RC rc = Esys_HMAC(ctx->esys, key, ctx->s1, ctx->s2, ctx->s3, &data, alg, &d);
+    TSS2_RC rc;
+    size_t len;
+    arg_bytes(a, "data", &len);
+    if (len > TPM2_MAX_DIGEST_BUFFER) {
+        rc = hmac_long(ctx, a, key, alg, out, &d);
+    } else {
+        TPM2B_MAX_BUFFER data = { 0 };
+        if (!ARG_TPM2B(a, "data", &data, out))
+            return STEP_FAILED;
+        rc = step_tss(out, "Esys_HMAC", Esys_HMAC(ctx->esys, key, ctx->s1, ctx->s2, ctx->s3, &data, alg, &d));
+    }
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "digest", d->buffer, d->size);
     Esys_Free(d);
-    return step_tss(out, "Esys_HMAC", rc);
+    return rc;
 }
 
 #define KEY_PARAMS(what)                                                                    \
@@ -136,9 +223,10 @@ static uint32_t do_hmac(step_ctx *ctx, const step_args *a, step_out *out)
       .max_len = sizeof(TPMU_HA) }
 
 const step_def steps_esapi_crypto[] = {
-    { "esapi.hash", "TPM2_Hash: digest and hashcheck ticket", NEED_ESYS,
+    { "esapi.hash", "TPM2_Hash: digest and hashcheck ticket (data over 1,024 bytes, up to 1 MiB: through a hash "
+      "sequence, as tpm2_hash)", NEED_ESYS,
       (const param_spec[]){
-          { "data", PT_BYTES, PF_REQUIRED, NULL, "data to hash", .max_len = TPM2_MAX_DIGEST_BUFFER },
+          { "data", PT_BYTES, PF_REQUIRED, NULL, "data to hash", .max_len = LONG_DATA_MAX },
           { "alg", PT_SYNTAX, 0, "sha256", "hash algorithm", .syntax = SX_HASH },
           { "hierarchy", PT_SYNTAX, 0, "owner", "hierarchy of the ticket", .syntax = SX_HIERARCHY },
           { 0 } },
@@ -183,10 +271,11 @@ const step_def steps_esapi_crypto[] = {
           { "command", PT_STRING, 0, "EncryptDecrypt2 or EncryptDecrypt" },
           { 0 } },
       do_encrypt_decrypt },
-    { "esapi.hmac", "TPM2_HMAC with a keyed-hash key", NEED_ESYS | AUTH1,
+    { "esapi.hmac", "TPM2_HMAC with a keyed-hash key (data over 1,024 bytes, up to 1 MiB: through an HMAC sequence, "
+      "as tpm2_hmac)", NEED_ESYS | AUTH1,
       (const param_spec[]){
           KEY_PARAMS("a loaded HMAC key"),
-          { "data", PT_BYTES, PF_REQUIRED, NULL, "data", .max_len = TPM2_MAX_DIGEST_BUFFER },
+          { "data", PT_BYTES, PF_REQUIRED, NULL, "data", .max_len = LONG_DATA_MAX },
           { "hash", PT_SYNTAX, 0, NULL, "hash algorithm (default: the key's)", .syntax = SX_HASH },
           { 0 } },
       (const output_spec[]){

@@ -14,7 +14,7 @@
 
 /* In catalogue order (--list-steps, the schema). */
 #define STEP_FAMILIES(X)                                                                       \
-    X(esapi_basic) X(esapi_keys) X(esapi_crypto) X(esapi_pcr) X(esapi_sessions)                \
+    X(esapi_basic) X(esapi_keys) X(esapi_crypto) X(esapi_sequences) X(esapi_pcr) X(esapi_sessions) \
     X(esapi_admin) X(esapi_capability)                                                         \
     X(esapi_policy_cmds) X(esapi_policy) X(esapi_import) X(crypto) X(crypto_ops) X(crypto_wrap) \
     X(keyfile) X(exec) X(file) X(assert) X(selftest) X(tpm_platform)                           \
@@ -43,5 +43,20 @@ STEP_FAMILIES(DECLARE_FAMILY)
 
 /* keymat_in from the KEYMAT_PARAMS of a step (pointers into the args). */
 void crypto_wrap_keymat(const step_args *a, keymat_in *in);
+
+/* ---- shared by esapi.pcr_event and esapi.event_sequence_complete (esapi_pcr.c) -- */
+
+/* A TPML_DIGEST_VALUES output, and each bank's digest as bytes of its own
+ * (${ev.sha256}), present when the TPM has the bank. */
+#define DIGEST_VALUES_OUTPUTS(name, doc)                                         \
+    { name, PT_STRUCT, 0, doc, TS_DIGEST_VALUES },                               \
+    { "sha1", PT_BYTES, 0, "the sha1 digest (when the TPM has the bank)" },       \
+    { "sha256", PT_BYTES, 0, "the sha256 digest (when the TPM has the bank)" },   \
+    { "sha384", PT_BYTES, 0, "the sha384 digest (when the TPM has the bank)" },   \
+    { "sha512", PT_BYTES, 0, "the sha512 digest (when the TPM has the bank)" },   \
+    { "sm3_256", PT_BYTES, 0, "the sm3_256 digest (when the TPM has the bank)" }
+
+/* Puts the outputs DIGEST_VALUES_OUTPUTS(name, ...) declares. */
+void esapi_pcr_out_digest_values(step_out *out, const char *name, const TPML_DIGEST_VALUES *v);
 
 #endif

@@ -4,6 +4,7 @@
 #include "tpm/tpm_attest.h"
 #include "tpm/tpm_cap.h"
 #include "tpm/tpm_decode.h"
+#include "tpm/tpm_digest_values.h"
 #include "base/text.h"
 
 #include <stdlib.h>
@@ -33,6 +34,7 @@ MU_WRAP(TPM2B_NV_PUBLIC)
 MU_WRAP(TPM2B_ATTEST)
 MU_WRAP(TPMS_TIME_INFO)
 MU_WRAP(TPMS_CAPABILITY_DATA)
+MU_WRAP(TPML_DIGEST_VALUES)
 
 /* The decoders take their C type; the table calls them through these. */
 static json_t *dec_public(const void *p) { return tpm_decode_public(p); }
@@ -52,6 +54,7 @@ static json_t *dec_ticket(const void *p)
     memcpy(&t, p, sizeof t);
     return tpm_decode_ticket(&t);
 }
+static json_t *dec_digest_values(const void *p) { return tpm_digest_values_decode(p); }
 
 typedef struct struct_row {
     const char *name;
@@ -77,6 +80,7 @@ static const struct_row rows[TS_COUNT] = {
     [TS_ATTEST] = ROW(TPM2B_ATTEST, dec_attest),
     [TS_TIME_INFO] = ROW(TPMS_TIME_INFO, dec_time_info),
     [TS_CAPABILITY_DATA] = ROW(TPMS_CAPABILITY_DATA, dec_capability_data),
+    [TS_DIGEST_VALUES] = ROW(TPML_DIGEST_VALUES, dec_digest_values),
 };
 
 const char *tpm_struct_name(tpm_struct st)

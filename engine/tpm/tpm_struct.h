@@ -25,6 +25,7 @@ typedef enum {
     TS_ATTEST,          /* TPM2B_ATTEST: a TPMS_ATTEST the TPM signs */
     TS_TIME_INFO,       /* TPMS_TIME_INFO */
     TS_CAPABILITY_DATA, /* TPMS_CAPABILITY_DATA */
+    TS_DIGEST_VALUES,   /* TPML_DIGEST_VALUES */
     TS_COUNT
 } tpm_struct;
 
