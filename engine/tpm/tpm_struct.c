@@ -2,6 +2,7 @@
  * their names, libtss2-mu (un)marshaling and decoded views. */
 #include "tpm/tpm_struct.h"
 #include "tpm/tpm_decode.h"
+#include "tpm/tpm_ecc.h"
 #include "base/text.h"
 
 #include <stdlib.h>
@@ -27,6 +28,8 @@ MU_WRAP(TPML_PCR_SELECTION)
 MU_WRAP(TPML_DIGEST)
 MU_WRAP(TPMT_TK_VERIFIED)
 MU_WRAP(TPMT_TK_AUTH)
+MU_WRAP(TPM2B_ECC_POINT)
+MU_WRAP(TPMS_ALGORITHM_DETAIL_ECC)
 
 /* The decoders take their C type; the table calls them through these. */
 static json_t *dec_public(const void *p) { return tpm_decode_public(p); }
@@ -42,6 +45,8 @@ static json_t *dec_ticket(const void *p)
     memcpy(&t, p, sizeof t);
     return tpm_decode_ticket(&t);
 }
+static json_t *dec_ecc_point(const void *p) { return tpm_ecc_decode_point(p); }
+static json_t *dec_ecc_detail(const void *p) { return tpm_ecc_decode_detail(p); }
 
 typedef struct struct_row {
     const char *name;
@@ -63,6 +68,8 @@ static const struct_row rows[TS_COUNT] = {
     [TS_DIGEST_LIST] = ROW(TPML_DIGEST, dec_digest_list),
     [TS_VERIFIED] = ROW(TPMT_TK_VERIFIED, dec_ticket),
     [TS_TK_AUTH] = ROW(TPMT_TK_AUTH, dec_ticket),
+    [TS_ECC_POINT] = ROW(TPM2B_ECC_POINT, dec_ecc_point),
+    [TS_ALGORITHM_DETAIL_ECC] = ROW(TPMS_ALGORITHM_DETAIL_ECC, dec_ecc_detail),
 };
 
 const char *tpm_struct_name(tpm_struct st)

@@ -21,6 +21,8 @@ typedef enum {
     TS_DIGEST_LIST,     /* TPML_DIGEST */
     TS_VERIFIED,        /* TPMT_TK_VERIFIED */
     TS_TK_AUTH,         /* TPMT_TK_AUTH */
+    TS_ECC_POINT,       /* TPM2B_ECC_POINT */
+    TS_ALGORITHM_DETAIL_ECC, /* TPMS_ALGORITHM_DETAIL_ECC */
     TS_COUNT
 } tpm_struct;
 
