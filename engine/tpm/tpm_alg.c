@@ -227,6 +227,17 @@ bool tpm_alg_parse_curve(const char *s, TPM2_ECC_CURVE *out, diag *e)
     return ok;
 }
 
+const char *const *tpm_alg_curve_names(void)
+{
+    static const char *names[N_CURVES + 2];
+    if (!names[0]) {
+        for (size_t i = 0; i < N_CURVES; i++)
+            names[i] = curves[i].name;
+        names[N_CURVES] = "sm2";    /* tpm_alg_parse_curve's alias of sm2_p256 */
+    }
+    return names;
+}
+
 /* ---- symmetric definitions for sessions --------------------------------- */
 
 static const char *const symmetric_known[] = {

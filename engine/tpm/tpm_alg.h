@@ -30,6 +30,8 @@ const char *const *tpm_alg_mode_names(void);
 /* ECC curves: nist_p256, nist_p384, bn_p256, sm2_p256 ("sm2") ... */
 bool tpm_alg_parse_curve(const char *s, TPM2_ECC_CURVE *out, diag *d);
 const char *tpm_alg_curve_name(TPM2_ECC_CURVE curve);  /* NULL if unknown */
+/* The words tpm_alg_parse_curve takes (the table's names and "sm2"). */
+const char *const *tpm_alg_curve_names(void);
 
 /* Symmetric definition for sessions: "aes128cfb", "aes256cfb", "xor",
  * "null" ...  For "xor", keyBits.exclusiveOr is left TPM2_ALG_NULL: the

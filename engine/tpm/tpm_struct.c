@@ -5,6 +5,7 @@
 #include "tpm/tpm_cap.h"
 #include "tpm/tpm_decode.h"
 #include "tpm/tpm_digest_values.h"
+#include "tpm/tpm_ecc.h"
 #include "base/text.h"
 
 #include <stdlib.h>
@@ -35,6 +36,8 @@ MU_WRAP(TPM2B_ATTEST)
 MU_WRAP(TPMS_TIME_INFO)
 MU_WRAP(TPMS_CAPABILITY_DATA)
 MU_WRAP(TPML_DIGEST_VALUES)
+MU_WRAP(TPM2B_ECC_POINT)
+MU_WRAP(TPMS_ALGORITHM_DETAIL_ECC)
 
 /* The decoders take their C type; the table calls them through these. */
 static json_t *dec_public(const void *p) { return tpm_decode_public(p); }
@@ -55,6 +58,8 @@ static json_t *dec_ticket(const void *p)
     return tpm_decode_ticket(&t);
 }
 static json_t *dec_digest_values(const void *p) { return tpm_digest_values_decode(p); }
+static json_t *dec_ecc_point(const void *p) { return tpm_ecc_decode_point(p); }
+static json_t *dec_ecc_detail(const void *p) { return tpm_ecc_decode_detail(p); }
 
 typedef struct struct_row {
     const char *name;
@@ -81,6 +86,8 @@ static const struct_row rows[TS_COUNT] = {
     [TS_TIME_INFO] = ROW(TPMS_TIME_INFO, dec_time_info),
     [TS_CAPABILITY_DATA] = ROW(TPMS_CAPABILITY_DATA, dec_capability_data),
     [TS_DIGEST_VALUES] = ROW(TPML_DIGEST_VALUES, dec_digest_values),
+    [TS_ECC_POINT] = ROW(TPM2B_ECC_POINT, dec_ecc_point),
+    [TS_ALGORITHM_DETAIL_ECC] = ROW(TPMS_ALGORITHM_DETAIL_ECC, dec_ecc_detail),
 };
 
 const char *tpm_struct_name(tpm_struct st)
