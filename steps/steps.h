@@ -16,6 +16,7 @@
 #define STEP_FAMILIES(X)                                                                       \
     X(esapi_basic) X(esapi_keys) X(esapi_crypto) X(esapi_pcr) X(esapi_sessions)                \
     X(esapi_policy_cmds) X(esapi_policy) X(esapi_import) X(crypto) X(crypto_ops) X(crypto_wrap) \
+    X(esapi_nv) X(esapi_nv_ops)                                                                \
     X(keyfile) X(exec) X(file) X(assert) X(selftest) X(tpm_platform)                           \
     X(fapi_keys) X(fapi_store) X(fapi_crypto) X(fapi_pcr) X(fapi_nv)
 
@@ -42,5 +43,38 @@ STEP_FAMILIES(DECLARE_FAMILY)
 
 /* keymat_in from the KEYMAT_PARAMS of a step (pointers into the args). */
 void crypto_wrap_keymat(const step_args *a, keymat_in *in);
+
+/* ---- shared by esapi_nv.c and esapi_nv_ops.c (esapi_nv.c) ----------------- */
+
+/* An index parameter: one a step defined, or an index number. */
+#define NV_INDEX_PARAM                                                                                        \
+    { "nv_index", PT_ANY, PF_REQUIRED, NULL,                                                                  \
+      "the index: one a step defined (${nv}), or an index number (0x01c00002) for one already on the TPM" }
+/* The index, and who authorizes the command. */
+#define NV_AUTH_PARAMS                                                                                        \
+    NV_INDEX_PARAM,                                                                                           \
+    { "auth_handle", PT_SYNTAX, 0, NULL, "owner or platform authorize instead of the index (default: the index)", \
+      .syntax = SX_NV_HIERARCHY },                                                                            \
+    { "auth", PT_BYTES, PF_SECRET, NULL, "the auth value of the index or auth_handle, for this step",        \
+      .max_len = sizeof(TPMU_HA) }
+
+typedef struct nv_ref {
+    ESYS_TR tr;
+    bool local;         /* from an index number, for this step only: nv_close closes it */
+} nv_ref;
+
+/* The index of parameter nv_index; TSS2_RC_SUCCESS, the call's response
+ * code or STEP_FAILED (message set).  nv_close it in any case. */
+uint32_t nv_open(step_ctx *ctx, const step_args *a, nv_ref *nv, step_out *out);
+void nv_close(step_ctx *ctx, nv_ref *nv);
+/* The ESYS_TR of an nv-hierarchy parameter (ESYS_TR_NONE when absent);
+ * *handle, when not NULL, gets its TPM2_RH_*. */
+ESYS_TR nv_hierarchy(const step_args *a, const char *name, uint32_t *handle);
+/* With parameter `param`, tr's auth value for this step (local: an ESYS_TR
+ * of this step only, which has nothing to restore). */
+uint32_t nv_use_auth(step_ctx *ctx, const step_args *a, const char *param, ESYS_TR tr, bool local, step_out *out);
+/* Who authorizes a command on the index (auth_handle, else the index),
+ * with `auth` for this step. */
+uint32_t nv_authorizer(step_ctx *ctx, const step_args *a, const nv_ref *nv, ESYS_TR *tr, step_out *out);
 
 #endif
