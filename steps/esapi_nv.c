@@ -26,7 +26,7 @@ uint32_t nv_open(step_ctx *ctx, const step_args *a, nv_ref *nv, step_out *out)
     *nv = (nv_ref){ ESYS_TR_NONE, false };
     if (v && v->kind == VAL_INT) {
         if (v->i < NV_FIRST || v->i > NV_LAST)
-            return step_fail(out, "nv_index 0x%llx is no NV index handle (0x01000000 to 0x01ffffff)",
+            return step_fail(out, "nv_index 0x%08llx is no NV index handle (0x01000000 to 0x01ffffff)",
                              (unsigned long long)v->i);
         TSS2_RC rc = Esys_TR_FromTPMPublic(ctx->esys, (TPM2_HANDLE)v->i, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
                                            &nv->tr);
@@ -245,12 +245,18 @@ static uint32_t do_nv_undefine_space_special(step_ctx *ctx, const step_args *a, 
 
 /* ---- reading and writing --------------------------------------------------- */
 
-/* NV_Write in pieces the TPM takes. */
+/* NV_Write in pieces the TPM takes.  The TPM checks each piece alone: a
+ * write that does not fit would leave its first pieces written, so one of
+ * several pieces is checked against the index's size first. */
 static uint32_t write_all(step_ctx *ctx, ESYS_TR auth, ESYS_TR nv, const uint8_t *data, size_t len, size_t offset,
                           step_out *out)
 {
-    size_t max = 0, done = 0;
+    size_t max = 0, done = 0, size = 0;
     uint32_t rc = nv_buffer_max(ctx, &max, out);
+    if (rc == TSS2_RC_SUCCESS && len > max && (rc = nv_data_size(ctx, nv, &size, out)) == TSS2_RC_SUCCESS &&
+        offset + len > size)
+        rc = step_fail(out, "%zu bytes at offset %zu do not fit the index's %zu bytes (nothing written: the TPM would "
+                       "have taken the first of %zu pieces)", len, offset, size, (len + max - 1) / max);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     do {    /* a zero-length write is one command too: it sets TPMA_NV_WRITTEN */
