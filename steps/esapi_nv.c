@@ -205,42 +205,42 @@ static uint32_t do_nv_define_space(step_ctx *ctx, const step_args *a, step_out *
     return step_tss(out, "Esys_NV_DefineSpace", rc);
 }
 
-static uint32_t do_nv_undefine_space(step_ctx *ctx, const step_args *a, step_out *out)
+/* NV_UndefineSpace(Special).  ESAPI closes the ESYS_TR of an index the
+ * TPM removed, and the scenario's index is gone from then on: that one is
+ * undefined as the saved index, so that the engine knows. */
+static uint32_t undefine(step_ctx *ctx, const step_args *a, step_out *out, bool special)
 {
     nv_ref nv;
+    const value *v = arg(a, "nv_index");
     uint32_t rc = nv_open(ctx, a, &nv, out);
-    ESYS_TR h = nv_hierarchy(a, "auth_handle", NULL);
+    if (rc == TSS2_RC_SUCCESS && !nv.local && v->kind == VAL_INT)
+        rc = step_fail(out, "0x%08x is an index the scenario defined: undefine it as the saved index (${...})",
+                       (unsigned)v->i);
+    ESYS_TR h = special ? ESYS_TR_RH_PLATFORM : nv_hierarchy(a, "auth_handle", NULL);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_use_auth(ctx, a, "hierarchy_auth", h, false, out);
-    if (rc == TSS2_RC_SUCCESS) {
+        rc = nv_use_auth(ctx, a, special ? "platform_auth" : "hierarchy_auth", h, false, out);
+    if (rc == TSS2_RC_SUCCESS && special)
+        rc = step_tss(out, "Esys_NV_UndefineSpaceSpecial",
+                      Esys_NV_UndefineSpaceSpecial(ctx->esys, nv.tr, h, ctx->s1, ctx->s2, ctx->s3));
+    else if (rc == TSS2_RC_SUCCESS)
         rc = step_tss(out, "Esys_NV_UndefineSpace", Esys_NV_UndefineSpace(ctx->esys, h, nv.tr, ctx->s1, ctx->s2, ctx->s3));
-        if (rc == TSS2_RC_SUCCESS) {
-            nv.tr = ESYS_TR_NONE;       /* ESAPI closed it */
-            if (!nv.local)
-                ctx_object_gone(ctx, a, "nv_index");
-        }
+    if (rc == TSS2_RC_SUCCESS) {
+        nv.tr = ESYS_TR_NONE;       /* ESAPI closed it */
+        if (v->kind == VAL_OBJECT)
+            ctx_object_gone(ctx, a, "nv_index");
     }
     nv_close(ctx, &nv);
     return rc;
 }
 
+static uint32_t do_nv_undefine_space(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    return undefine(ctx, a, out, false);
+}
+
 static uint32_t do_nv_undefine_space_special(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    nv_ref nv;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
-    if (rc == TSS2_RC_SUCCESS)
-        rc = nv_use_auth(ctx, a, "platform_auth", ESYS_TR_RH_PLATFORM, false, out);
-    if (rc == TSS2_RC_SUCCESS) {
-        rc = step_tss(out, "Esys_NV_UndefineSpaceSpecial",
-                      Esys_NV_UndefineSpaceSpecial(ctx->esys, nv.tr, ESYS_TR_RH_PLATFORM, ctx->s1, ctx->s2, ctx->s3));
-        if (rc == TSS2_RC_SUCCESS) {
-            nv.tr = ESYS_TR_NONE;
-            if (!nv.local)
-                ctx_object_gone(ctx, a, "nv_index");
-        }
-    }
-    nv_close(ctx, &nv);
-    return rc;
+    return undefine(ctx, a, out, true);
 }
 
 /* ---- reading and writing --------------------------------------------------- */

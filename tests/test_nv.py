@@ -146,6 +146,7 @@ def test_tpm2_tools_read_what_esapi_wrote(tpmrun):
     assert counts[1] == counts[0] + 1
     pub = of_type(res, "esapi.nv_read_public")[0]["outputs"]["public"]["decoded"]
     assert pub["attributes"] == "nt=ordinary|ownerwrite|authwrite|ownerread|authread|written"
+    assert "Esys_TR_FromTPMPublic(0x18B)" in named(res, "tpm2-tools finds it gone")["outputs"]["stderr"]
 
 
 # --- generated scenarios ----------------------------------------------------
@@ -292,6 +293,8 @@ def test_load_time_and_run_time_refusals(tpmrun, tmp_path):
             "nv_index is handle 0x80000000, which is no NV index",
         "  - esapi.nv_define_space: {nv_index: 0x01500001, type: counter, attributes: \"nt=bits|ownerread|ownerwrite\"}\n":
             "type is 1 but the attributes say nt=2: give the type in one place",
+        "  - esapi.nv_define_space: {nv_index: 0x01500001, size: 8}\n  - esapi.nv_undefine_space: {nv_index: 0x01500001}\n":
+            "0x01500001 is an index the scenario defined: undefine it as the saved index (${...})",
     }
     for i, (steps, message) in enumerate(cases.items()):
         f = write(tmp_path, f"nv_refused{i}", steps)
