@@ -20,10 +20,10 @@
 #define NV_FIRST 0x01000000
 #define NV_LAST 0x01FFFFFF
 
-uint32_t nv_open(step_ctx *ctx, const step_args *a, nv_ref *nv, step_out *out)
+uint32_t esapi_nv_open(step_ctx *ctx, const step_args *a, esapi_nv_ref *nv, step_out *out)
 {
     const value *v = arg(a, "nv_index");
-    *nv = (nv_ref){ ESYS_TR_NONE, false };
+    *nv = (esapi_nv_ref){ ESYS_TR_NONE, false };
     if (v && v->kind == VAL_INT) {
         if (v->i < NV_FIRST || v->i > NV_LAST)
             return step_fail(out, "nv_index 0x%08llx is no NV index handle (0x01000000 to 0x01ffffff)",
@@ -49,13 +49,13 @@ uint32_t nv_open(step_ctx *ctx, const step_args *a, nv_ref *nv, step_out *out)
     return nv->tr == ESYS_TR_NONE ? STEP_FAILED : TSS2_RC_SUCCESS;
 }
 
-void nv_close(step_ctx *ctx, nv_ref *nv)
+void esapi_nv_close(step_ctx *ctx, esapi_nv_ref *nv)
 {
     if (nv->local && nv->tr != ESYS_TR_NONE)
         Esys_TR_Close(ctx->esys, &nv->tr);
 }
 
-ESYS_TR nv_hierarchy(const step_args *a, const char *name, uint32_t *handle)
+ESYS_TR esapi_nv_hierarchy(const step_args *a, const char *name, uint32_t *handle)
 {
     const uint32_t *h = arg_nv_hierarchy(a, name);
     tpm_hierarchy th;
@@ -66,7 +66,7 @@ ESYS_TR nv_hierarchy(const step_args *a, const char *name, uint32_t *handle)
     return th.esys_tr;
 }
 
-uint32_t nv_use_auth(step_ctx *ctx, const step_args *a, const char *param, ESYS_TR tr, bool local, step_out *out)
+uint32_t esapi_nv_use_auth(step_ctx *ctx, const step_args *a, const char *param, ESYS_TR tr, bool local, step_out *out)
 {
     if (!arg_present(a, param))
         return TSS2_RC_SUCCESS;
@@ -74,29 +74,31 @@ uint32_t nv_use_auth(step_ctx *ctx, const step_args *a, const char *param, ESYS_
     if (!ARG_TPM2B(a, param, &auth, out))
         return STEP_FAILED;
     /* an ESYS_TR of this step only has nothing to restore afterwards */
-    return step_tss(out, "Esys_TR_SetAuth", local ? Esys_TR_SetAuth(ctx->esys, tr, &auth) : ctx_use_auth(ctx, tr, &auth));
+    TSS2_RC rc = local ? Esys_TR_SetAuth(ctx->esys, tr, &auth) : ctx_use_auth(ctx, tr, &auth);
+    return step_tss(out, "Esys_TR_SetAuth", rc);
 }
 
-uint32_t nv_authorizer(step_ctx *ctx, const step_args *a, const nv_ref *nv, ESYS_TR *tr, step_out *out)
+uint32_t esapi_nv_authorizer(step_ctx *ctx, const step_args *a, const esapi_nv_ref *nv, ESYS_TR *tr, step_out *out)
 {
-    ESYS_TR h = nv_hierarchy(a, "auth_handle", NULL);
+    ESYS_TR h = esapi_nv_hierarchy(a, "auth_handle", NULL);
     *tr = h != ESYS_TR_NONE ? h : nv->tr;
-    return nv_use_auth(ctx, a, "auth", *tr, nv->local && h == ESYS_TR_NONE, out);
+    return esapi_nv_use_auth(ctx, a, "auth", *tr, nv->local && h == ESYS_TR_NONE, out);
 }
 
 /* A fixed TPM property (TPM2_PT_NV_BUFFER_MAX ...), as tpm2-tools asks for it. */
-static uint32_t tpm_property(step_ctx *ctx, TPM2_PT pt, uint32_t *val, step_out *out)
+static uint32_t fixed_property(step_ctx *ctx, TPM2_PT pt, uint32_t *val, step_out *out)
 {
     TPMS_CAPABILITY_DATA *cap = NULL;
     TPMI_YES_NO more = TPM2_NO;
     TSS2_RC rc = Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_TPM_PROPERTIES, pt, 1,
                                     &more, &cap);
-    if (rc == TSS2_RC_SUCCESS && (cap->data.tpmProperties.count < 1 || cap->data.tpmProperties.tpmProperty[0].property != pt)) {
+    const TPML_TAGGED_TPM_PROPERTY *props = rc == TSS2_RC_SUCCESS ? &cap->data.tpmProperties : NULL;
+    if (props && (props->count < 1 || props->tpmProperty[0].property != pt)) {
         Esys_Free(cap);
         return step_fail(out, "the TPM does not report property 0x%x", (unsigned)pt);
     }
     if (rc == TSS2_RC_SUCCESS)
-        *val = cap->data.tpmProperties.tpmProperty[0].value;
+        *val = props->tpmProperty[0].value;
     Esys_Free(cap);
     return step_tss(out, "Esys_GetCapability", rc);
 }
@@ -105,7 +107,7 @@ static uint32_t tpm_property(step_ctx *ctx, TPM2_PT pt, uint32_t *val, step_out 
 static uint32_t nv_buffer_max(step_ctx *ctx, size_t *max, step_out *out)
 {
     uint32_t v = 0;
-    uint32_t rc = tpm_property(ctx, TPM2_PT_NV_BUFFER_MAX, &v, out);
+    uint32_t rc = fixed_property(ctx, TPM2_PT_NV_BUFFER_MAX, &v, out);
     *max = v && v < TPM2_MAX_NV_BUFFER_SIZE ? v : TPM2_MAX_NV_BUFFER_SIZE;
     return rc;
 }
@@ -173,7 +175,7 @@ static uint32_t public_in(step_ctx *ctx, const step_args *a, uint32_t hierarchy,
         size = (uint32_t)tpm_hash_size(p->nameAlg);
     else if (type != TPM2_NT_ORDINARY)
         size = 8;       /* counter, bits, pinfail, pinpass: a UINT64 */
-    else if (tpm_property(ctx, TPM2_PT_NV_INDEX_MAX, &size, out) != TSS2_RC_SUCCESS)
+    else if (fixed_property(ctx, TPM2_PT_NV_INDEX_MAX, &size, out) != TSS2_RC_SUCCESS)
         return STEP_FAILED;
     p->dataSize = (UINT16)size;
     return TSS2_RC_SUCCESS;
@@ -184,13 +186,13 @@ static uint32_t do_nv_define_space(step_ctx *ctx, const step_args *a, step_out *
     TPM2B_NV_PUBLIC pub = { 0 };
     TPM2B_AUTH auth = { 0 };
     uint32_t hierarchy = TPM2_RH_OWNER;
-    ESYS_TR h = nv_hierarchy(a, "auth_handle", &hierarchy);
+    ESYS_TR h = esapi_nv_hierarchy(a, "auth_handle", &hierarchy);
     uint32_t rc = public_in(ctx, a, hierarchy, &pub.nvPublic, out);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     if (arg_present(a, "auth") && !ARG_TPM2B(a, "auth", &auth, out))
         return STEP_FAILED;
-    if ((rc = nv_use_auth(ctx, a, "hierarchy_auth", h, false, out)) != TSS2_RC_SUCCESS)
+    if ((rc = esapi_nv_use_auth(ctx, a, "hierarchy_auth", h, false, out)) != TSS2_RC_SUCCESS)
         return rc;
     ESYS_TR nv = ESYS_TR_NONE;
     rc = Esys_NV_DefineSpace(ctx->esys, h, ctx->s1, ctx->s2, ctx->s3, &auth, &pub, &nv);
@@ -210,26 +212,27 @@ static uint32_t do_nv_define_space(step_ctx *ctx, const step_args *a, step_out *
  * undefined as the saved index, so that the engine knows. */
 static uint32_t undefine(step_ctx *ctx, const step_args *a, step_out *out, bool special)
 {
-    nv_ref nv;
+    esapi_nv_ref nv;
     const value *v = arg(a, "nv_index");
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc == TSS2_RC_SUCCESS && !nv.local && v->kind == VAL_INT)
         rc = step_fail(out, "0x%08x is an index the scenario defined: undefine it as the saved index (${...})",
                        (unsigned)v->i);
-    ESYS_TR h = special ? ESYS_TR_RH_PLATFORM : nv_hierarchy(a, "auth_handle", NULL);
+    ESYS_TR h = special ? ESYS_TR_RH_PLATFORM : esapi_nv_hierarchy(a, "auth_handle", NULL);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_use_auth(ctx, a, special ? "platform_auth" : "hierarchy_auth", h, false, out);
+        rc = esapi_nv_use_auth(ctx, a, special ? "platform_auth" : "hierarchy_auth", h, false, out);
     if (rc == TSS2_RC_SUCCESS && special)
         rc = step_tss(out, "Esys_NV_UndefineSpaceSpecial",
                       Esys_NV_UndefineSpaceSpecial(ctx->esys, nv.tr, h, ctx->s1, ctx->s2, ctx->s3));
     else if (rc == TSS2_RC_SUCCESS)
-        rc = step_tss(out, "Esys_NV_UndefineSpace", Esys_NV_UndefineSpace(ctx->esys, h, nv.tr, ctx->s1, ctx->s2, ctx->s3));
+        rc = step_tss(out, "Esys_NV_UndefineSpace",
+                      Esys_NV_UndefineSpace(ctx->esys, h, nv.tr, ctx->s1, ctx->s2, ctx->s3));
     if (rc == TSS2_RC_SUCCESS) {
         nv.tr = ESYS_TR_NONE;       /* ESAPI closed it */
         if (v->kind == VAL_OBJECT)
             ctx_object_gone(ctx, a, "nv_index");
     }
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return rc;
 }
 
@@ -274,14 +277,14 @@ static uint32_t do_nv_write(step_ctx *ctx, const step_args *a, step_out *out)
     const uint8_t *data = arg_bytes(a, "data", &len);
     if (offset + len > 0xFFFF)
         return step_fail(out, "%zu bytes at offset %zu go past the largest index (65535 bytes)", len, offset);
-    nv_ref nv;
+    esapi_nv_ref nv;
     ESYS_TR auth = ESYS_TR_NONE;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_authorizer(ctx, a, &nv, &auth, out);
+        rc = esapi_nv_authorizer(ctx, a, &nv, &auth, out);
     if (rc == TSS2_RC_SUCCESS)
         rc = write_all(ctx, auth, nv.tr, data, len, offset, out);
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return rc;
 }
 
@@ -294,8 +297,8 @@ static uint32_t read_all(step_ctx *ctx, ESYS_TR auth, ESYS_TR nv, uint8_t *buf, 
     while (rc == TSS2_RC_SUCCESS && done < size) {
         UINT16 want = (UINT16)(size - done < max ? size - done : max);
         TPM2B_MAX_NV_BUFFER *piece = NULL;
-        rc = step_tss(out, "Esys_NV_Read",
-                      Esys_NV_Read(ctx->esys, auth, nv, ctx->s1, ctx->s2, ctx->s3, want, (UINT16)(offset + done), &piece));
+        rc = Esys_NV_Read(ctx->esys, auth, nv, ctx->s1, ctx->s2, ctx->s3, want, (UINT16)(offset + done), &piece);
+        step_tss(out, "Esys_NV_Read", rc);
         if (rc == TSS2_RC_SUCCESS && piece->size != want)
             rc = step_fail(out, "NV_Read of %u bytes at offset %zu gave %u", want, offset + done, piece->size);
         if (rc == TSS2_RC_SUCCESS)
@@ -308,13 +311,13 @@ static uint32_t read_all(step_ctx *ctx, ESYS_TR auth, ESYS_TR nv, uint8_t *buf, 
 
 static uint32_t do_nv_read(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    nv_ref nv;
+    esapi_nv_ref nv;
     ESYS_TR auth = ESYS_TR_NONE;
     size_t size = 0, offset = (size_t)arg_int(a, "offset");
     uint8_t *buf = NULL;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_authorizer(ctx, a, &nv, &auth, out);
+        rc = esapi_nv_authorizer(ctx, a, &nv, &auth, out);
     if (rc == TSS2_RC_SUCCESS)
         rc = size_from_offset(ctx, a, nv.tr, &size, out);
     if (rc == TSS2_RC_SUCCESS && !(buf = malloc(size ? size : 1)))
@@ -324,14 +327,14 @@ static uint32_t do_nv_read(step_ctx *ctx, const step_args *a, step_out *out)
     if (rc == TSS2_RC_SUCCESS)
         out_bytes(out, "data", buf, size);
     free(buf);
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return rc;
 }
 
 static uint32_t do_nv_read_public(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    nv_ref nv;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    esapi_nv_ref nv;
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     TPM2B_NV_PUBLIC *pub = NULL;
@@ -343,7 +346,7 @@ static uint32_t do_nv_read_public(step_ctx *ctx, const step_args *a, step_out *o
     }
     Esys_Free(pub);
     Esys_Free(name);
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return step_tss(out, "Esys_NV_ReadPublic", rc);
 }
 
@@ -387,14 +390,14 @@ static uint32_t do_nv_certify(step_ctx *ctx, const step_args *a, step_out *out)
     ESYS_TR key = arg_object_auth(ctx, a, "sign_handle", "sign_auth", out);
     if (key == ESYS_TR_NONE)
         return STEP_FAILED;
-    nv_ref nv;
+    esapi_nv_ref nv;
     ESYS_TR auth = ESYS_TR_NONE;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_authorizer(ctx, a, &nv, &auth, out);
+        rc = esapi_nv_authorizer(ctx, a, &nv, &auth, out);
     if (rc == TSS2_RC_SUCCESS)
         rc = certify(ctx, a, key, auth, nv.tr, out);
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return rc;
 }
 

@@ -1,7 +1,7 @@
 /* esapi_nv_ops: what NV indices do besides holding bytes -- counters, bit
  * fields, extend indices, write and read locks, and a new auth value.
- * Indices are given and authorized as in esapi_nv.c (nv_open,
- * nv_authorizer). */
+ * Indices are given and authorized as in esapi_nv.c (esapi_nv_open,
+ * esapi_nv_authorizer). */
 #include "steps.h"
 
 /* Esys_NV_Increment, Esys_NV_WriteLock and Esys_NV_ReadLock take the same. */
@@ -9,14 +9,14 @@ typedef TSS2_RC (*nv_call)(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, E
 
 static uint32_t nv_simple(step_ctx *ctx, const step_args *a, step_out *out, nv_call call, const char *name)
 {
-    nv_ref nv;
+    esapi_nv_ref nv;
     ESYS_TR auth = ESYS_TR_NONE;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_authorizer(ctx, a, &nv, &auth, out);
+        rc = esapi_nv_authorizer(ctx, a, &nv, &auth, out);
     if (rc == TSS2_RC_SUCCESS)
         rc = step_tss(out, name, call(ctx->esys, auth, nv.tr, ctx->s1, ctx->s2, ctx->s3));
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return rc;
 }
 
@@ -40,35 +40,35 @@ static uint32_t do_nv_extend(step_ctx *ctx, const step_args *a, step_out *out)
     TPM2B_MAX_NV_BUFFER data = { 0 };
     if (!ARG_TPM2B(a, "data", &data, out))
         return STEP_FAILED;
-    nv_ref nv;
+    esapi_nv_ref nv;
     ESYS_TR auth = ESYS_TR_NONE;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_authorizer(ctx, a, &nv, &auth, out);
+        rc = esapi_nv_authorizer(ctx, a, &nv, &auth, out);
     if (rc == TSS2_RC_SUCCESS)
         rc = step_tss(out, "Esys_NV_Extend", Esys_NV_Extend(ctx->esys, auth, nv.tr, ctx->s1, ctx->s2, ctx->s3, &data));
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return rc;
 }
 
 static uint32_t do_nv_set_bits(step_ctx *ctx, const step_args *a, step_out *out)
 {
     UINT64 bits = (UINT64)arg_int(a, "bits");     /* a negative number: its two's complement */
-    nv_ref nv;
+    esapi_nv_ref nv;
     ESYS_TR auth = ESYS_TR_NONE;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_authorizer(ctx, a, &nv, &auth, out);
+        rc = esapi_nv_authorizer(ctx, a, &nv, &auth, out);
     if (rc == TSS2_RC_SUCCESS)
         rc = step_tss(out, "Esys_NV_SetBits", Esys_NV_SetBits(ctx->esys, auth, nv.tr, ctx->s1, ctx->s2, ctx->s3, bits));
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return rc;
 }
 
 static uint32_t do_nv_global_write_lock(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    ESYS_TR h = nv_hierarchy(a, "auth_handle", NULL);
-    uint32_t rc = nv_use_auth(ctx, a, "hierarchy_auth", h, false, out);
+    ESYS_TR h = esapi_nv_hierarchy(a, "auth_handle", NULL);
+    uint32_t rc = esapi_nv_use_auth(ctx, a, "hierarchy_auth", h, false, out);
     if (rc != TSS2_RC_SUCCESS)
         return rc;
     return step_tss(out, "Esys_NV_GlobalWriteLock", Esys_NV_GlobalWriteLock(ctx->esys, h, ctx->s1, ctx->s2, ctx->s3));
@@ -79,16 +79,17 @@ static uint32_t do_nv_change_auth(step_ctx *ctx, const step_args *a, step_out *o
     TPM2B_AUTH new_auth = { 0 };
     if (!ARG_TPM2B(a, "new_auth", &new_auth, out))
         return STEP_FAILED;
-    nv_ref nv;
-    uint32_t rc = nv_open(ctx, a, &nv, out);
+    esapi_nv_ref nv;
+    uint32_t rc = esapi_nv_open(ctx, a, &nv, out);
     if (rc == TSS2_RC_SUCCESS)
-        rc = nv_use_auth(ctx, a, "auth", nv.tr, nv.local, out);
+        rc = esapi_nv_use_auth(ctx, a, "auth", nv.tr, nv.local, out);
     if (rc == TSS2_RC_SUCCESS)
-        rc = step_tss(out, "Esys_NV_ChangeAuth", Esys_NV_ChangeAuth(ctx->esys, nv.tr, ctx->s1, ctx->s2, ctx->s3, &new_auth));
+        rc = step_tss(out, "Esys_NV_ChangeAuth",
+                      Esys_NV_ChangeAuth(ctx->esys, nv.tr, ctx->s1, ctx->s2, ctx->s3, &new_auth));
     /* ESAPI has the new value; later steps use it, also after a handover */
     if (rc == TSS2_RC_SUCCESS && !nv.local)
         ctx_set_auth(ctx, nv.tr, &new_auth);
-    nv_close(ctx, &nv);
+    esapi_nv_close(ctx, &nv);
     return rc;
 }
 

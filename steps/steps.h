@@ -58,23 +58,23 @@ void crypto_wrap_keymat(const step_args *a, keymat_in *in);
     { "auth", PT_BYTES, PF_SECRET, NULL, "the auth value of the index or auth_handle, for this step",        \
       .max_len = sizeof(TPMU_HA) }
 
-typedef struct nv_ref {
+typedef struct esapi_nv_ref {
     ESYS_TR tr;
-    bool local;         /* from an index number, for this step only: nv_close closes it */
-} nv_ref;
+    bool local;         /* from an index number, for this step only: esapi_nv_close closes it */
+} esapi_nv_ref;
 
 /* The index of parameter nv_index; TSS2_RC_SUCCESS, the call's response
- * code or STEP_FAILED (message set).  nv_close it in any case. */
-uint32_t nv_open(step_ctx *ctx, const step_args *a, nv_ref *nv, step_out *out);
-void nv_close(step_ctx *ctx, nv_ref *nv);
+ * code or STEP_FAILED (message set).  esapi_nv_close it in any case. */
+uint32_t esapi_nv_open(step_ctx *ctx, const step_args *a, esapi_nv_ref *nv, step_out *out);
+void esapi_nv_close(step_ctx *ctx, esapi_nv_ref *nv);
 /* The ESYS_TR of an nv-hierarchy parameter (ESYS_TR_NONE when absent);
  * *handle, when not NULL, gets its TPM2_RH_*. */
-ESYS_TR nv_hierarchy(const step_args *a, const char *name, uint32_t *handle);
+ESYS_TR esapi_nv_hierarchy(const step_args *a, const char *name, uint32_t *handle);
 /* With parameter `param`, tr's auth value for this step (local: an ESYS_TR
  * of this step only, which has nothing to restore). */
-uint32_t nv_use_auth(step_ctx *ctx, const step_args *a, const char *param, ESYS_TR tr, bool local, step_out *out);
+uint32_t esapi_nv_use_auth(step_ctx *ctx, const step_args *a, const char *param, ESYS_TR tr, bool local, step_out *out);
 /* Who authorizes a command on the index (auth_handle, else the index),
  * with `auth` for this step. */
-uint32_t nv_authorizer(step_ctx *ctx, const step_args *a, const nv_ref *nv, ESYS_TR *tr, step_out *out);
+uint32_t esapi_nv_authorizer(step_ctx *ctx, const step_args *a, const esapi_nv_ref *nv, ESYS_TR *tr, step_out *out);
 
 #endif
