@@ -17,7 +17,7 @@
     X(esapi_basic) X(esapi_keys) X(esapi_crypto) X(esapi_sequences) X(esapi_ecc) X(esapi_pcr)   \
     X(esapi_sessions) X(esapi_admin) X(esapi_capability)                                       \
     X(esapi_policy_cmds) X(esapi_policy) X(esapi_import) X(crypto) X(crypto_ops) X(crypto_ecc)    \
-    X(crypto_wrap)                                                                             \
+    X(crypto_wrap) X(esapi_nv) X(esapi_nv_ops)                                                 \
     X(keyfile) X(exec) X(file) X(assert) X(selftest) X(tpm_platform)                           \
     X(fapi_keys) X(fapi_store) X(fapi_crypto) X(fapi_pcr) X(fapi_nv)
 
@@ -59,5 +59,37 @@ void crypto_wrap_keymat(const step_args *a, keymat_in *in);
 
 /* Puts the outputs DIGEST_VALUES_OUTPUTS(name, ...) declares. */
 void esapi_pcr_out_digest_values(step_out *out, const char *name, const TPML_DIGEST_VALUES *v);
+/* ---- shared by esapi_nv.c and esapi_nv_ops.c (esapi_nv.c) ----------------- */
+
+/* An index parameter: one a step defined, or an index number. */
+#define NV_INDEX_PARAM                                                                                        \
+    { "nv_index", PT_ANY, PF_REQUIRED, NULL,                                                                  \
+      "the index: one a step defined (${nv}), or an index number (0x01c00002) for one already on the TPM" }
+/* The index, and who authorizes the command. */
+#define NV_AUTH_PARAMS                                                                                        \
+    NV_INDEX_PARAM,                                                                                           \
+    { "auth_handle", PT_SYNTAX, 0, NULL, "owner or platform authorize instead of the index (default: the index)", \
+      .syntax = SX_NV_HIERARCHY },                                                                            \
+    { "auth", PT_BYTES, PF_SECRET, NULL, "the auth value of the index or auth_handle, for this step",        \
+      .max_len = sizeof(TPMU_HA) }
+
+typedef struct esapi_nv_ref {
+    ESYS_TR tr;
+    bool local;         /* from an index number, for this step only: esapi_nv_close closes it */
+} esapi_nv_ref;
+
+/* The index of parameter nv_index; TSS2_RC_SUCCESS, the call's response
+ * code or STEP_FAILED (message set).  esapi_nv_close it in any case. */
+uint32_t esapi_nv_open(step_ctx *ctx, const step_args *a, esapi_nv_ref *nv, step_out *out);
+void esapi_nv_close(step_ctx *ctx, esapi_nv_ref *nv);
+/* The ESYS_TR of an nv-hierarchy parameter (ESYS_TR_NONE when absent);
+ * *handle, when not NULL, gets its TPM2_RH_*. */
+ESYS_TR esapi_nv_hierarchy(const step_args *a, const char *name, uint32_t *handle);
+/* With parameter `param`, tr's auth value for this step (local: an ESYS_TR
+ * of this step only, which has nothing to restore). */
+uint32_t esapi_nv_use_auth(step_ctx *ctx, const step_args *a, const char *param, ESYS_TR tr, bool local, step_out *out);
+/* Who authorizes a command on the index (auth_handle, else the index),
+ * with `auth` for this step. */
+uint32_t esapi_nv_authorizer(step_ctx *ctx, const step_args *a, const esapi_nv_ref *nv, ESYS_TR *tr, step_out *out);
 
 #endif
