@@ -12,7 +12,7 @@ PYTHON  ?= /usr/bin/python3
 PKGS     = tss2-esys tss2-fapi tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 jansson
 DEB_PKGS = build-essential pkg-config libtss2-dev libssl-dev libyaml-dev libjansson-dev \
            swtpm swtpm-tools tpm2-tools tpm2-openssl openssl strace valgrind \
-           python3-pytest python3-jsonschema python3-yaml
+           python3-pytest python3-jsonschema python3-yaml python3-tpm2-pytss
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -43,6 +43,8 @@ LIB_OBJS = $(filter-out $(BUILD)/engine/main.o,$(OBJS))
 
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+BENCH_SRC  = $(wildcard tests/bench/*.c)
+BENCH_BINS = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all deps run check unit install clean schema bench valgrind
 all: $(BIN)
@@ -64,9 +66,14 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@echo "  CC+LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lm
 
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC+LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lm
+
 unit: $(UNIT_BINS)
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d)
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -83,9 +90,11 @@ check: deps
 	$(MAKE) $(BIN) unit
 	TPMRUN=$(abspath $(BIN)) TPMRUN_BUILD_DIR=$(abspath $(BUILD)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(SAN_ENV) $(PYTHON) -m pytest -q tests
 
-# Where the time goes: every scenario 5 times, one at a time, TPM vs engine per step type.
-bench: $(BIN)
+# Where the time goes: every scenario 5 times, one at a time, TPM vs engine per
+# step type; then what the TPM proxy costs per command.
+bench: $(BIN) $(BENCH_BINS)
 	./$(BIN) --results build/bench-results --repeat 5 --timings scenarios
+	$(BUILD)/bench/bench_proxy
 
 # Every scenario under valgrind (memcheck; definite leaks and memory errors fail).
 valgrind: $(BIN)

@@ -42,6 +42,9 @@ static const char usage_text[] =
     "  --schema           print the JSON Schema of scenario files\n"
     "  --show-secrets     do not redact auth values and key material in results\n"
     "  --wire             include command and response bytes in results\n"
+    "  --fault SPEC       inject a fault for every client of every scenario's TPM,\n"
+    "                     as a faults: entry: 'warning=yielded,every=2',\n"
+    "                     'drop,commands=GetRandom,times=1' (repeatable)\n"
     "  --timings          after the run, a table of where the time went (TPM vs engine)\n"
     "  --repeat N         run every scenario N times (for --timings)\n"
     "  -v, --verbose      one line per step\n"
@@ -155,15 +158,16 @@ typedef struct options {
     bool check, list, schema, verbose, secrets, wire, timings;
     long jobs, repeat;
     double timeout;
+    fault_list faults;      /* --fault */
     char **paths;           /* the files and directories given */
     int n_paths;
 } options;
 
 /* -1 to go on, else the exit status (--help, --version, a usage error). */
-static int parse_options(int argc, char **argv, options *o)
+static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
-           O_TIMINGS, O_REPEAT };
+           O_TIMINGS, O_REPEAT, O_FAULT };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -172,7 +176,8 @@ static int parse_options(int argc, char **argv, options *o)
         { "wire", no_argument, 0, O_WIRE },           { "verbose", no_argument, 0, 'v' },
         { "help", no_argument, 0, 'h' },              { "version", no_argument, 0, O_VERSION },
         { "timeout", required_argument, 0, O_TIMEOUT }, { "timings", no_argument, 0, O_TIMINGS },
-        { "repeat", required_argument, 0, O_REPEAT },   { 0, 0, 0, 0 },
+        { "repeat", required_argument, 0, O_REPEAT },   { "fault", required_argument, 0, O_FAULT },
+        { 0, 0, 0, 0 },
     };
     *o = (options){ .results_dir = "results", .jobs = 1, .repeat = 1, .timeout = 300 };
     int c;
@@ -211,6 +216,16 @@ static int parse_options(int argc, char **argv, options *o)
         case O_SCHEMA: o->schema = true; break;
         case O_SECRETS: o->secrets = true; break;
         case O_WIRE: o->wire = true; break;
+        case O_FAULT: {
+            diag d = { 0 };
+            bool ok = faults_parse_option(optarg, "--fault", &o->faults, &d);
+            if (!ok)
+                fprintf(stderr, "tpmrun: --fault '%s': %s\n", optarg, diag_failed(&d) ? d.msg : "out of memory");
+            diag_clear(&d);
+            if (!ok)
+                return 2;
+            break;
+        }
         case 'v': o->verbose = true; break;
         case 'h': fputs(usage_text, stdout); return 0;
         case O_VERSION: printf("tpmrun %s\n", TPMRUN_VERSION); return 0;
@@ -229,6 +244,14 @@ static int parse_options(int argc, char **argv, options *o)
             o->tcti = e;
     }
     return -1;
+}
+
+static int parse_options(int argc, char **argv, options *o)
+{
+    int status = read_options(argc, argv, o);
+    if (status >= 0)
+        faults_free(&o->faults);
+    return status;
 }
 
 /* Loads every file; each error is one line on stderr.  Returns how many
@@ -266,7 +289,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
 {
     run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
-                     .timeout_s = o->timeout, .done = on_done, .user = &rr };
+                     .faults = &o->faults, .timeout_s = o->timeout, .done = on_done, .user = &rr };
     double t0 = now_s();
     bool complete = true;
     for (long k = 0; k < o->repeat && complete; k++)
@@ -291,20 +314,10 @@ static int run_all(const options *o, scenario **scs, size_t n)
     return !complete ? 130 : (rr.failed || rr.errors || rr.write_failed) ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* What the options ask for; the exit status. */
+static int run_command(const options *op)
 {
-    /* tpm2-tss logs every TPM error to stderr; the results carry them already. */
-    setenv("TSS2_LOG", "all+NONE", 0);
-    static const step_def *const families[] = {
-#define FAMILY(name) steps_##name,
-        STEP_FAMILIES(FAMILY)
-#undef FAMILY
-    };
-    registry_set_families(families, sizeof families / sizeof *families);
-    options o;
-    int status = parse_options(argc, argv, &o);
-    if (status >= 0)
-        return status;
+    const options o = *op;
     if (o.list)     /* with names: those steps */
         return registry_print_catalogue(stdout, o.verbose, o.paths, (size_t)o.n_paths) ? 0 : 2;
     if (o.schema) {
@@ -320,6 +333,7 @@ int main(int argc, char **argv)
         fputs("Try 'tpmrun --help'.\n", stderr);
         return 2;
     }
+    int status;
     files f = { 0 };
     for (int i = 0; i < o.n_paths; i++)
         collect(&f, o.paths[i], true);
@@ -343,5 +357,24 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < f.n; i++)
         free(f.paths[i]);
     free(f.paths);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    /* tpm2-tss logs every TPM error to stderr; the results carry them already. */
+    setenv("TSS2_LOG", "all+NONE", 0);
+    static const step_def *const families[] = {
+#define FAMILY(name) steps_##name,
+        STEP_FAMILIES(FAMILY)
+#undef FAMILY
+    };
+    registry_set_families(families, sizeof families / sizeof *families);
+    options o;
+    int status = parse_options(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    status = run_command(&o);
+    faults_free(&o.faults);
     return status;
 }

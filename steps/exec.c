@@ -455,11 +455,6 @@ static uint32_t do_exec(step_ctx *ctx, const step_args *a, step_out *out)
     p.input = arg_bytes(a, "stdin", &p.input_len);
 
     uint32_t rc = TSS2_RC_SUCCESS;
-    if (!ctx_tpm_release(ctx, out)) {
-        free_strv(argv);
-        free_strv(envp);
-        return STEP_FAILED;
-    }
     /* A program that stops reading its input must not kill tpmrun. */
     struct sigaction ign = { .sa_handler = SIG_IGN }, old, stop = { .sa_handler = stop_group }, old_stop[N_STOP];
     sigemptyset(&ign.sa_mask);
@@ -490,17 +485,14 @@ static uint32_t do_exec(step_ctx *ctx, const step_args *a, step_out *out)
     free(p.se.buf);
     free_strv(argv);
     free_strv(envp);
-    if (ctx_tpm_reacquire(ctx, out))
-        out_int(out, "flushed_left_loaded", ctx_flush_foreign(ctx, false));
-    else
-        rc = STEP_FAILED;
     return rc;
 }
 
 const step_def steps_exec[] = {
     { "exec",
-      "run a program in ${workdir} on the scenario's TPM (TPM2TOOLS_TCTI, TPM2OPENSSL_TCTI, TSS2_TCTI); "
-      "tpmrun hands its connection over meanwhile; a non-zero exit fails unless expect: {exit: N}",
+      "run a program in ${workdir} on the scenario's TPM (TPM2TOOLS_TCTI, TPM2OPENSSL_TCTI, TSS2_TCTI name tpmrun's "
+      "TPM proxy: its commands are recorded, what it leaves loaded is flushed); a non-zero exit fails unless "
+      "expect: {exit: N}",
       NEED_PROGRAM,
       (const param_spec[]){
           { "argv", PT_STRING_LIST, PF_ONE_OF, NULL, "the program (looked up in PATH) and its arguments; no shell" },
@@ -514,8 +506,6 @@ const step_def steps_exec[] = {
           { "stdout", PT_ANY, 0, "standard output: a string if it is UTF-8 text, else bytes; the first 1 MiB" },
           { "stderr", PT_ANY, 0, "standard error, as stdout" },
           { "truncated", PT_BOOL, 0, "stdout or stderr was longer than 1 MiB and was cut there" },
-          { "flushed_left_loaded", PT_INT, 0, "transient objects the program left in the TPM, flushed by tpmrun "
-            "(tpm2-tools keeps its objects in context files)" },
           { 0 } },
       do_exec },
     { 0 },

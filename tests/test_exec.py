@@ -150,7 +150,9 @@ def test_environment_and_work_directory(tpmrun, tmp_path):
     assert tcti.startswith("swtpm:path=")
     s = steps_by_name(res)
     t1, t2, t3, cwd, wd, extra = s["env"]["outputs"]["stdout"].rstrip("\n").split("|")
-    assert t1 == t2 == t3 == tcti
+    # programs reach the TPM through tpmrun's proxy, in the work directory
+    assert t1 == t2 == t3 == res["tpm"]["proxy"] == f"swtpm:path={wd}/tpm.sock"
+    assert tcti != t1
     assert cwd == wd == s["env"]["inputs"]["argv"][3]
     assert pathlib.Path(cwd).name.startswith("tpmrun-work-")
     assert extra == f"in {cwd}"
@@ -228,9 +230,9 @@ def test_stopping_tpmrun_stops_the_program_and_its_children(tpmrun, tmp_path, si
     assert not pid_alive(bg) and not pid_alive(shell)
 
 
-# ---- the connection handover ------------------------------------------------------------
+# ---- tpmrun and a program on one TPM, through the proxy ---------------------------------
 
-def test_objects_and_auth_values_survive_a_handover(tpmrun, tmp_path):
+def test_objects_and_auth_values_stay_usable_around_a_program(tpmrun, tmp_path):
     p, res = run(tpmrun, tmp_path, """
         steps:
           - esapi.create_primary: {template: "ecc256:null:aes128cfb", attributes: "%s", auth: parentpw}
@@ -241,7 +243,7 @@ def test_objects_and_auth_values_survive_a_handover(tpmrun, tmp_path):
             save: key
           - esapi.hash: {data: fff}
             save: h
-          - name: handover
+          - name: a program
             exec: {argv: ["true"]}
           - name: parent auth kept
             esapi.create: {parent: "${primary}", template: aes128cfb}
@@ -262,7 +264,7 @@ def test_objects_and_auth_values_survive_a_handover(tpmrun, tmp_path):
 
 
 
-def test_sessions_survive_a_handover(tpmrun, tmp_path):
+def test_sessions_stay_loaded_while_a_program_runs(tpmrun, tmp_path):
     p, res = run(tpmrun, tmp_path, """
         steps:
           - esapi.create_primary: {template: "ecc256:null:aes128cfb", attributes: "%s"}
@@ -276,7 +278,7 @@ def test_sessions_survive_a_handover(tpmrun, tmp_path):
           - esapi.encrypt_decrypt: {key: "${key}", data: fooo, mode: cfb}
             sessions: ["${s}"]
             save: enc
-          - name: handover
+          - name: program
             exec: {argv: [tpm2_getcap, handles-loaded-session]}
           - name: after
             esapi.encrypt_decrypt: {key: "${key}", data: "${enc.data}", mode: cfb, decrypt: true}
@@ -285,8 +287,9 @@ def test_sessions_survive_a_handover(tpmrun, tmp_path):
         """ % STORAGE)
     assert p.returncode == 0, p.stdout + p.stderr
     s = steps_by_name(res)
-    # during the handover the session was context-saved: tpm2-tools saw no loaded session
-    assert s["handover"]["outputs"]["stdout"].strip() == ""
+    # no handover: the program sees tpmrun's session loaded, and leaves it alone
+    assert s["program"]["outputs"]["stdout"].strip().startswith("- 0x2")
+    assert s["program"]["flushed_left_loaded"] == []
     assert res["cleanup"]["loaded_sessions_after"] == 0 and res["cleanup"]["saved_sessions_after"] == 0
 
 
@@ -523,9 +526,9 @@ def test_salted_sessions_of_the_scenario_hide_fooo(tpmrun):
     assert b"fooo" not in enc_cmd and b"fooo" not in dec_rsp
 
 
-def test_handover_after_the_tpm_closed_a_session(tpmrun, tmp_path):
-    """A session used without continuesession is gone from the TPM: the
-    handover must not try to save it."""
+def test_a_program_after_the_tpm_closed_a_session(tpmrun, tmp_path):
+    """A session used without continuesession is gone from the TPM: nothing
+    tries to save or flush it."""
     p, res = run(tpmrun, tmp_path, """
         steps:
           - esapi.create_primary: {template: "ecc256:null:aes128cfb", attributes: "%s"}
@@ -547,11 +550,16 @@ def test_handover_after_the_tpm_closed_a_session(tpmrun, tmp_path):
 
 def test_objects_tools_leave_loaded_are_flushed(tpmrun):
     """tpm2-tools keeps its objects in context files and leaves them loaded
-    in a TPM without resource manager; tpmrun flushes them after the exec,
-    and context files keep working."""
+    in a TPM without resource manager; tpmrun's proxy knows which program
+    loaded them and flushes them after the exec, and context files keep
+    working."""
     fix = pathlib.Path(__file__).parent / "fixtures" / "exec_leaves_objects.yaml"
     p = tpmrun(fix)
     assert p.returncode == 0, p.stdout + p.stderr
     res = tpmrun.result("exec_leaves_objects")
-    assert [s["outputs"].get("flushed_left_loaded") for s in res["steps"]] == [None, 1, 1, 0]
+    left = [s.get("flushed_left_loaded") for s in res["steps"]]
+    assert left[0] is None and left[3] == []
+    assert [(e["kind"], e["client"]) for e in left[1]] == [("object", "tpm2_createprimary")]
+    assert [(e["kind"], e["client"]) for e in left[2]] == [("object", "tpm2_readpublic")]
+    assert left[1][0]["pid"] != left[2][0]["pid"]
     assert res["cleanup"]["transient_handles_after"] == 0

@@ -132,8 +132,8 @@ def test_seal_unseal_fails_after_pcr0_extend(examples):
     assert unseals[0]["rc"]["value"] == "0x00000000"       # success is an rc too
     assert unseals[1]["rc"]["name"] == "TPM2_RC_VALUE"
     assert "PolicyPCR" in [c["command"] for c in unseals[1]["tpm_commands"]]
-    # FAPI 3.2 leaves the loaded seal object behind; the engine flushed it
-    assert unseals[1]["fapi"]["flushed_after_error"] == ["0x80000001"]
+    # FAPI 3.2 leaves the loaded seal object behind; the proxy saw FAPI load it, and flushed it
+    assert unseals[1]["flushed_left_loaded"] == [{"handle": "0x80000001", "kind": "object", "client": "fapi"}]
     assert res["cleanup"]["transient_handles_after"] == 0
 
 

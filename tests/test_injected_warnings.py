@@ -1,7 +1,8 @@
-"""Robustness: the recording TCTI answers every other command with a TPM
-warning instead of sending it (TPMRUN_INJECT_WARNING, like the proxy TCTI
-of tpm2-tss's integration tests). ESAPI must resend each one, and every
-ESAPI scenario must still pass, with both tries in its records."""
+"""Robustness: the TPM proxy answers every other command with a TPM
+warning instead of sending it (--fault warning=...,every=2, as the proxy
+TCTI of tpm2-tss's integration tests does). ESAPI must resend each one,
+and every ESAPI scenario must still pass, with both tries in its records.
+(test_proxy.py does the same for FAPI and tpm2-tools.)"""
 import json
 
 import pytest
@@ -13,7 +14,7 @@ WARNINGS = {"yielded": "0x00000908", "retry": "0x00000922", "testing": "0x000009
 
 @pytest.mark.parametrize("warning", sorted(WARNINGS))
 def test_esapi_scenarios_survive_warnings(tpmrun, warning):
-    p = tpmrun("-j", "2", ROOT / "scenarios" / "esapi", env={"TPMRUN_INJECT_WARNING": warning})
+    p = tpmrun("-j", "2", "--fault", f"warning={warning},every=2", ROOT / "scenarios" / "esapi")
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
     code = WARNINGS[warning]
     results = [json.loads(f.read_text()) for f in tpmrun.results.glob("*.json")]

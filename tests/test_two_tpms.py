@@ -196,9 +196,9 @@ def test_external_tcti_cannot_run_two_tpms(tpmrun, how):
                               "one: run it without, on private swtpms")
 
 
-def test_exec_hands_over_the_steps_tpm(tpmrun, tmp_path):
-    """exec on b runs against b (its TCTI in TPM2TOOLS_TCTI); b's objects and
-    sessions survive the handover, a's are untouched."""
+def test_exec_runs_on_the_steps_tpm(tpmrun, tmp_path):
+    """exec on b runs against b (b's proxy in TPM2TOOLS_TCTI); b's objects
+    and sessions stay usable, a's are untouched."""
     path = write(tmp_path, "exec_b.yaml", f"""\
         scenario: exec_b
         tpms: {{a: {{}}, b: {{}}}}
@@ -231,7 +231,9 @@ def test_exec_hands_over_the_steps_tpm(tpmrun, tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     res = tpmrun.result("exec_b")
     steps = res["steps"]
-    assert steps[3]["tpm"] == "b" and steps[3]["outputs"]["stdout"] == res["tpms"]["b"]["tcti"]
+    assert steps[3]["tpm"] == "b" and steps[3]["outputs"]["stdout"] == res["tpms"]["b"]["proxy"]
+    assert res["tpms"]["b"]["proxy"].endswith("/tpm-b.sock") and res["tpms"]["a"]["proxy"].endswith("/tpm-a.sock")
+    assert [(c["client"], c["command"]) for c in steps[4]["tpm_commands"]][-1] == ("tpm2_getcap", "GetCapability")
     assert steps[4]["outputs"]["stdout"] == "- 0x80000000\n"
     assert steps[5]["tpm"] == "a"
     assert [c["command"] for c in steps[6]["tpm_commands"]] == ["ReadPublic"]

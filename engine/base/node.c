@@ -361,6 +361,8 @@ static bool json_syntax_ok(const document *doc, const char *buf, size_t len, dia
     return false;
 }
 
+static bool parse_text(document *out, char *buf, size_t len, diag *d);
+
 bool node_load_document(const char *path, document *out, diag *d)
 {
     memset(out, 0, sizeof *out);
@@ -378,6 +380,31 @@ bool node_load_document(const char *path, document *out, diag *d)
         node_free_document(out);
         return false;
     }
+    return parse_text(out, buf, len, d);
+}
+
+bool node_load_text(const char *name, const char *text, document *out, diag *d)
+{
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(text);
+    out->file = strdup(name);
+    char *buf = out->file ? strdup(text) : NULL;
+    if (!buf) {
+        node_free_document(out);
+        return false;
+    }
+    if (len > DOC_MAX_BYTES) {
+        diag_set(d, (srcloc){ out->file, 1, 1 }, "more than %u bytes", DOC_MAX_BYTES);
+        free(buf);
+        node_free_document(out);
+        return false;
+    }
+    return parse_text(out, buf, len, d);
+}
+
+/* Takes buf. */
+static bool parse_text(document *out, char *buf, size_t len, diag *d)
+{
     builder b = { .doc = out, .d = d, .buf = buf, .len = len };
     yaml_parser_initialize(&b.parser);
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);

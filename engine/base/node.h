@@ -47,6 +47,9 @@ typedef struct document {
  * more than one document, depth over DOC_MAX_DEPTH and files over
  * DOC_MAX_BYTES are errors.  Returns false with d set. */
 bool node_load_document(const char *path, document *out, diag *d);
+/* The same from text in memory (a command-line option); `name` stands for
+ * the file in locations. */
+bool node_load_text(const char *name, const char *text, document *out, diag *d);
 void node_free_document(document *doc);
 
 /* Where byte `off` of a scalar's value came from in the file. */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", NULL };
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults", NULL };
 static const char *const tpm_keys[] = { "ek_cert", NULL };
 
 
@@ -194,6 +194,8 @@ static bool load_top(loader *L, scenario *sc, const node *root)
         return false;
     if ((n = node_get(root, "tpms")) && !load_tpms(L, sc, n))
         return false;
+    if ((n = node_get(root, "faults")) && !faults_load(n, &sc->faults, L->d))
+        return false;
     const char **tpm_names = sc->n_tpms ? calloc(sc->n_tpms, sizeof *tpm_names) : NULL;
     for (size_t i = 0; tpm_names && i < sc->n_tpms; i++)
         tpm_names[i] = sc->tpms[i].name;
@@ -263,6 +265,7 @@ void scenario_free(scenario *sc)
         free(sc->tags[i]);
     free(sc->tags);
     fapi_conf_free(sc->fapi);
+    faults_free(&sc->faults);
     for (size_t i = 0; i < sc->n_tpms; i++)
         free(sc->tpms[i].name);
     free(sc->tpms);

@@ -7,6 +7,7 @@
 
 #include "base/node.h"
 #include "load/fapi_conf.h"
+#include "load/faults.h"
 #include "load/scenario_step.h"
 #include "tpm/value.h"
 
@@ -30,6 +31,7 @@ typedef struct scenario {
     fapi_conf *fapi;            /* the `fapi:` section; NULL when absent */
     tpm_decl *tpms;             /* the `tpms:` section, in file order; NULL: one TPM */
     size_t n_tpms;
+    fault_list faults;          /* the `faults:` section: what the TPM proxy injects */
     document doc;               /* kept for locations */
 } scenario;
 

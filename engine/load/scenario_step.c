@@ -299,10 +299,11 @@ static bool load_save(loader *L, step *st, const node *save)
                                                      .line = st->loc.line });
 }
 
-/* locality: N -- the locality the step's TPM commands are sent at. */
+/* locality: N -- the locality the step's TPM commands are sent at, by
+ * every client (tpmrun, FAPI, a program). */
 static bool load_locality(loader *L, step *st, const node *n)
 {
-    if (!(st->def->needs & NEED_ESYS)) {
+    if (!(st->def->needs & (NEED_ESYS | NEED_FAPI | NEED_PROGRAM))) {
         diag_set(L->d, n->loc, "%s sends no TPM command: it takes no locality", st->def->name);
         return false;
     }

@@ -4,6 +4,7 @@
  * pattern (an editor flags `sha265` or `ownerwirte`). */
 #include "load/schema.h"
 #include "load/fapi_conf.h"
+#include "load/faults.h"
 #include "load/registry.h"
 
 #include <ctype.h>
@@ -278,6 +279,7 @@ char *schema_json(void)
         "steps", "type", "array", "items", json_pack("{s:o}", "oneOf", steps),
         "definitions", "bytes", bytes, "reference", reference, "expect", expect);
     json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
+    json_object_set_new(json_object_get(schema, "properties"), "faults", faults_schema());
     json_t *tpm_settings = json_pack("{s:[{s:s},{s:s,s:{s:{s:s,s:s}},s:b}]}", "anyOf", "type", "null", "type",
                                      "object", "properties", "ek_cert", "type", "boolean", "description",
                                      "manufacture it with EK certificates (swtpm_setup --create-ek-cert, ~1 s)",

@@ -1,10 +1,13 @@
-/* conn: each TPM of a running scenario -- connect, record, hand over,
- * clean up.  Objects and sessions are tracked in one table for all TPMs;
- * each entry names its TPM, and only that TPM's connection touches it. */
+/* conn: each TPM of a running scenario -- connect through its proxy,
+ * what each step sent and left, clean up.  Objects and sessions are
+ * tracked in one table for all TPMs; each entry names its TPM, and only
+ * that TPM's connection touches it. */
 #include "run/conn.h"
 #include "base/hex.h"
 #include "base/jsonx.h"
 #include "run/fapi_world.h"
+#include "run/proxy_server.h"
+#include "run/proxy_tcti.h"
 #include "run/swtpm.h"
 #include "run/tcti.h"
 #include "run/tpm_info.h"
@@ -14,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
 static int index_of(const world *r, const tpm_link *t)
@@ -29,12 +31,12 @@ static void name_the_tpm(const world *r, const tpm_link *t, diag *d)
         diag_prefix(d, "TPM '%s'", t->name);
 }
 
-/* Records of a connection about to close wait for the next take. */
+/* Records of a proxy about to stop wait for the next take. */
 static void park_records(tpm_link *t)
 {
     size_t n = 0;
-    tpm_command_record *recs = recorder_take(t->rec, &n);
-    tpm_command_record *all = n ? realloc(t->pending, (t->n_pending + n) * sizeof *all) : t->pending;
+    proxy_record *recs = t->proxy ? proxy_take(t->proxy, &n) : NULL;
+    proxy_record *all = n ? realloc(t->pending, (t->n_pending + n) * sizeof *all) : t->pending;
     if (all) {
         if (n)
             memcpy(all + t->n_pending, recs, n * sizeof *recs);
@@ -42,37 +44,47 @@ static void park_records(tpm_link *t)
         t->n_pending += n;
         free(recs);
     } else {
-        recorder_records_free(recs, n);
+        proxy_records_free(recs, n);
     }
+}
+
+static json_t *record_json(const world *r, const proxy_record *rec)
+{
+    const char *cc = tpm_cc_name(rec->command_code);
+    json_t *c = json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:o}", "client", rec->client, "command", cc ? cc : "?", "code",
+                          jsonx_hex32(rec->command_code), "rc", jsonx_hex32(rec->response_code), "command_bytes",
+                          (json_int_t)rec->command_size, "response_bytes", (json_int_t)rec->response_size, "tpm_ms",
+                          jsonx_ms(rec->tpm_ms));
+    if (rec->pid)
+        json_object_set_new(c, "pid", json_integer(rec->pid));
+    if (rec->fault)
+        json_object_set_new(c, "fault", json_string(rec->fault));
+    if (!rec->answered)
+        json_object_set_new(c, "answered", json_false());
+    if (r->opts->wire) {
+        char *ch = hex_encode(rec->command, rec->command_size);
+        char *rh = hex_encode(rec->response, rec->response_size);
+        json_object_set_new(c, "command_hex", json_string(ch ? ch : ""));
+        json_object_set_new(c, "response_hex", json_string(rh ? rh : ""));
+        free(ch);
+        free(rh);
+    }
+    return c;
 }
 
 json_t *conn_take_commands(world *r, tpm_link *t, double *tpm_ms)
 {
-    if (t->rec)
-        park_records(t);    /* commands sent before a connection handover come first */
-    tpm_command_record *recs = t->pending;
+    park_records(t);
+    proxy_record *recs = t->pending;
     size_t n = t->n_pending;
     t->pending = NULL;
     t->n_pending = 0;
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
-        const char *cc = tpm_cc_name(recs[i].command_code);
-        json_t *c = json_pack("{s:s,s:o,s:o,s:I,s:I,s:o}", "command", cc ? cc : "?", "code",
-                              jsonx_hex32(recs[i].command_code), "rc", jsonx_hex32(recs[i].response_code),
-                              "command_bytes", (json_int_t)recs[i].command_size, "response_bytes",
-                              (json_int_t)recs[i].response_size, "tpm_ms", jsonx_ms(recs[i].tpm_ms));
-        if (r->opts->wire) {
-            char *ch = hex_encode(recs[i].command, recs[i].command_size);
-            char *rh = hex_encode(recs[i].response, recs[i].response_size);
-            json_object_set_new(c, "command_hex", json_string(ch ? ch : ""));
-            json_object_set_new(c, "response_hex", json_string(rh ? rh : ""));
-            free(ch);
-            free(rh);
-        }
-        json_array_append_new(a, c);
+        json_array_append_new(a, record_json(r, &recs[i]));
         *tpm_ms += recs[i].tpm_ms;
     }
-    recorder_records_free(recs, n);
+    proxy_records_free(recs, n);
     return a;
 }
 
@@ -179,9 +191,29 @@ static void remove_lasting(world *r, tpm_link *t, json_t *c)
     json_object_set_new(c, "left", left);
 }
 
+/* What other clients left: [{handle, kind, client, pid}], flushed. */
+static json_t *flush_left(tpm_link *t, bool saved_too)
+{
+    proxy_left *left = NULL;
+    size_t n = t->proxy ? proxy_take_left(t->proxy, saved_too, &left) : 0;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_pack("{s:o,s:s,s:s}", "handle", jsonx_hex32(left[i].handle), "kind", left[i].kind, "client",
+                              left[i].client);
+        if (left[i].pid)
+            json_object_set_new(e, "pid", json_integer(left[i].pid));
+        if (left[i].rc)
+            json_object_set_new(e, "rc", tpm_rc_json(left[i].rc));
+        json_array_append_new(a, e);
+    }
+    free(left);
+    return a;
+}
+
 json_t *conn_cleanup(world *r, tpm_link *t, double *tpm_ms)
 {
     json_t *c = json_object();
+    json_object_set_new(c, "flushed_left_loaded", flush_left(t, true));
     flush_held(r, t, c);
     if (!r->opts->private_tpm)
         remove_lasting(r, t, c);    /* a private swtpm goes away with all it holds */
@@ -191,7 +223,7 @@ json_t *conn_cleanup(world *r, tpm_link *t, double *tpm_ms)
         json_object_set_new(c, "loaded_sessions_after", json_integer(loaded));
         json_object_set_new(c, "saved_sessions_after", json_integer(saved));
     }
-    if (t->rec || t->n_pending)
+    if (t->proxy || t->n_pending)
         json_object_set_new(c, "tpm_commands", conn_take_commands(r, t, tpm_ms));
     return c;
 }
@@ -207,74 +239,143 @@ bool conn_power_cycle(world *r, diag *d)
     }
     if (!swtpm_ctrl_init(t->ctrl, d))
         return false;
+    proxy_forget_handles(t->proxy);
     world_tpm_reset(r, true, false);
     return true;
 }
 
-bool conn_set_locality(world *r, uint8_t locality, diag *d)
+bool conn_step_begins(world *r, const char *name, const char *type, int locality, diag *d)
 {
     tpm_link *t = world_tpm(r);
-    TSS2_TCTI_CONTEXT *tcti = t->rec ? recorder_tcti(t->rec) : NULL;
-    TSS2_RC rc = tcti ? Tss2_Tcti_SetLocality(tcti, locality) : TSS2_TCTI_RC_NOT_IMPLEMENTED;
-    if (rc == TSS2_RC_SUCCESS)
+    if (!t->proxy)
         return true;
-    diag_fail(d, "cannot set locality %u on the TPM at '%s': %s", locality, t->tcti ? t->tcti : "(default)",
-              Tss2_RC_Decode(rc));
-    return false;
-}
-
-/* TCTI, recording layer, ESAPI context. */
-/* Test knob, as tpm2-tss's integration tests have a proxy TCTI for it:
- * TPMRUN_INJECT_WARNING=yielded (or retry, testing, a number) answers every
- * other command with that warning, which ESAPI must resend. */
-static void inject_warnings(recorder *rec)
-{
-    const char *w = getenv("TPMRUN_INJECT_WARNING");
-    uint32_t rc;
-    if (w && *w && tpm_rc_parse(w, &rc, NULL))
-        recorder_inject_warning(rec, rc, 2);
-}
-
-static TSS2_RC open_esys(world *r, tpm_link *t, diag *d)
-{
-    if (r->fapi && index_of(r, t) == 0) {
-        /* FAPI owns the default TPM's connection: ESAPI and the recorder ride on its TCTI */
-        TSS2_RC rc = fapi_world_open(r->fapi, d);
-        if (rc == TSS2_RC_SUCCESS)
-            rc = recorder_hook(fapi_world_tcti(r->fapi), &t->rec);
-        return rc != TSS2_RC_SUCCESS ? rc : Esys_Initialize(&t->esys, recorder_tcti(t->rec), NULL);
+    proxy_set_step(t->proxy, name, type);
+    TSS2_RC rc = TSS2_RC_SUCCESS;
+    if (locality >= 0 && !proxy_set_locality(t->proxy, locality, &rc)) {
+        diag_fail(d, "cannot set locality %d on the TPM at '%s': %s", locality, t->tcti ? t->tcti : "(default)",
+                  Tss2_RC_Decode(rc));
+        return false;
     }
-    TSS2_TCTI_CONTEXT *tcti = NULL;
-    TSS2_RC rc = tcti_open(t->tcti, &tcti);
+    return true;
+}
+
+/* Replaces an ESAPI context a fault left in its error state (ESAPI takes
+ * no command after a TCTI error): every ESYS_TR of this TPM moves over
+ * through Esys_TR_Serialize (sessions with their nonces and keys), the
+ * auth values are set again. */
+static void revive_esys(world *r, tpm_link *t)
+{
+    int k = index_of(r, t);
+    size_t n = r->n_objects;
+    uint8_t **blobs = n ? calloc(n, sizeof *blobs) : NULL;
+    size_t *lens = n ? calloc(n, sizeof *lens) : NULL;
+    for (size_t i = 0; blobs && lens && i < n; i++) {
+        tracked *o = &r->objects[i];
+        if (o->tpm == k && o->live && Esys_TR_Serialize(t->esys, o->tr, &blobs[i], &lens[i]) != TSS2_RC_SUCCESS)
+            blobs[i] = NULL;
+    }
+    Esys_Finalize(&t->esys);
+    if (Esys_Initialize(&t->esys, t->own, NULL) != TSS2_RC_SUCCESS)
+        t->esys = NULL;
+    auth_note *kept = t->n_auths ? calloc(t->n_auths, sizeof *kept) : NULL;
+    size_t n_kept = 0;
+    for (size_t i = 0; kept && i < t->n_auths; i++)
+        if (t->auths[i].tr <= ESYS_TR_RH_ACT_LAST)     /* hierarchies keep their ESYS_TR */
+            kept[n_kept++] = t->auths[i];
+    for (size_t i = 0; i < n; i++) {
+        tracked *o = &r->objects[i];
+        if (o->tpm != k || !o->live)
+            continue;
+        ESYS_TR old = o->tr;
+        if (!t->esys || !blobs || !blobs[i] ||
+            Esys_TR_Deserialize(t->esys, blobs[i], lens[i], &o->tr) != TSS2_RC_SUCCESS) {
+            o->live = false;
+            o->gone_at_step = r->step_index;
+            o->gone_why = "tpmrun's connection to the TPM broke (an injected fault)";
+        }
+        for (size_t a = 0; kept && o->live && a < t->n_auths; a++)
+            if (t->auths[a].tr == old)
+                kept[n_kept++] = (auth_note){ .tr = o->tr, .auth = t->auths[a].auth };
+        Esys_Free(blobs ? blobs[i] : NULL);
+    }
+    for (size_t i = 0; t->esys && i < n_kept; i++)
+        Esys_TR_SetAuth(t->esys, kept[i].tr, &kept[i].auth);
+    free(t->auths);
+    t->auths = kept;
+    t->n_auths = n_kept;
+    free(blobs);
+    free(lens);
+}
+
+void conn_step_ends(world *r, json_t *j, bool list_empty)
+{
+    tpm_link *t = world_tpm(r);
+    if (!t->proxy)
+        return;
+    json_t *left = flush_left(t, false);
+    if (json_array_size(left) || list_empty)
+        json_object_set(j, "flushed_left_loaded", left);
+    json_decref(left);
+    if (proxy_take_broken(t->proxy, PROXY_TPMRUN) && t->esys)
+        revive_esys(r, t);
+    if (r->fapi && index_of(r, t) == 0 && proxy_take_broken(t->proxy, proxy_client(t->proxy, "fapi", 0))) {
+        /* FAPI's ESAPI context is in the same state: start FAPI again */
+        diag d = { 0 };
+        fapi_world_close(r->fapi);
+        fapi_world_open(r->fapi, &d);
+        diag_clear(&d);
+    }
+    proxy_set_step(t->proxy, NULL, NULL);
+    proxy_set_locality(t->proxy, -1, NULL);
+}
+
+const char *conn_client_tcti(const tpm_link *t)
+{
+    return proxy_server_tcti(t->server);
+}
+
+/* The real TPM behind a proxy, its socket, and tpmrun's ESAPI context. */
+static bool open_proxy(world *r, tpm_link *t, diag *d)
+{
+    TSS2_RC rc = tcti_open(t->tcti, &t->real);
     if (rc != TSS2_RC_SUCCESS) {
         diag_fail(d, "cannot open TCTI '%s': %s", t->tcti ? t->tcti : "(default)", Tss2_RC_Decode(rc));
-        return rc;
+        return false;
     }
-    rc = recorder_wrap(tcti, &t->rec);
+    if (!(t->proxy = proxy_new(t->real, r->opts->wire))) {
+        diag_fail(d, "out of memory");
+        return false;
+    }
+    proxy_set_faults(t->proxy, r->faults, r->n_faults);
+    if (!t->socket) {
+        diag_fail(d, "no work directory for the TPM proxy's socket");
+        return false;
+    }
+    if (!(t->server = proxy_server_start(t->proxy, t->socket, d)))
+        return false;
+    json_object_set_new(t->info, "proxy", json_string(proxy_server_tcti(t->server)));
+    if (!(t->own = proxy_tcti_new(t->proxy, PROXY_TPMRUN))) {
+        diag_fail(d, "out of memory");
+        return false;
+    }
+    rc = Esys_Initialize(&t->esys, t->own, NULL);
     if (rc != TSS2_RC_SUCCESS) {
-        tcti_close(&tcti);
-        return rc;
+        diag_fail(d, "cannot start an ESAPI context: %s", Tss2_RC_Decode(rc));
+        return false;
     }
-    inject_warnings(t->rec);
-    return Esys_Initialize(&t->esys, recorder_tcti(t->rec), NULL);
+    return true;
 }
 
 bool conn_connect(world *r, tpm_link *t, diag *d)
 {
-    TSS2_RC rc = open_esys(r, t, d);
-    if (diag_failed(d)) {
+    if (!open_proxy(r, t, d)) {
         name_the_tpm(r, t, d);
         return false;
     }
-    if (rc == TSS2_RC_SUCCESS) {
-        /* A fresh swtpm needs TPM2_Startup; a running TPM answers INITIALIZE. */
-        TSS2_RC su = Esys_Startup(t->esys, TPM2_SU_CLEAR);
-        if (su != TSS2_RC_SUCCESS && (su & 0xFFF) != TPM2_RC_INITIALIZE)
-            rc = su;
-    }
-    if (rc != TSS2_RC_SUCCESS) {
-        diag_fail(d, "cannot start an ESAPI session with the TPM at '%s': %s", t->tcti ? t->tcti : "(default)",
-                  Tss2_RC_Decode(rc));
+    /* A fresh swtpm needs TPM2_Startup; a running TPM answers INITIALIZE. */
+    TSS2_RC rc = Esys_Startup(t->esys, TPM2_SU_CLEAR);
+    if (rc != TSS2_RC_SUCCESS && (rc & 0xFFF) != TPM2_RC_INITIALIZE) {
+        diag_fail(d, "cannot start the TPM at '%s': %s", t->tcti ? t->tcti : "(default)", Tss2_RC_Decode(rc));
         name_the_tpm(r, t, d);
         return false;
     }
@@ -290,144 +391,14 @@ void conn_disconnect(world *r, tpm_link *t)
 {
     if (t->esys)
         Esys_Finalize(&t->esys);
-    if (t->rec)     /* keep what was recorded for the step's results */
-        park_records(t);
-    recorder_free(t->rec);     /* unhooks FAPI's TCTI before FAPI finalizes it */
-    t->rec = NULL;
     if (index_of(r, t) == 0)
         fapi_world_close(r->fapi);
-}
-
-bool conn_release(world *r, diag *d)
-{
-    tpm_link *link = world_tpm(r);
-    for (size_t i = 0; i < r->n_objects; i++) {
-        tracked *t = &r->objects[i];
-        if (!t->live || t->tpm != r->cur)
-            continue;
-        TSS2_RC rc;
-        if (t->kind == HELD_SESSION && !tpm_has_handle(link->esys, t->handle)) {
-            /* closed by the TPM after a use without continueSession: nothing to keep */
-            Esys_TR_Close(link->esys, &t->tr);
-            t->live = false;
-            t->gone_at_step = r->step_index;
-            continue;
-        }
-        if (t->session) {
-            /* ContextSave keeps ESAPI's session state (nonces, key) in the blob */
-            TPMS_CONTEXT *saved = NULL;
-            rc = Esys_ContextSave(link->esys, t->tr, &saved);
-            if (rc == TSS2_RC_SUCCESS) {
-                size_t off = 0;
-                t->parked = malloc(sizeof *saved + 16);
-                if (t->parked && Tss2_MU_TPMS_CONTEXT_Marshal(saved, t->parked, sizeof *saved + 16, &off) ==
-                                     TSS2_RC_SUCCESS)
-                    t->parked_len = off;
-            }
-            Esys_Free(saved);
-        } else {
-            uint8_t *buf = NULL;
-            size_t len = 0;
-            rc = Esys_TR_Serialize(link->esys, t->tr, &buf, &len);
-            if (rc == TSS2_RC_SUCCESS) {
-                t->parked = malloc(len);
-                if (t->parked) {
-                    memcpy(t->parked, buf, len);
-                    t->parked_len = len;
-                }
-            }
-            Esys_Free(buf);
-        }
-        if (rc != TSS2_RC_SUCCESS || !t->parked_len) {
-            diag_fail(d, "cannot set aside handle 0x%08x for the handover: %s", t->handle, Tss2_RC_Decode(rc));
-            return false;
-        }
-    }
-    conn_disconnect(r, link);
-    return true;
-}
-
-bool conn_reacquire(world *r, diag *d)
-{
-    tpm_link *link = world_tpm(r);
-    TSS2_RC rc = open_esys(r, link, d);
-    if (rc != TSS2_RC_SUCCESS) {
-        diag_fail(d, "cannot reconnect to the TPM: %s", Tss2_RC_Decode(rc));
-        name_the_tpm(r, link, d);
-        return false;
-    }
-    bool ok = true;
-    /* Auth values: hierarchies keep their ESYS_TR, objects get new ones;
-     * notes of objects no longer held are dropped (ESYS_TRs are reused). */
-    auth_note *kept = link->n_auths ? calloc(link->n_auths, sizeof *kept) : NULL;
-    size_t n_kept = 0;
-    for (size_t i = 0; kept && i < link->n_auths; i++)
-        if (link->auths[i].tr <= ESYS_TR_RH_ACT_LAST)
-            kept[n_kept++] = link->auths[i];
-    for (size_t i = 0; i < r->n_objects; i++) {
-        tracked *t = &r->objects[i];
-        if (!t->parked || t->tpm != r->cur)
-            continue;
-        ESYS_TR old_tr = t->tr;
-        if (t->session) {
-            TPMS_CONTEXT saved;
-            size_t off = 0;
-            rc = Tss2_MU_TPMS_CONTEXT_Unmarshal(t->parked, t->parked_len, &off, &saved);
-            if (rc == TSS2_RC_SUCCESS)
-                rc = Esys_ContextLoad(link->esys, &saved, &t->tr);
-        } else {
-            rc = Esys_TR_Deserialize(link->esys, t->parked, t->parked_len, &t->tr);
-        }
-        free(t->parked);
-        t->parked = NULL;
-        t->parked_len = 0;
-        for (size_t k = 0; kept && rc == TSS2_RC_SUCCESS && !t->session && k < link->n_auths; k++)
-            if (link->auths[k].tr == old_tr)
-                kept[n_kept++] = (auth_note){ .tr = t->tr, .auth = link->auths[k].auth };
-        if (rc != TSS2_RC_SUCCESS) {
-            t->live = false;
-            if (ok)
-                diag_fail(d, "handle 0x%08x did not survive the handover: %s", t->handle, Tss2_RC_Decode(rc));
-            ok = false;
-        }
-    }
-    for (size_t i = 0; i < n_kept; i++)
-        Esys_TR_SetAuth(link->esys, kept[i].tr, &kept[i].auth);
-    free(link->auths);
-    link->auths = kept;
-    link->n_auths = n_kept;
-    return ok;
-}
-
-unsigned conn_flush_foreign(world *r, bool sessions_too, void (*noted)(void *, uint32_t), void *user)
-{
-    ESYS_CONTEXT *esys = world_tpm(r)->esys;
-    /* (the header's TPM2_TRANSIENT_FIRST shifts a signed int into its sign bit) */
-    const TPM2_HANDLE firsts[] = { (TPM2_HANDLE)TPM2_HT_TRANSIENT << 24, TPM2_LOADED_SESSION_FIRST };
-    unsigned flushed = 0;
-    for (size_t k = 0; esys && k < (sessions_too ? 2u : 1u); k++) {
-        TPMS_CAPABILITY_DATA *cap = NULL;
-        TPMI_YES_NO more = TPM2_NO;
-        if (Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, firsts[k],
-                               TPM2_MAX_CAP_HANDLES, &more, &cap) != TSS2_RC_SUCCESS)
-            continue;
-        for (UINT32 i = 0; i < cap->data.handles.count; i++) {
-            TPM2_HANDLE h = cap->data.handles.handle[i];
-            if ((h >> 24) != (firsts[k] >> 24))
-                continue;   /* past the range asked for */
-            ESYS_TR tr = ESYS_TR_NONE;
-            if (world_holds(r, h) || Esys_TR_FromTPMPublic(esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr) !=
-                            TSS2_RC_SUCCESS)
-                continue;
-            if (Esys_FlushContext(esys, tr) == TSS2_RC_SUCCESS) {
-                flushed++;
-                if (noted)
-                    noted(user, h);
-            } else {
-                Esys_TR_Close(esys, &tr);
-            }
-        }
-        Esys_Free(cap);
-    }
-    return flushed;
+    proxy_server_stop(t->server);   /* no client is left to send */
+    t->server = NULL;
+    park_records(t);                /* kept for the results */
+    proxy_tcti_free(t->own);
+    t->own = NULL;
+    proxy_free(t->proxy);
+    t->proxy = NULL;
+    tcti_close(&t->real);
 }

@@ -23,7 +23,6 @@ struct fapi_world {
     size_t n_pw;
     json_t *asked;      /* paths the auth callback was asked for (this step) */
     json_t *missing;    /* ... and had no password for */
-    json_t *flushed;    /* handles a failed FAPI call left behind, flushed by the engine */
     uint32_t ek_cert_nv;    /* ek_cert mode: where the EK certificate is (0: not that mode) */
     char *ek_cert_pem;      /* ... and the file FAPI reads it from */
 };
@@ -131,7 +130,6 @@ fapi_world *fapi_world_new(const fapi_conf *conf, const char *workdir, const cha
         return NULL;
     w->asked = json_array();
     w->missing = json_array();
-    w->flushed = json_array();
     w->profile = strdup(conf ? conf->profile : FAPI_DEFAULT_PROFILE);
     w->dir = join(workdir ? workdir : ".", "fapi");
     char *user = w->dir ? join(w->dir, "user") : NULL, *system = w->dir ? join(w->dir, "system") : NULL;
@@ -141,7 +139,7 @@ fapi_world *fapi_world_new(const fapi_conf *conf, const char *workdir, const cha
     w->config = w->dir ? join(w->dir, "fapi-config.json") : NULL;
     bool own_profile = conf && conf->profile_file;
     w->profile_dir = own_profile ? (w->dir ? join(w->dir, "profiles") : NULL) : strdup(FAPI_SYSTEM_PROFILE_DIR);
-    bool ok = w->asked && w->missing && w->flushed && w->profile && user && system && w->user_dir && w->system_dir &&
+    bool ok = w->asked && w->missing && w->profile && user && system && w->user_dir && w->system_dir &&
               w->log_dir && w->config && w->profile_dir;
     ok = ok && make_dir(w->dir, d) && make_dir(user, d) && make_dir(w->user_dir, d) && make_dir(system, d) &&
          make_dir(w->system_dir, d) && make_dir(w->log_dir, d);
@@ -268,7 +266,6 @@ void fapi_world_free(fapi_world *w)
     free(w->pw);
     json_decref(w->asked);
     json_decref(w->missing);
-    json_decref(w->flushed);
     free(w->profile);
     free(w->dir);
     free(w->config);
@@ -283,14 +280,6 @@ void fapi_world_free(fapi_world *w)
 FAPI_CONTEXT *fapi_world_context(const fapi_world *w)
 {
     return w ? w->ctx : NULL;
-}
-
-TSS2_TCTI_CONTEXT *fapi_world_tcti(const fapi_world *w)
-{
-    TSS2_TCTI_CONTEXT *t = NULL;
-    if (!w || !w->ctx || Fapi_GetTcti(w->ctx, &t) != TSS2_RC_SUCCESS)
-        return NULL;
-    return t;
 }
 
 json_t *fapi_world_json(const fapi_world *w)
@@ -351,13 +340,6 @@ const char *fapi_world_missing(const fapi_world *w)
     return w && json_array_size(w->missing) ? json_string_value(json_array_get(w->missing, 0)) : NULL;
 }
 
-void fapi_world_note_flushed(fapi_world *w, uint32_t handle)
-{
-    char h[16];
-    snprintf(h, sizeof h, "0x%08x", handle);
-    json_array_append_new(w->flushed, json_string(h));
-}
-
 /* One array of the step report, moved out of the world. */
 static void take(json_t *rep, const char *key, json_t **arr)
 {
@@ -369,11 +351,10 @@ static void take(json_t *rep, const char *key, json_t **arr)
 
 void fapi_world_step_report(fapi_world *w, json_t *step_json)
 {
-    if (!w || !(json_array_size(w->asked) || json_array_size(w->flushed)))
+    if (!w || !json_array_size(w->asked))
         return;
     json_t *rep = json_object();
     take(rep, "auth_asked", &w->asked);
     take(rep, "auth_missing", &w->missing);
-    take(rep, "flushed_after_error", &w->flushed);
     json_object_set_new(step_json, "fapi", rep);
 }

@@ -4,9 +4,9 @@
  *    scenario's work directory (mode 0700); TSS2_FAPICONF points there, so
  *    nothing is read from or written to ~/.local/share/tpm2-tss,
  *    /var/lib/tpm2-tss or /etc/tpm2-tss/fapi-config.json.
- *  - FAPI owns the TPM connection: the engine's ESAPI context runs on the
- *    TCTI Fapi_GetTcti returns (swtpm serves one connection at a time), and
- *    the recording layer hooks that TCTI, so FAPI's commands are recorded too.
+ *  - FAPI reaches the TPM through the TPM proxy's socket, as programs do:
+ *    its commands, Fapi_Initialize's too, are recorded as client "fapi",
+ *    and what a call leaves loaded is flushed after its step.
  *  - Auth values: fapi.set_auth stores a password per path; FAPI's auth
  *    callback answers from those.  A path without one makes the call fail
  *    (never a prompt or a hang); each step's results list which paths asked. */
@@ -32,7 +32,6 @@ void fapi_world_close(fapi_world *w);
 void fapi_world_free(fapi_world *w);
 
 FAPI_CONTEXT *fapi_world_context(const fapi_world *w);
-TSS2_TCTI_CONTEXT *fapi_world_tcti(const fapi_world *w);
 /* {"config": path, "keystore": {"user": dir, "system": dir}, "log_dir",
  *  "profile"} for the results. */
 json_t *fapi_world_json(const fapi_world *w);
@@ -47,11 +46,9 @@ bool fapi_world_set_password(fapi_world *w, const char *path, const char *passwo
 /* The first path of the current step FAPI asked a password for and got
  * none, or NULL. */
 const char *fapi_world_missing(const fapi_world *w);
-/* A handle a failed FAPI call left in the TPM, which the engine flushed. */
-void fapi_world_note_flushed(fapi_world *w, uint32_t handle);
 /* Moves what happened since the last call into the step's JSON when there
- * was anything ("fapi": {"auth_asked": [paths], "auth_missing": [paths],
- * "flushed_after_error": [handles]}), and starts over. */
+ * was anything ("fapi": {"auth_asked": [paths], "auth_missing": [paths]}),
+ * and starts over. */
 void fapi_world_step_report(fapi_world *w, json_t *step_json);
 
 #endif

@@ -107,6 +107,7 @@ static void child_main(const job *jb, const jobs_opts *o, int fd)
         .private_tpm = jb->tpms != NULL,
         .show_secrets = o->show_secrets,
         .wire = o->wire,
+        .faults = o->faults,
         .workdir = jb->workdir,
     };
     json_t *res = run_scenario(jb->sc, &ro, report_progress, &fd);

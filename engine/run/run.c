@@ -54,27 +54,30 @@ static json_t *result_head(const scenario *sc)
     return res;
 }
 
-/* FAPI (when a step needs it) and every TPM's connection; the commands
- * of connecting are the engine's, not a step's.  False with d set. */
+/* Every TPM's connection, then FAPI (when a step needs it) on the default
+ * TPM's proxy; the commands of connecting, FAPI's included, are the
+ * engine's, not a step's.  False with d set. */
 static bool connect_all(world *w, json_t **connect_cmds, double *tpm_ms, diag *d)
 {
     const scenario *sc = w->sc;
-    if (needs(sc, NEED_FAPI)) {
-        w->fapi = fapi_world_new(sc->fapi, w->opts->workdir, w->tpms[0].tcti, d);
-        if (!w->fapi) {
-            diag_fail(d, "cannot set up FAPI");
-            return false;
-        }
-    }
     if (!needs(sc, NEED_ESYS | NEED_PROGRAM | NEED_FAPI))
         return true;
-    for (size_t i = 0; i < w->n_tpms; i++) {
+    for (size_t i = 0; i < w->n_tpms; i++)
         if (!conn_connect(w, &w->tpms[i], d)) {
             diag_fail(d, "cannot connect to the TPM");
             return false;
         }
-        connect_cmds[i] = conn_take_commands(w, &w->tpms[i], tpm_ms);
+    if (needs(sc, NEED_FAPI)) {
+        w->fapi = fapi_world_new(sc->fapi, w->opts->workdir, conn_client_tcti(&w->tpms[0]), d);
+        if (!w->fapi) {
+            diag_fail(d, "cannot set up FAPI");
+            return false;
+        }
+        if (fapi_world_open(w->fapi, d) != TSS2_RC_SUCCESS)
+            return false;
     }
+    for (size_t i = 0; i < w->n_tpms; i++)
+        connect_cmds[i] = conn_take_commands(w, &w->tpms[i], tpm_ms);
     return true;
 }
 

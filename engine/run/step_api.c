@@ -237,33 +237,6 @@ ESYS_TR ctx_object_by_name(step_ctx *ctx, const uint8_t *name, size_t len)
     return ESYS_TR_NONE;
 }
 
-bool ctx_tpm_release(step_ctx *ctx, step_out *out)
-{
-    diag d = { 0 };
-    bool ok = conn_release(ctx->world, &d);
-    ctx->esys = world_tpm(ctx->world)->esys;
-    if (!ok)
-        step_fail(out, "%s", diag_failed(&d) ? d.msg : "cannot hand over the TPM connection");
-    diag_clear(&d);
-    return ok;
-}
-
-bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out)
-{
-    diag d = { 0 };
-    bool ok = conn_reacquire(ctx->world, &d);
-    ctx->esys = world_tpm(ctx->world)->esys;
-    if (!ok)
-        step_fail(out, "%s", diag_failed(&d) ? d.msg : "cannot take the TPM connection back");
-    diag_clear(&d);
-    return ok;
-}
-
-unsigned ctx_flush_foreign(step_ctx *ctx, bool sessions_too)
-{
-    return conn_flush_foreign(ctx->world, sessions_too, NULL, NULL);
-}
-
 TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth)
 {
     return world_set_auth(ctx->world, tr, auth);

@@ -23,7 +23,7 @@ struct step_ctx {
     FAPI_CONTEXT *fapi;         /* NEED_FAPI: the scenario's FAPI context */
     const char *workdir;        /* the scenario's private directory */
     const char *scenario_dir;   /* directory of the scenario file */
-    const char *tcti;           /* TCTI conf string of the step's TPM */
+    const char *tcti;           /* TCTI conf string for programs: the step's TPM through its proxy */
     /* The sessions to send the command with: the step's `sessions:`, else a
      * password session per authorized handle (row flags AUTH1/AUTH2), then
      * ESYS_TR_NONE.  Pass them as Esys_X(ctx->esys, handles..., ctx->s1, ctx->s2, ctx->s3, ...). */
@@ -89,7 +89,7 @@ void ctx_object_gone(step_ctx *ctx, const step_args *a, const char *name);
  * objects by name); ESYS_TR_NONE if none. */
 ESYS_TR ctx_object_by_name(step_ctx *ctx, const uint8_t *name, size_t len);
 /* The auth value later steps use for tr (an object or a hierarchy):
- * Esys_TR_SetAuth, remembered over a connection handover.  Use it instead
+ * Esys_TR_SetAuth, remembered for later steps.  Use it instead
  * of Esys_TR_SetAuth for what should last beyond this step. */
 TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth);
 /* The auth value of tr for this step only: restored to the remembered one
@@ -106,17 +106,6 @@ void ctx_tpm_cleared(step_ctx *ctx);
 /* Power-cycles the step's TPM (a private swtpm only): every transient
  * object and session is gone, and the TPM waits for TPM2_Startup. */
 bool ctx_power_cycle(step_ctx *ctx, step_out *out);
-
-/* Hands the TPM connection to another program (swtpm serves one
- * connection at a time) and takes it back.  Objects stay usable, sessions
- * too; ctx->esys changes.  False with a message in out. */
-bool ctx_tpm_release(step_ctx *ctx, step_out *out);
-bool ctx_tpm_reacquire(step_ctx *ctx, step_out *out);
-/* Flushes the transient objects (with sessions_too, also the loaded
- * sessions) on the step's TPM that the scenario does not hold: tpm2-tools
- * keeps its objects in context files and, without a resource manager,
- * leaves them loaded.  Returns how many. */
-unsigned ctx_flush_foreign(step_ctx *ctx, bool sessions_too);
 
 /* --- FAPI --------------------------------------------------------------- */
 /* The password FAPI's auth callback gives for `path` from now on; false

@@ -122,41 +122,28 @@ static void pick_sessions(world *w, const step *st, ESYS_TR s[3], json_t *inputs
 
 /* ---- the handler -------------------------------------------------------- */
 
-static void note_flushed(void *fapi, uint32_t handle)
-{
-    fapi_world_note_flushed(fapi, handle);
-}
-
 static uint32_t call_handler(world *w, const step *st, const step_args *args, const ESYS_TR s[3], step_out *out,
                              json_t *j)
 {
     tpm_link *link = world_tpm(w);
-    if (st->locality >= 0) {
-        diag d = { 0 };
-        if (!conn_set_locality(w, (uint8_t)st->locality, &d))
-            return step_fail_diag(out, NULL, &d);
-    }
+    diag d = { 0 };
+    if (!conn_step_begins(w, st->label, st->def->name, st->locality, &d))
+        return step_fail_diag(out, NULL, &d);
     step_ctx ctx = { .esys = link->esys, .fapi = fapi_world_context(w->fapi), .workdir = w->opts->workdir,
-                     .scenario_dir = w->sc->dir, .tcti = link->tcti, .s1 = s[0], .s2 = s[1], .s3 = s[2],
-                     .world = w };
+                     .scenario_dir = w->sc->dir, .tcti = conn_client_tcti(link), .s1 = s[0], .s2 = s[1],
+                     .s3 = s[2], .world = w };
     uint32_t rc = st->def->handler(&ctx, args, out);
     if ((st->def->needs & NEED_FAPI) && rc != TSS2_RC_SUCCESS) {
-        /* FAPI 3.2 leaves the object it loaded in the TPM when a call fails
-         * half way (an unseal whose PolicyPCR fails): flush what the
-         * scenario does not hold; and name a password FAPI asked for */
-        conn_flush_foreign(w, true, note_flushed, w->fapi);
+        /* name a password FAPI asked for */
         const char *missing = fapi_world_missing(w->fapi);
         if (missing && rc != STEP_FAILED)
             rc = step_fail(out, "%s: FAPI asked for the auth value of '%s' and none was given (add a fapi.set_auth "
                            "step for that path)", out->call ? out->call : st->def->name, missing);
     }
-    fapi_world_step_report(w->fapi, j);     /* passwords FAPI asked for, handles it left */
+    fapi_world_step_report(w->fapi, j);     /* passwords FAPI asked for */
     world_end_step(w);                      /* auth values used for this step only */
-    if (st->locality > 0) {                 /* back to the default */
-        diag d = { 0 };
-        conn_set_locality(w, 0, &d);
-        diag_clear(&d);
-    }
+    /* what FAPI or a program left loaded goes; exec steps always say */
+    conn_step_ends(w, j, (st->def->needs & NEED_PROGRAM) != 0);
     return rc;
 }
 
@@ -302,6 +289,42 @@ static json_t *failure_entry(const world *w, const step *st, const verdict *v, b
     return f;
 }
 
+/* A step that failed where the proxy injected faults says which (each
+ * kind once: "[injected: connection dropped on GetRandom (tpm2_getrandom)]"). */
+static void name_faults(json_t *cmds, verdict *v)
+{
+    json_t *seen = json_object();
+    size_t i, shown = 0, more = 0;
+    json_t *c;
+    char *msg = NULL;
+    json_array_foreach(cmds, i, c) {
+        const char *fault = json_string_value(json_object_get(c, "fault"));
+        char *what = NULL;
+        if (!fault || asprintf(&what, "%s on %s (%s)", fault, json_string_value(json_object_get(c, "command")),
+                               json_string_value(json_object_get(c, "client"))) < 0)
+            continue;
+        if (!json_object_get(seen, what)) {
+            json_object_set_new(seen, what, json_true());
+            char *m = NULL;
+            if (shown++ >= 3)
+                more++;
+            else if (asprintf(&m, "%s%s%s", msg ? msg : "", msg ? ", " : "", what) >= 0) {
+                free(msg);
+                msg = m;
+            }
+        }
+        free(what);
+    }
+    json_decref(seen);
+    char *full = NULL;
+    if (msg && asprintf(&full, "%s [injected: %s%s]", v->message ? v->message : "failed", msg,
+                        more ? ", ..." : "") >= 0) {
+        free(v->message);
+        v->message = full;
+    }
+    free(msg);
+}
+
 json_t *step_run(world *w, const step *st, status *result, json_t **failure)
 {
     const step_def *d = st->def;
@@ -334,8 +357,9 @@ json_t *step_run(world *w, const step *st, status *result, json_t **failure)
         pick_sessions(w, st, sessions, inputs, &v);
     bool ran = v.st == STATUS_PASSED;
     uint32_t rc = ran ? call_handler(w, st, &args, sessions, &out, j) : 0;
-    if (link->rec || link->n_pending)
-        json_object_set_new(j, "tpm_commands", conn_take_commands(w, link, &tpm_ms));
+    json_t *cmds = link->proxy || link->n_pending ? conn_take_commands(w, link, &tpm_ms) : NULL;
+    if (cmds)
+        json_object_set_new(j, "tpm_commands", cmds);
     double dur = now_ms() - t0;
 
     if (ran) {
@@ -344,6 +368,8 @@ json_t *step_run(world *w, const step *st, status *result, json_t **failure)
         if (v.st == STATUS_PASSED && st->save)
             value_map_put(w->saved, st->save, ordered_outputs(d, out.outputs));
     }
+    if (v.st != STATUS_PASSED)
+        name_faults(cmds, &v);
     json_object_set_new(j, "status", json_string(status_name(v.st)));
     if (v.message)
         json_object_set_new(j, "message", json_string(v.message));

@@ -25,9 +25,16 @@ world *world_new(const scenario *sc, const run_opts *o, const char **why)
         *why = "out of memory";
         return NULL;
     }
+    size_t n_cli = o->faults ? o->faults->n : 0;
+    w->faults = calloc(sc->faults.n + n_cli + 1, sizeof *w->faults);
+    for (size_t i = 0; w->faults && i < sc->faults.n + n_cli; i++)
+        w->faults[w->n_faults++] = i < sc->faults.n ? &sc->faults.rules[i] : &o->faults->rules[i - sc->faults.n];
     for (size_t i = 0; i < w->n_tpms; i++) {
         tpm_link *t = &w->tpms[i];
         t->name = scenario_tpm_name(sc, i);
+        /* the proxy's socket, in the scenario's private directory */
+        if (o->workdir && asprintf(&t->socket, "%s/tpm%s%s.sock", o->workdir, *t->name ? "-" : "", t->name) < 0)
+            t->socket = NULL;
         t->tcti = o->tctis ? o->tctis[i] : o->tcti;
         t->info = json_pack("{s:s,s:b}", "tcti", t->tcti ? t->tcti : "(default)", "private_swtpm", o->private_tpm);
         /* a private swtpm's control socket sits beside its server socket */
@@ -46,13 +53,13 @@ void world_free(world *w)
     for (size_t i = 0; w->tpms && i < w->n_tpms; i++) {
         free(w->tpms[i].auths);
         free(w->tpms[i].ctrl);
-        recorder_records_free(w->tpms[i].pending, w->tpms[i].n_pending);
+        free(w->tpms[i].socket);
+        proxy_records_free(w->tpms[i].pending, w->tpms[i].n_pending);
         json_decref(w->tpms[i].info);
     }
     free(w->tpms);
-    for (size_t i = 0; i < w->n_objects; i++)
-        free(w->objects[i].parked);
     free(w->objects);
+    free(w->faults);
     free(w->step_auths);
     free(w->auth_changes);
     value_free(w->saved);

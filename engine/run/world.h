@@ -1,5 +1,5 @@
 /* world: the state of a running scenario that its steps change -- its TPMs
- * (connection, recorder, auth values), the objects and sessions it holds
+ * (proxy, connection, auth values), the objects and sessions it holds
  * on them (one table for all TPMs, each entry naming its TPM), and the
  * outputs saved so far.  run.c makes it; conn.c connects its TPMs;
  * step_api.c lets handlers use it. */
@@ -10,7 +10,8 @@
 #include <stdbool.h>
 #include <tss2/tss2_esys.h>
 #include "load/scenario.h"
-#include "run/recorder.h"
+#include "load/faults.h"
+#include "run/proxy.h"
 
 /* How a scenario runs (jobs.c fills it in). */
 typedef struct run_opts {
@@ -20,6 +21,7 @@ typedef struct run_opts {
     bool private_tpm;           /* a fresh swtpm started for this scenario (each of its TPMs) */
     bool show_secrets;          /* do not redact secrets in the results */
     bool wire;                  /* include command/response bytes in the results */
+    const fault_list *faults;   /* --fault: for every scenario, with its own `faults:` */
     const char *workdir;        /* the scenario's private directory */
 } run_opts;
 
@@ -43,26 +45,30 @@ typedef struct tracked {
     bool live;
     int gone_at_step;   /* index of the step that flushed it, -1 */
     const char *gone_why;   /* how, when not flushed: "the TPM's power was cycled" ... */
-    uint8_t *parked;    /* while the connection is handed over: serialized ESYS_TR or saved context */
-    size_t parked_len;
 } tracked;
 
-/* An auth value set with ctx_set_auth: set again after a connection
- * handover (Esys_TR_Serialize does not keep auth values). */
+/* An auth value set with ctx_set_auth: set again when a broken ESAPI
+ * context is replaced (Esys_TR_Serialize does not keep auth values). */
 typedef struct auth_note {
     ESYS_TR tr;
     TPM2B_AUTH auth;
 } auth_note;
 
 /* One TPM of a running scenario and what belongs to its connection
- * (ESYS_TRs and auth values are per ESAPI context). */
+ * (ESYS_TRs and auth values are per ESAPI context).  Every client reaches
+ * the TPM through its proxy: tpmrun's ESAPI in process, FAPI and programs
+ * through the proxy's socket. */
 typedef struct tpm_link {
     const char *name;           /* as declared under tpms: ("" without) */
     const char *tcti;           /* its TCTI conf string (NULL: the tctildr default) */
     char *ctrl;                 /* a private swtpm's control socket, else NULL */
+    char *socket;               /* the proxy's socket in the work directory */
+    TSS2_TCTI_CONTEXT *real;    /* the TPM's own TCTI, which only the proxy uses */
+    proxy *proxy;
+    struct proxy_server *server;
+    TSS2_TCTI_CONTEXT *own;     /* the TCTI of tpmrun's ESAPI context (proxy_tcti) */
     ESYS_CONTEXT *esys;
-    recorder *rec;
-    tpm_command_record *pending;    /* records of a connection already closed */
+    proxy_record *pending;      /* records of a connection already closed */
     size_t n_pending;
     auth_note *auths;
     size_t n_auths;
@@ -79,7 +85,9 @@ typedef struct world {
     size_t n_objects;
     value *saved;       /* VAL_MAP: save name -> VAL_MAP of outputs (row order) */
     int step_index;
-    struct fapi_world *fapi;        /* NEED_FAPI scenarios: owns the default TPM's connection */
+    struct fapi_world *fapi;        /* NEED_FAPI scenarios: FAPI, on the default TPM's proxy */
+    const fault_rule **faults;      /* the scenario's and --fault's, for every proxy */
+    size_t n_faults;
     /* auth values the running step uses for itself only (`auth:`,
      * `parent_auth:`, `hierarchy_auth:`): set back when it ends */
     struct step_auth { int tpm; ESYS_TR tr; } *step_auths;
@@ -110,7 +118,7 @@ char *world_wrong_tpm(const world *w, const tracked *t, const char *what);
 bool world_holds(const world *w, uint32_t handle);
 
 /* Auth values.  world_set_auth remembers tr's auth value on the running
- * step's TPM (it outlives a connection handover); world_use_auth sets one
+ * step's TPM (it outlives a broken ESAPI context); world_use_auth sets one
  * for the running step only, and world_end_step puts the remembered ones
  * (or the empty auth) back. */
 TSS2_RC world_set_auth(world *w, ESYS_TR tr, const TPM2B_AUTH *auth);

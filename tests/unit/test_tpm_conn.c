@@ -1,7 +1,8 @@
-/* Unit test of engine/run/ (swtpm, recorder, tcti, tpm_info): private swtpm, recording TCTI, TPM facts.
+/* Unit test of engine/run/ (swtpm, proxy, tcti, tpm_info): private swtpm, the proxy in process, TPM facts.
  * Needs swtpm on PATH.  Prints "N passed, M failed" last; exit 1 on failure. */
 #include "unit.h"
-#include "run/recorder.h"
+#include "run/proxy.h"
+#include "run/proxy_tcti.h"
 #include "run/swtpm.h"
 #include "run/tcti.h"
 #include "run/tpm_info.h"
@@ -86,116 +87,6 @@ static void check_counts(ESYS_CONTEXT *esys, unsigned et, unsigned el, unsigned 
           "%s: transient/loaded/saved = %u/%u/%u, want %u/%u/%u", when, t, l, s, et, el, es);
 }
 
-/* ---- a fake inner TCTI to drive the recorder's edge cases -------------- */
-typedef struct fake_tcti {
-    TSS2_TCTI_CONTEXT_COMMON_V2 common;
-    int try_again;          /* how many receives answer TRY_AGAIN first */
-    TSS2_RC transmit_rc;
-    uint8_t resp[10];
-} fake_tcti;
-
-static TSS2_RC fake_transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, const uint8_t *cmd)
-{
-    (void)size; (void)cmd;
-    return ((fake_tcti *)ctx)->transmit_rc;
-}
-
-static TSS2_RC fake_receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *resp, int32_t to)
-{
-    fake_tcti *f = (fake_tcti *)ctx;
-    (void)to;
-    if (f->try_again > 0) {
-        f->try_again--;
-        return TSS2_TCTI_RC_TRY_AGAIN;
-    }
-    if (!resp) {
-        *size = sizeof f->resp;
-        return TSS2_RC_SUCCESS;
-    }
-    if (*size < sizeof f->resp)
-        return TSS2_TCTI_RC_INSUFFICIENT_BUFFER;
-    memcpy(resp, f->resp, sizeof f->resp);
-    *size = sizeof f->resp;
-    return TSS2_RC_SUCCESS;
-}
-
-static void test_recorder_fake(void)
-{
-    fake_tcti f;
-    memset(&f, 0, sizeof f);
-    f.common.v1.magic = 0x66616b6574637469ULL;
-    f.common.v1.version = 2;
-    f.common.v1.transmit = fake_transmit;
-    f.common.v1.receive = fake_receive;
-    /* response: tag 8001, size 10, rc 0x00000101 */
-    const uint8_t resp[10] = { 0x80, 0x01, 0, 0, 0, 10, 0, 0, 0x01, 0x01 };
-    memcpy(f.resp, resp, sizeof resp);
-    const uint8_t cmd[12] = { 0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x7b, 0, 8 };
-
-    recorder *r = NULL;
-    TSS2_RC rc = recorder_wrap((TSS2_TCTI_CONTEXT *)&f, &r);
-    CHECK(rc == TSS2_RC_SUCCESS && r, "recorder_wrap(fake) rc 0x%x", rc);
-    if (!r)
-        return;
-    TSS2_TCTI_CONTEXT *t = recorder_tcti(r);
-
-    /* unimplemented inner functions come back as NOT_IMPLEMENTED */
-    CHECK(Tss2_Tcti_Cancel(t) == TSS2_TCTI_RC_NOT_IMPLEMENTED, "cancel");
-    CHECK(Tss2_Tcti_SetLocality(t, 0) == TSS2_TCTI_RC_NOT_IMPLEMENTED, "setLocality");
-    size_t nh = 0;
-    CHECK(Tss2_Tcti_GetPollHandles(t, NULL, &nh) == TSS2_TCTI_RC_NOT_IMPLEMENTED, "poll");
-    TPM2_HANDLE h = 0;
-    CHECK(Tss2_Tcti_MakeSticky(t, &h, 1) == TSS2_TCTI_RC_NOT_IMPLEMENTED, "makeSticky");
-
-    /* TRY_AGAIN on both the size query and the read does not close the record */
-    f.try_again = 2;
-    CHECK(Tss2_Tcti_Transmit(t, sizeof cmd, cmd) == TSS2_RC_SUCCESS, "transmit");
-    size_t sz = 0;
-    CHECK(Tss2_Tcti_Receive(t, &sz, NULL, 0) == TSS2_TCTI_RC_TRY_AGAIN, "try again 1");
-    size_t n = 99;
-    tpm_command_record *recs = recorder_take(r, &n);
-    CHECK(n == 0 && recs == NULL, "no record while pending (n=%zu)", n);
-    CHECK(Tss2_Tcti_Receive(t, &sz, NULL, 0) == TSS2_TCTI_RC_TRY_AGAIN, "try again 2");
-    CHECK(Tss2_Tcti_Receive(t, &sz, NULL, -1) == TSS2_RC_SUCCESS && sz == 10, "size query");
-    recs = recorder_take(r, &n);
-    CHECK(n == 0, "size query does not close the record (n=%zu)", n);
-    recorder_records_free(recs, n);
-    uint8_t small[4];
-    sz = sizeof small;
-    CHECK(Tss2_Tcti_Receive(t, &sz, small, -1) == TSS2_TCTI_RC_INSUFFICIENT_BUFFER, "short");
-    uint8_t *buf = malloc(4096);
-    sz = 4096;
-    CHECK(buf && Tss2_Tcti_Receive(t, &sz, buf, -1) == TSS2_RC_SUCCESS && sz == 10, "read");
-    free(buf);
-    recs = recorder_take(r, &n);
-    CHECK(n == 1, "one record after the read (n=%zu)", n);
-    if (n == 1) {
-        CHECK(recs[0].command_code == 0x17b, "cc 0x%x", recs[0].command_code);
-        CHECK(recs[0].response_code == 0x101, "rc 0x%x", recs[0].response_code);
-        CHECK(recs[0].command_size == 12 && recs[0].response_size == 10, "sizes");
-        CHECK(memcmp(recs[0].command, cmd, 12) == 0 && memcmp(recs[0].response, resp, 10) == 0,
-              "bytes");
-    }
-    recorder_records_free(recs, n);
-
-    /* a failed transmit is recorded without a response */
-    f.transmit_rc = TSS2_TCTI_RC_IO_ERROR;
-    CHECK(Tss2_Tcti_Transmit(t, sizeof cmd, cmd) == TSS2_TCTI_RC_IO_ERROR, "transmit error");
-    /* a transmit whose response is never read is closed by the next one */
-    f.transmit_rc = TSS2_RC_SUCCESS;
-    CHECK(Tss2_Tcti_Transmit(t, sizeof cmd, cmd) == TSS2_RC_SUCCESS, "transmit 2");
-    CHECK(Tss2_Tcti_Transmit(t, sizeof cmd, cmd) == TSS2_RC_SUCCESS, "transmit 3");
-    recs = recorder_take(r, &n);
-    CHECK(n == 2, "failed + unanswered commands recorded (n=%zu)", n);
-    for (size_t i = 0; i < n; i++)
-        CHECK(recs[i].response == NULL && recs[i].response_size == 0 &&
-              recs[i].response_code == 0, "record %zu has no response", i);
-    recorder_records_free(recs, n);
-
-    /* the finalize callback does not touch a non-tctildr inner; free is safe */
-    recorder_free(r);   /* frees the still pending third command */
-}
-
 /* ---- a full run against a private swtpm ------------------------------- */
 static void test_swtpm_session(void)
 {
@@ -228,23 +119,19 @@ static void test_swtpm_session(void)
     TSS2_TCTI_CONTEXT *inner = NULL;
     TSS2_RC rc = tcti_open(t->tcti, &inner);
     CHECK(rc == TSS2_RC_SUCCESS && inner, "tcti_open rc 0x%x", rc);
-    recorder *rec = NULL;
-    if (inner) {
-        rc = recorder_wrap(inner, &rec);
-        CHECK(rc == TSS2_RC_SUCCESS && rec, "recorder_wrap rc 0x%x", rc);
-        if (!rec)
-            tcti_close(&inner);
-    }
+    proxy *rec = inner ? proxy_new(inner, true) : NULL;
+    CHECK(!inner || rec, "proxy_new");
+    TSS2_TCTI_CONTEXT *own = rec ? proxy_tcti_new(rec, PROXY_TPMRUN) : NULL;
     ESYS_CONTEXT *esys = NULL;
-    if (rec) {
-        rc = Esys_Initialize(&esys, recorder_tcti(rec), NULL);
+    if (own) {
+        rc = Esys_Initialize(&esys, own, NULL);
         CHECK(rc == TSS2_RC_SUCCESS && esys, "Esys_Initialize rc 0x%x", rc);
     }
     if (esys) {
         size_t n = 0;
-        tpm_command_record *recs = recorder_take(rec, &n);
+        proxy_record *recs = proxy_take(rec, &n);
         CHECK(n == 0, "Esys_Initialize sent %zu commands", n);
-        recorder_records_free(recs, n);
+        proxy_records_free(recs, n);
 
         rc = Esys_Startup(esys, TPM2_SU_CLEAR);
         CHECK(rc == TSS2_RC_SUCCESS, "Startup rc 0x%x", rc);
@@ -253,11 +140,12 @@ static void test_swtpm_session(void)
         CHECK(rc == TSS2_RC_SUCCESS && rnd && rnd->size == 8, "GetRandom rc 0x%x", rc);
         Esys_Free(rnd);
 
-        recs = recorder_take(rec, &n);
+        recs = proxy_take(rec, &n);
         CHECK(n == 2, "recorded %zu commands, want 2", n);
         const uint32_t want[2] = { TPM2_CC_Startup, TPM2_CC_GetRandom };
         for (size_t i = 0; i < n && i < 2; i++) {
-            tpm_command_record *c = &recs[i];
+            proxy_record *c = &recs[i];
+            CHECK(!strcmp(c->client, "tpmrun") && c->pid == 0 && c->answered && !c->fault, "record %zu client", i);
             printf("  %-10s cc 0x%03x rc 0x%x cmd %zu B rsp %zu B %.3f ms\n",
                    tpm_cc_name(c->command_code) ? tpm_cc_name(c->command_code) : "?",
                    c->command_code, c->response_code, c->command_size, c->response_size,
@@ -271,8 +159,8 @@ static void test_swtpm_session(void)
             CHECK(c->command && be32(c->command + 6) == c->command_code, "record %zu bytes", i);
             CHECK(c->tpm_ms > 0, "record %zu tpm_ms %f", i, c->tpm_ms);
         }
-        recorder_records_free(recs, n);
-        recs = recorder_take(rec, &n);
+        proxy_records_free(recs, n);
+        recs = proxy_take(rec, &n);
         CHECK(n == 0 && recs == NULL, "take resets (n=%zu)", n);
 
         TSS2_RC irc = 1;
@@ -367,17 +255,19 @@ static void test_swtpm_session(void)
         CHECK(rc == TSS2_RC_SUCCESS, "FlushContext rc 0x%x", rc);
         check_counts(esys, 0, 0, 0, "after flush");
 
-        recs = recorder_take(rec, &n);
+        recs = proxy_take(rec, &n);
         size_t unnamed = 0;
         for (size_t i = 0; i < n; i++)
             if (!tpm_cc_name(recs[i].command_code))
                 unnamed++;
         CHECK(n > 10 && unnamed == 0, "%zu later commands, %zu without a name", n, unnamed);
-        recorder_records_free(recs, n);
+        proxy_records_free(recs, n);
 
         Esys_Finalize(&esys);
     }
-    recorder_free(rec);     /* finalizes the inner TCTI */
+    proxy_tcti_free(own);
+    proxy_free(rec);
+    tcti_close(&inner);
 
     /* tcti_open/tcti_close on their own */
     TSS2_TCTI_CONTEXT *plain = NULL;
@@ -542,7 +432,6 @@ static void bench_start(int rounds)
 int main(void)
 {
     test_names();
-    test_recorder_fake();
     test_swtpm_session();
     test_kill_now();
     test_failures();
