@@ -197,7 +197,7 @@ static uint32_t do_nv_define_space(step_ctx *ctx, const step_args *a, step_out *
     ESYS_TR nv = ESYS_TR_NONE;
     rc = Esys_NV_DefineSpace(ctx->esys, h, ctx->s1, ctx->s2, ctx->s3, &auth, &pub, &nv);
     if (rc == TSS2_RC_SUCCESS) {
-        ctx_set_auth(ctx, nv, &auth);   /* ESAPI has it; remembered over a connection handover too */
+        ctx_set_auth(ctx, nv, &auth);   /* ESAPI has it; remembered for later steps too */
         value *v = ctx_track_nv(ctx, nv, hierarchy);
         if (v)
             out_bytes(out, "name", v->bytes, v->len);

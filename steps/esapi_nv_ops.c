@@ -86,7 +86,7 @@ static uint32_t do_nv_change_auth(step_ctx *ctx, const step_args *a, step_out *o
     if (rc == TSS2_RC_SUCCESS)
         rc = step_tss(out, "Esys_NV_ChangeAuth",
                       Esys_NV_ChangeAuth(ctx->esys, nv.tr, ctx->s1, ctx->s2, ctx->s3, &new_auth));
-    /* ESAPI has the new value; later steps use it, also after a handover */
+    /* ESAPI has the new value; remembered so later steps use it */
     if (rc == TSS2_RC_SUCCESS && !nv.local)
         ctx_set_auth(ctx, nv.tr, &new_auth);
     esapi_nv_close(ctx, &nv);

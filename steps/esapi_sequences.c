@@ -8,7 +8,7 @@
 
 /* A new sequence: the scenario holds it, and its auth value is remembered
  * for later steps like a loaded object's (ESAPI's own note of it would not
- * outlive a connection handover). */
+ * outlive the ESAPI context a broken connection makes the engine replace). */
 static uint32_t started(step_ctx *ctx, ESYS_TR seq, const TPM2B_AUTH *auth, step_out *out)
 {
     out_put(out, "handle", ctx_track_object(ctx, seq, true));

@@ -324,7 +324,7 @@ steps:
     assert all(path.startswith("/P_MY_ECC/") for path in steps_of(res, "fapi.list")[0]["outputs"]["paths"])
 
 
-BLOBS_AND_HANDOVER = """\
+BLOBS_AND_PROGRAMS = """\
 fapi: {profile: P_ECCP256SHA256}
 vars:
   digest: {hex: "%s"}
@@ -348,7 +348,7 @@ steps:
   - name: the connection goes to tss2_list and comes back
     exec: {argv: [tss2_list, --searchPath, /HS/SRK]}
     expect: {outputs: {stdout: "/P_ECCP256SHA256/HS/SRK:/P_ECCP256SHA256/HS/SRK/tools_key"}}
-  - name: the ESAPI object survived the handover
+  - name: the ESAPI object is still usable after the programs
     esapi.sign: {key: "${loaded}", digest: "${digest}", scheme: ecdsa}
     save: esig
   - crypto.verify: {public: "${pub}", digest: "${digest}", signature: "${esig}"}
@@ -363,13 +363,13 @@ steps:
 """
 
 
-def test_tpm2_tools_blobs_pem_import_and_connection_handover(tpmrun, tmp_path):
+def test_tpm2_tools_blobs_pem_import_and_programs_in_between(tpmrun, tmp_path):
     subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
                     tmp_path / "ec.pem"], check=True, capture_output=True)
-    (tmp_path / "handover.yaml").write_text(BLOBS_AND_HANDOVER % FFF.hex())
-    p = tpmrun(tmp_path / "handover.yaml")
+    (tmp_path / "programs.yaml").write_text(BLOBS_AND_PROGRAMS % FFF.hex())
+    p = tpmrun(tmp_path / "programs.yaml")
     assert p.returncode == 0, p.stdout + p.stderr
-    res = tpmrun.result("handover")
+    res = tpmrun.result("programs")
     jsonschema.validate(res, RESULTS_SCHEMA)
     # the PEM key is the one OpenSSL made
     pub = subprocess.run(["openssl", "pkey", "-in", tmp_path / "ec.pem", "-pubout", "-outform", "DER"],

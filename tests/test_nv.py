@@ -218,7 +218,7 @@ def test_default_attributes_with_a_policy(tpmrun, tmp_path):
 
 def test_new_auth_value_against_tpm2_tools(tpmrun, tmp_path):
     """The new auth value reaches the TPM (tpm2_nvread with it works, with
-    the old one fails) and later steps use it after the handover."""
+    the old one fails) and later steps use it after a program."""
     f = write(tmp_path, "nv_auth_tools", """
   - esapi.start_auth_session: {type: trial}
     save: trial
@@ -243,14 +243,14 @@ def test_new_auth_value_against_tpm2_tools(tpmrun, tmp_path):
   - name: tpm2-tools with the old one
     exec: {argv: [tpm2_nvread, -P, old, -s, "8", "0x01500051"]}
     expect: {exit: 1}
-  - name: after the handover
+  - name: after a program
     esapi.nv_read: {nv_index: "${nv}"}
 """)
     run_ok(tpmrun, f)
     res = tpmrun.result("nv_auth_tools")
     assert named(res, "tpm2-tools with the new one")["outputs"]["stdout"] == "12345678"
     assert "Esys_NV_Read(0x9A2)" in named(res, "tpm2-tools with the old one")["outputs"]["stderr"]
-    assert named(res, "after the handover")["outputs"]["data"]["text"] == "12345678"
+    assert named(res, "after a program")["outputs"]["data"]["text"] == "12345678"
 
 
 def test_ek_certificate_read_by_its_index_number(tpmrun, tmp_path):

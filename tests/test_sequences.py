@@ -182,17 +182,17 @@ def test_wrong_key_auth_on_a_long_hmac(tpmrun, tmp_path):
 
 # --- sequence steps -----------------------------------------------------------
 
-def test_sequence_auth_survives_a_handover(tpmrun, tmp_path):
+def test_sequence_auth_survives_a_program_in_between(tpmrun, tmp_path):
     """The auth value given at the start is remembered like an object's: after
-    exec has had the TPM connection, updates still authorize with it."""
-    f = write(tmp_path, "seqhandover", """  - esapi.hash_sequence_start: {auth: sesame, hash_alg: sha384}
+    a program has used the TPM, updates still authorize with it."""
+    f = write(tmp_path, "seqprogram", """  - esapi.hash_sequence_start: {auth: sesame, hash_alg: sha384}
     save: seq
   - esapi.sequence_update: {sequence: "${seq}", buffer: "The quick brown fox "}
   - exec: {argv: ["true"]}
   - esapi.sequence_update: {sequence: "${seq}", buffer: "jumps over the lazy dog"}
   - esapi.sequence_complete: {sequence: "${seq}"}
 """)
-    _, res = run(tpmrun, f, "seqhandover")
+    _, res = run(tpmrun, f, "seqprogram")
     assert hexof(res["steps"][4]["outputs"]["digest"]) == hashlib.sha384(FOX).digest()
 
 

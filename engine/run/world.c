@@ -144,7 +144,7 @@ TSS2_RC world_set_auth(world *w, ESYS_TR tr, const TPM2B_AUTH *auth)
     if (i == t->n_auths) {
         auth_note *grown = realloc(t->auths, (t->n_auths + 1) * sizeof *grown);
         if (!grown)
-            return rc;  /* set, only not remembered across a handover */
+            return rc;  /* set, only not remembered if the ESAPI context is replaced */
         t->auths = grown;
         t->n_auths++;
     }
