@@ -1,6 +1,8 @@
 /* tpm_struct: the one table of TPM structures that travel as values —
  * their names, libtss2-mu (un)marshaling and decoded views. */
 #include "tpm/tpm_struct.h"
+#include "tpm/tpm_context.h"
+#include "tpm/tpm_credential.h"
 #include "tpm/tpm_decode.h"
 #include "base/text.h"
 
@@ -27,12 +29,18 @@ MU_WRAP(TPML_PCR_SELECTION)
 MU_WRAP(TPML_DIGEST)
 MU_WRAP(TPMT_TK_VERIFIED)
 MU_WRAP(TPMT_TK_AUTH)
+MU_WRAP(TPMS_CONTEXT)
+MU_WRAP(TPM2B_ID_OBJECT)
+MU_WRAP(TPM2B_ENCRYPTED_SECRET)
 
 /* The decoders take their C type; the table calls them through these. */
 static json_t *dec_public(const void *p) { return tpm_decode_public(p); }
 static json_t *dec_signature(const void *p) { return tpm_decode_signature(p); }
 static json_t *dec_pcr_selection(const void *p) { return tpm_decode_pcr_selection(p); }
 static json_t *dec_digest_list(const void *p) { return tpm_decode_digest_list(p); }
+static json_t *dec_context(const void *p) { return tpm_context_decode(p); }
+static json_t *dec_id_object(const void *p) { return tpm_credential_decode_blob(p); }
+static json_t *dec_encrypted_secret(const void *p) { return tpm_credential_decode_secret(p); }
 /* Every ticket is tag, hierarchy, digest: one view, through a copy (the C types differ). */
 _Static_assert(sizeof(TPMT_TK_AUTH) == sizeof(TPMT_TK_HASHCHECK) && sizeof(TPMT_TK_VERIFIED) == sizeof(TPMT_TK_HASHCHECK) &&
                    sizeof(TPMT_TK_CREATION) == sizeof(TPMT_TK_HASHCHECK), "tickets share one layout");
@@ -63,6 +71,9 @@ static const struct_row rows[TS_COUNT] = {
     [TS_DIGEST_LIST] = ROW(TPML_DIGEST, dec_digest_list),
     [TS_VERIFIED] = ROW(TPMT_TK_VERIFIED, dec_ticket),
     [TS_TK_AUTH] = ROW(TPMT_TK_AUTH, dec_ticket),
+    [TS_CONTEXT] = ROW(TPMS_CONTEXT, dec_context),
+    [TS_ID_OBJECT] = ROW(TPM2B_ID_OBJECT, dec_id_object),
+    [TS_ENCRYPTED_SECRET] = ROW(TPM2B_ENCRYPTED_SECRET, dec_encrypted_secret),
 };
 
 const char *tpm_struct_name(tpm_struct st)

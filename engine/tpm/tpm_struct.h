@@ -21,6 +21,9 @@ typedef enum {
     TS_DIGEST_LIST,     /* TPML_DIGEST */
     TS_VERIFIED,        /* TPMT_TK_VERIFIED */
     TS_TK_AUTH,         /* TPMT_TK_AUTH */
+    TS_CONTEXT,         /* TPMS_CONTEXT (as Esys_ContextSave gives it) */
+    TS_ID_OBJECT,       /* TPM2B_ID_OBJECT (a credential blob) */
+    TS_ENCRYPTED_SECRET, /* TPM2B_ENCRYPTED_SECRET */
     TS_COUNT
 } tpm_struct;
 
