@@ -426,7 +426,8 @@ const step_def steps_esapi_objects[] = {
             "0x81800000..0x81ffffff; when evicting, default: the object's)", .min = 0x81000000, .max = 0x81FFFFFF },
           { 0 } },
       (const output_spec[]){
-          { "handle", PT_OBJECT, 0, "the persistent object (not when evicting)" },
+          { "handle", PT_OBJECT, 0, "the persistent object, not when evicting (without the transient one's "
+            "remembered auth value: esapi.tr_set_auth, or auth: where it is used)" },
           { "name", PT_BYTES, 0, "its name" },
           { "evicted", PT_BOOL, 0, "whether a persistent object was evicted" },
           { 0 } },
