@@ -3,19 +3,8 @@
 
 #include <string.h>
 
-/* Parameters shared by create_primary and create: the public template and
- * the sensitive part, in tpm2-tools terms. */
-#define TEMPLATE_PARAMS(default_template)                                                              \
-    { "template", PT_SYNTAX, 0, default_template, "key algorithm, tpm2-tools -G syntax, or a named template", \
-      .syntax = SX_TEMPLATE },                                                                           \
-    { "attributes", PT_SYNTAX, 0, NULL, "object attributes, replacing the template's", .syntax = SX_ATTRIBUTES }, \
-    { "name_alg", PT_SYNTAX, 0, NULL, "name algorithm (default: the template's, sha256)", .syntax = SX_HASH }, \
-    { "policy", PT_BYTES, 0, NULL, "authPolicy digest", .max_len = sizeof(TPMU_HA) },                \
-    { "unique", PT_BYTES, 0, NULL, "unique field (RSA modulus / ECC x||y halves / keyedhash digest)",  \
-      .max_len = TPM2_MAX_RSA_KEY_BYTES },                                                             \
-    { "auth", PT_BYTES, PF_SECRET, NULL, "auth value of the new object", .max_len = sizeof(TPMU_HA) }, \
-    { "sensitive_data", PT_BYTES, PF_SECRET, NULL, "data to seal / key bits (keyedhash, symcipher)",   \
-      .max_len = TPM2_MAX_SYM_DATA },                                                                  \
+/* outsideInfo and the PCRs of the creation data (create_primary, create) */
+#define CREATION_PARAMS                                                                                 \
     { "outside_info", PT_BYTES, 0, NULL, "outsideInfo for the creation data", .max_len = sizeof(TPMU_HA) }, \
     { "creation_pcrs", PT_SYNTAX, 0, NULL, "PCRs recorded in the creation data", .syntax = SX_PCRS }
 
@@ -24,14 +13,11 @@
     { "creation_hash", PT_BYTES, 0, "digest of the creation data" },                             \
     { "creation_ticket", PT_STRUCT, 0, "TPMT_TK_CREATION", TS_CREATION_TICKET }
 
-/* Builds the public template, sensitive part and creation inputs. */
-static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TPM2B_SENSITIVE_CREATE *sens,
-                         TPM2B_DATA *outside, TPML_PCR_SELECTION *pcrs, step_out *out)
+bool esapi_keys_template(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TPM2B_SENSITIVE_CREATE *sens,
+                         step_out *out)
 {
     memset(pub, 0, sizeof *pub);
     memset(sens, 0, sizeof *sens);
-    memset(outside, 0, sizeof *outside);
-    memset(pcrs, 0, sizeof *pcrs);
     TPMT_PUBLIC *p = &pub->publicArea;
     const TPMA_OBJECT *attrs = arg_attributes(a, "attributes");
     tpm_template_public(arg_template(a, "template"), primary, attrs, p);
@@ -79,6 +65,17 @@ static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TP
         if (sealed && !attrs)
             p->objectAttributes &= ~(TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT);
     }
+    return true;
+}
+
+/* Builds the public template, sensitive part and creation inputs. */
+static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TPM2B_SENSITIVE_CREATE *sens,
+                         TPM2B_DATA *outside, TPML_PCR_SELECTION *pcrs, step_out *out)
+{
+    memset(outside, 0, sizeof *outside);
+    memset(pcrs, 0, sizeof *pcrs);
+    if (!esapi_keys_template(a, primary, pub, sens, out))
+        return false;
     if (arg_present(a, "outside_info") && !ARG_TPM2B(a, "outside_info", outside, out))
         return false;
     if (arg_present(a, "creation_pcrs"))
@@ -252,6 +249,7 @@ const step_def steps_esapi_keys[] = {
           { "hierarchy", PT_SYNTAX, 0, "owner", "hierarchy", .syntax = SX_HIERARCHY },
           { "hierarchy_auth", PT_BYTES, PF_SECRET, NULL, "the hierarchy's auth value", .max_len = sizeof(TPMU_HA) },
           TEMPLATE_PARAMS("rsa2048"),
+          CREATION_PARAMS,
           { 0 } },
       (const output_spec[]){
           { "handle", PT_OBJECT, 0, "the primary object" },
@@ -265,6 +263,7 @@ const step_def steps_esapi_keys[] = {
           { "parent", PT_OBJECT, PF_REQUIRED, NULL, "the parent (a storage key)" },
           { "parent_auth", PT_BYTES, PF_SECRET, NULL, "the parent's auth value", .max_len = sizeof(TPMU_HA) },
           TEMPLATE_PARAMS("rsa2048"),
+          CREATION_PARAMS,
           { 0 } },
       (const output_spec[]){
           { "private", PT_STRUCT, 0, "the wrapped private part", TS_PRIVATE },

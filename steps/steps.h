@@ -16,8 +16,8 @@
 #define STEP_FAMILIES(X)                                                                       \
     X(esapi_basic) X(esapi_keys) X(esapi_crypto) X(esapi_sequences) X(esapi_ecc) X(esapi_pcr)   \
     X(esapi_sessions) X(esapi_admin) X(esapi_capability)                                       \
-    X(esapi_policy_cmds) X(esapi_policy) X(esapi_import) X(crypto) X(crypto_ops) X(crypto_ecc)    \
-    X(crypto_wrap) X(esapi_nv) X(esapi_nv_ops)                                                 \
+    X(esapi_policy_cmds) X(esapi_policy) X(esapi_import) X(esapi_objects) X(esapi_credential)    \
+    X(crypto) X(crypto_ops) X(crypto_ecc) X(crypto_wrap) X(esapi_nv) X(esapi_nv_ops)             \
     X(keyfile) X(exec) X(file) X(assert) X(selftest) X(tpm_platform)                           \
     X(fapi_keys) X(fapi_store) X(fapi_crypto) X(fapi_pcr) X(fapi_nv)
 
@@ -91,5 +91,26 @@ uint32_t esapi_nv_use_auth(step_ctx *ctx, const step_args *a, const char *param,
 /* Who authorizes a command on the index (auth_handle, else the index),
  * with `auth` for this step. */
 uint32_t esapi_nv_authorizer(step_ctx *ctx, const step_args *a, const esapi_nv_ref *nv, ESYS_TR *tr, step_out *out);
+
+/* ---- shared by esapi.create_primary, esapi.create (esapi_keys.c) and
+ * esapi.create_loaded (esapi_objects.c) --------------------------------- */
+
+/* The public template and the sensitive part, in tpm2-tools terms. */
+#define TEMPLATE_PARAMS(default_template)                                                              \
+    { "template", PT_SYNTAX, 0, default_template, "key algorithm, tpm2-tools -G syntax, or a named template", \
+      .syntax = SX_TEMPLATE },                                                                           \
+    { "attributes", PT_SYNTAX, 0, NULL, "object attributes, replacing the template's", .syntax = SX_ATTRIBUTES }, \
+    { "name_alg", PT_SYNTAX, 0, NULL, "name algorithm (default: the template's, sha256)", .syntax = SX_HASH }, \
+    { "policy", PT_BYTES, 0, NULL, "authPolicy digest", .max_len = sizeof(TPMU_HA) },                \
+    { "unique", PT_BYTES, 0, NULL, "unique field (RSA modulus / ECC x||y halves / keyedhash digest)",  \
+      .max_len = TPM2_MAX_RSA_KEY_BYTES },                                                             \
+    { "auth", PT_BYTES, PF_SECRET, NULL, "auth value of the new object", .max_len = sizeof(TPMU_HA) }, \
+    { "sensitive_data", PT_BYTES, PF_SECRET, NULL, "data to seal / key bits (keyedhash, symcipher)",   \
+      .max_len = TPM2_MAX_SYM_DATA }
+
+/* The public area (with tpm2_createprimary's defaults when `primary`) and
+ * the sensitive part from a step's TEMPLATE_PARAMS; false with a message. */
+bool esapi_keys_template(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TPM2B_SENSITIVE_CREATE *sens,
+                         step_out *out);
 
 #endif

@@ -146,6 +146,10 @@ static void remove_lasting(world *r, tpm_link *t, json_t *c)
         ESYS_TR owner = ESYS_TR_RH_OWNER;
         if (o->kind == HELD_NV && o->hierarchy == TPM2_RH_PLATFORM)
             owner = ESYS_TR_RH_PLATFORM;
+        /* the platform's persistent handles (0x81800000 and up; TPM2_PLATFORM_PERSISTENT
+         * shifts a signed int): only its auth evicts them */
+        if (o->kind == HELD_PERSISTENT && o->handle >= 0x81800000u)
+            owner = ESYS_TR_RH_PLATFORM;
         TPM2B_AUTH auth = world_auth_of(r, k, owner);
         Esys_TR_SetAuth(t->esys, owner, &auth);
         ESYS_TR out = ESYS_TR_NONE;

@@ -98,6 +98,12 @@ value *world_track(world *w, ESYS_TR tr, held_kind kind)
                 Esys_TR_Close(esys, &old->tr);
             old->live = false;
             old->gone_at_step = w->step_index;
+            /* a persistent object or NV index the scenario made, found
+             * again (Esys_TR_FromTPMPublic): still the scenario's to remove */
+            if (kind == HELD_BORROWED && (old->kind == HELD_PERSISTENT || old->kind == HELD_NV)) {
+                t->kind = old->kind;
+                t->hierarchy = old->hierarchy;
+            }
         }
     }
     TPM2B_NAME *name = NULL;

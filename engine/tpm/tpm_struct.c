@@ -3,6 +3,8 @@
 #include "tpm/tpm_struct.h"
 #include "tpm/tpm_attest.h"
 #include "tpm/tpm_cap.h"
+#include "tpm/tpm_context.h"
+#include "tpm/tpm_credential.h"
 #include "tpm/tpm_decode.h"
 #include "tpm/tpm_digest_values.h"
 #include "tpm/tpm_ecc.h"
@@ -38,6 +40,9 @@ MU_WRAP(TPMS_CAPABILITY_DATA)
 MU_WRAP(TPML_DIGEST_VALUES)
 MU_WRAP(TPM2B_ECC_POINT)
 MU_WRAP(TPMS_ALGORITHM_DETAIL_ECC)
+MU_WRAP(TPMS_CONTEXT)
+MU_WRAP(TPM2B_ID_OBJECT)
+MU_WRAP(TPM2B_ENCRYPTED_SECRET)
 
 /* The decoders take their C type; the table calls them through these. */
 static json_t *dec_public(const void *p) { return tpm_decode_public(p); }
@@ -48,6 +53,9 @@ static json_t *dec_nv_public(const void *p) { return tpm_decode_nv_public(p); }
 static json_t *dec_attest(const void *p) { return tpm_attest_decode(p); }
 static json_t *dec_time_info(const void *p) { return tpm_decode_time_info(p); }
 static json_t *dec_capability_data(const void *p) { return tpm_cap_decode(p); }
+static json_t *dec_context(const void *p) { return tpm_context_decode(p); }
+static json_t *dec_id_object(const void *p) { return tpm_credential_decode_blob(p); }
+static json_t *dec_encrypted_secret(const void *p) { return tpm_credential_decode_secret(p); }
 /* Every ticket is tag, hierarchy, digest: one view, through a copy (the C types differ). */
 _Static_assert(sizeof(TPMT_TK_AUTH) == sizeof(TPMT_TK_HASHCHECK) && sizeof(TPMT_TK_VERIFIED) == sizeof(TPMT_TK_HASHCHECK) &&
                    sizeof(TPMT_TK_CREATION) == sizeof(TPMT_TK_HASHCHECK), "tickets share one layout");
@@ -88,6 +96,9 @@ static const struct_row rows[TS_COUNT] = {
     [TS_DIGEST_VALUES] = ROW(TPML_DIGEST_VALUES, dec_digest_values),
     [TS_ECC_POINT] = ROW(TPM2B_ECC_POINT, dec_ecc_point),
     [TS_ALGORITHM_DETAIL_ECC] = ROW(TPMS_ALGORITHM_DETAIL_ECC, dec_ecc_detail),
+    [TS_CONTEXT] = ROW(TPMS_CONTEXT, dec_context),
+    [TS_ID_OBJECT] = ROW(TPM2B_ID_OBJECT, dec_id_object),
+    [TS_ENCRYPTED_SECRET] = ROW(TPM2B_ENCRYPTED_SECRET, dec_encrypted_secret),
 };
 
 const char *tpm_struct_name(tpm_struct st)

@@ -28,6 +28,9 @@ typedef enum {
     TS_DIGEST_VALUES,   /* TPML_DIGEST_VALUES */
     TS_ECC_POINT,       /* TPM2B_ECC_POINT */
     TS_ALGORITHM_DETAIL_ECC, /* TPMS_ALGORITHM_DETAIL_ECC */
+    TS_CONTEXT,         /* TPMS_CONTEXT (as Esys_ContextSave gives it) */
+    TS_ID_OBJECT,       /* TPM2B_ID_OBJECT (a credential blob) */
+    TS_ENCRYPTED_SECRET, /* TPM2B_ENCRYPTED_SECRET */
     TS_COUNT
 } tpm_struct;
 
