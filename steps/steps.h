@@ -59,6 +59,7 @@ void crypto_wrap_keymat(const step_args *a, keymat_in *in);
 
 /* Puts the outputs DIGEST_VALUES_OUTPUTS(name, ...) declares. */
 void esapi_pcr_out_digest_values(step_out *out, const char *name, const TPML_DIGEST_VALUES *v);
+
 /* ---- shared by esapi_nv.c and esapi_nv_ops.c (esapi_nv.c) ----------------- */
 
 /* An index parameter: one a step defined, or an index number. */
