@@ -140,17 +140,18 @@ static uint32_t call_handler(world *w, const step *st, const step_args *args, co
                      .scenario_dir = w->sc->dir, .tcti = link->tcti, .s1 = s[0], .s2 = s[1], .s3 = s[2],
                      .world = w };
     uint32_t rc = st->def->handler(&ctx, args, out);
+    fapi_world_call_done(w->fapi, rc);
     if ((st->def->needs & NEED_FAPI) && rc != TSS2_RC_SUCCESS) {
         /* FAPI 3.2 leaves the object it loaded in the TPM when a call fails
          * half way (an unseal whose PolicyPCR fails): flush what the
-         * scenario does not hold; and name a password FAPI asked for */
+         * scenario does not hold; and say what a callback lacked (a
+         * password, a branch name, a sign key) */
         conn_flush_foreign(w, true, note_flushed, w->fapi);
-        const char *missing = fapi_world_missing(w->fapi);
-        if (missing && rc != STEP_FAILED)
-            rc = step_fail(out, "%s: FAPI asked for the auth value of '%s' and none was given (add a fapi.set_auth "
-                           "step for that path)", out->call ? out->call : st->def->name, missing);
+        const char *problem = fapi_world_problem(w->fapi);
+        if (problem && rc != STEP_FAILED)
+            rc = step_fail(out, "%s: %s", out->call ? out->call : st->def->name, problem);
     }
-    fapi_world_step_report(w->fapi, j);     /* passwords FAPI asked for, handles it left */
+    fapi_world_step_report(w->fapi, j);     /* what FAPI's callbacks were asked, handles it left */
     world_end_step(w);                      /* auth values used for this step only */
     if (st->locality > 0) {                 /* back to the default */
         diag d = { 0 };
