@@ -41,13 +41,14 @@ static uint32_t do_set_branch(step_ctx *ctx, const step_args *a, step_out *out)
     const char **names = calloc(list->count ? list->count : 1, sizeof *names);
     if (!names)
         return step_fail(out, "out of memory");
-    bool ok = true;
-    for (size_t i = 0; ok && i < list->count; i++) {
+    for (size_t i = 0; i < list->count; i++) {
         names[i] = (const char *)list->items[i]->bytes;
-        if (strlen(names[i]) != list->items[i]->len)
-            ok = step_fail(out, "branches[%zu] contains a NUL byte", i) != STEP_FAILED;
+        if (strlen(names[i]) != list->items[i]->len) {
+            free(names);
+            return step_fail(out, "branches[%zu] contains a NUL byte", i);
+        }
     }
-    ok = ok && ctx_fapi_set_branches(ctx, names, list->count, out);
+    bool ok = ctx_fapi_set_branches(ctx, names, list->count, out);
     free(names);
     return ok ? TSS2_RC_SUCCESS : STEP_FAILED;
 }

@@ -145,8 +145,8 @@ fapi_world *fapi_world_new(const fapi_conf *conf, const char *workdir, const cha
     w->config = w->dir ? join(w->dir, "fapi-config.json") : NULL;
     bool own_profile = conf && conf->profile_file;
     w->profile_dir = own_profile ? (w->dir ? join(w->dir, "profiles") : NULL) : strdup(FAPI_SYSTEM_PROFILE_DIR);
-    bool ok = w->asked && w->missing && w->flushed && w->cb && w->profile && user && system && w->user_dir && w->system_dir &&
-              w->log_dir && w->config && w->profile_dir;
+    bool ok = w->asked && w->missing && w->flushed && w->cb && w->profile && user && system && w->user_dir &&
+              w->system_dir && w->log_dir && w->config && w->profile_dir;
     ok = ok && make_dir(w->dir, d) && make_dir(user, d) && make_dir(w->user_dir, d) && make_dir(system, d) &&
          make_dir(w->system_dir, d) && make_dir(w->log_dir, d);
     free(user);
