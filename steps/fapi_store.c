@@ -1,6 +1,9 @@
 /* fapi_store: the keystore itself: listing, deleting, auth values, descriptions. */
 #include "steps.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +71,73 @@ static uint32_t do_get_certificate(step_ctx *ctx, const step_args *a, step_out *
         out_string(out, "certificate", pem ? pem : "");
     Fapi_Free(pem);
     return step_tss(out, "Fapi_GetCertificate", rc);
+}
+
+/* The platform certificate range FAPI reads (TCG EK Credential Profile). */
+#define PLATFORM_CERT_FIRST 0x01c08000u
+#define PLATFORM_CERT_LAST 0x01c0ffffu
+
+/* How many NV indices the TPM has in the platform certificate range. */
+static uint32_t count_platform_indices(step_ctx *ctx, UINT32 *n, step_out *out)
+{
+    TPMS_CAPABILITY_DATA *cap = NULL;
+    TPMI_YES_NO more = TPM2_NO;
+    TSS2_RC rc = Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
+                                    PLATFORM_CERT_FIRST, TPM2_MAX_CAP_HANDLES, &more, &cap);
+    *n = 0;
+    for (UINT32 i = 0; rc == TSS2_RC_SUCCESS && i < cap->data.handles.count; i++)
+        if (cap->data.handles.handle[i] <= PLATFORM_CERT_LAST)
+            ++*n;
+    Esys_Free(cap);
+    return step_tss(out, "Esys_GetCapability", rc);
+}
+
+/* The DER certificates FAPI concatenated, each as PEM; NULL if one is not. */
+static value *pem_list(const uint8_t *der, size_t len)
+{
+    value *list = value_new(VAL_LIST);
+    const uint8_t *p = der, *end = der + len;
+    while (list && p < end) {
+        X509 *x = d2i_X509(NULL, &p, (long)(end - p));
+        BIO *b = x ? BIO_new(BIO_s_mem()) : NULL;
+        char *text = NULL;
+        long n = b && PEM_write_bio_X509(b, x) ? BIO_get_mem_data(b, &text) : 0;
+        if (n > 0)
+            value_list_push(list, value_string_n(text, (size_t)n));
+        X509_free(x);
+        BIO_free(b);
+        if (n <= 0) {
+            value_free(list);
+            list = NULL;
+        }
+    }
+    ERR_clear_error();
+    return list;
+}
+
+static uint32_t do_get_platform_certificates(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    (void)a;
+    UINT32 n = 0;
+    uint32_t rc = count_platform_indices(ctx, &n, out);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    uint8_t *certs = NULL;
+    size_t len = 0;
+    rc = Fapi_GetPlatformCertificates(ctx->fapi, &certs, &len);
+    if (rc == TSS2_RC_SUCCESS) {
+        out_bytes(out, "certificates", certs, len);
+        value *pems = pem_list(certs, len);
+        if (pems)
+            out_put(out, "pem", pems);
+        out_int(out, "indices", n);
+        /* libtss2-fapi 3.2 keeps only the last index's certificate (fixed in 4.2) */
+        if (n > 1)
+            step_fail(out, "the TPM has %u platform certificate indices; libtss2-fapi 3.2 returns the last one's "
+                           "certificate only", (unsigned)n);
+    }
+    Fapi_Free(certs);
+    return step_tss(out, "Fapi_GetPlatformCertificates", rc);
 }
 
 static uint32_t do_set_certificate(step_ctx *ctx, const step_args *a, step_out *out)
@@ -168,6 +238,15 @@ const step_def steps_fapi_store[] = {
           { "certificate", PT_STRING, 0, "the certificate (PEM), empty if none" },
           { 0 } },
       do_get_certificate },
+    { "fapi.get_platform_certificates",
+      "Fapi_GetPlatformCertificates: the DER certificates in the TPM's platform certificate NV indices", NEED_FAPI,
+      NULL,
+      (const output_spec[]){
+          { "certificates", PT_BYTES, 0, "the certificates, DER, one after the other" },
+          { "pem", PT_ANY, 0, "each of them as PEM (a list)" },
+          { "indices", PT_INT, 0, "how many NV indices the range holds (FAPI 3.2 reads only the last one)" },
+          { 0 } },
+      do_get_platform_certificates },
     { "fapi.set_certificate", "Fapi_SetCertificate: store a certificate with a key", NEED_FAPI,
       (const param_spec[]){
           { "path", PT_STRING, PF_REQUIRED, NULL, "a key" },

@@ -19,7 +19,7 @@
     X(esapi_policy_cmds) X(esapi_policy) X(esapi_import) X(esapi_objects) X(esapi_credential)    \
     X(crypto) X(crypto_ops) X(crypto_ecc) X(crypto_wrap) X(esapi_nv) X(esapi_nv_ops)             \
     X(keyfile) X(exec) X(file) X(assert) X(selftest) X(tpm_platform)                           \
-    X(fapi_keys) X(fapi_store) X(fapi_crypto) X(fapi_pcr) X(fapi_nv)
+    X(fapi_keys) X(fapi_store) X(fapi_crypto) X(fapi_pcr) X(fapi_nv) X(fapi_policy)
 
 #define DECLARE_FAMILY(name) extern const step_def steps_##name[];
 STEP_FAMILIES(DECLARE_FAMILY)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <tss2/tss2_rc.h>
+#include "run/fapi_cb.h"
 
 typedef struct password {
     char *path;         /* normalized (see norm_path) */
@@ -25,6 +26,8 @@ struct fapi_world {
     json_t *missing;    /* ... and had no password for */
     uint32_t ek_cert_nv;    /* ek_cert mode: where the EK certificate is (0: not that mode) */
     char *ek_cert_pem;      /* ... and the file FAPI reads it from */
+    fapi_cb *cb;            /* the branch, sign and policy-action callbacks */
+    char *problem;          /* the step's missing password, as a sentence */
 };
 
 static char *join(const char *a, const char *b)
@@ -130,6 +133,7 @@ fapi_world *fapi_world_new(const fapi_conf *conf, const char *workdir, const cha
         return NULL;
     w->asked = json_array();
     w->missing = json_array();
+    w->cb = fapi_cb_new();
     w->profile = strdup(conf ? conf->profile : FAPI_DEFAULT_PROFILE);
     w->dir = join(workdir ? workdir : ".", "fapi");
     char *user = w->dir ? join(w->dir, "user") : NULL, *system = w->dir ? join(w->dir, "system") : NULL;
@@ -139,8 +143,8 @@ fapi_world *fapi_world_new(const fapi_conf *conf, const char *workdir, const cha
     w->config = w->dir ? join(w->dir, "fapi-config.json") : NULL;
     bool own_profile = conf && conf->profile_file;
     w->profile_dir = own_profile ? (w->dir ? join(w->dir, "profiles") : NULL) : strdup(FAPI_SYSTEM_PROFILE_DIR);
-    bool ok = w->asked && w->missing && w->profile && user && system && w->user_dir && w->system_dir &&
-              w->log_dir && w->config && w->profile_dir;
+    bool ok = w->asked && w->missing && w->cb && w->profile && user && system && w->user_dir &&
+              w->system_dir && w->log_dir && w->config && w->profile_dir;
     ok = ok && make_dir(w->dir, d) && make_dir(user, d) && make_dir(w->user_dir, d) && make_dir(system, d) &&
          make_dir(w->system_dir, d) && make_dir(w->log_dir, d);
     free(user);
@@ -235,6 +239,8 @@ TSS2_RC fapi_world_open(fapi_world *w, diag *d)
         call = "Fapi_SetAuthCB";
         rc = Fapi_SetAuthCB(w->ctx, auth_cb, w);
     }
+    if (rc == TSS2_RC_SUCCESS)
+        rc = fapi_cb_register(w->cb, w->ctx, &call);
     if (rc != TSS2_RC_SUCCESS) {
         diag_fail(d, "%s (config %s): %s", call, w->config, Tss2_RC_Decode(rc));
         if (w->ctx)
@@ -266,6 +272,8 @@ void fapi_world_free(fapi_world *w)
     free(w->pw);
     json_decref(w->asked);
     json_decref(w->missing);
+    fapi_cb_free(w->cb);
+    free(w->problem);
     free(w->profile);
     free(w->dir);
     free(w->config);
@@ -335,9 +343,29 @@ bool fapi_world_ek_cert(const fapi_world *w, uint32_t *nv_index, const char **pe
     return true;
 }
 
-const char *fapi_world_missing(const fapi_world *w)
+const char *fapi_world_problem(fapi_world *w)
 {
-    return w && json_array_size(w->missing) ? json_string_value(json_array_get(w->missing, 0)) : NULL;
+    if (!w)
+        return NULL;
+    const char *path = json_array_size(w->missing) ? json_string_value(json_array_get(w->missing, 0)) : NULL;
+    if (!path)
+        return fapi_cb_problem(w->cb);
+    free(w->problem);
+    if (asprintf(&w->problem, "FAPI asked for the auth value of '%s' and none was given (add a fapi.set_auth step "
+                              "for that path)", path) < 0)
+        w->problem = NULL;
+    return w->problem;
+}
+
+fapi_cb *fapi_world_callbacks(fapi_world *w)
+{
+    return w ? w->cb : NULL;
+}
+
+void fapi_world_call_done(fapi_world *w, uint32_t rc)
+{
+    if (w)
+        fapi_cb_call_done(w->cb, rc);
 }
 
 /* One array of the step report, moved out of the world. */
@@ -351,10 +379,17 @@ static void take(json_t *rep, const char *key, json_t **arr)
 
 void fapi_world_step_report(fapi_world *w, json_t *step_json)
 {
-    if (!w || !json_array_size(w->asked))
+    if (!w)
         return;
     json_t *rep = json_object();
+    bool any = json_array_size(w->asked) != 0;
     take(rep, "auth_asked", &w->asked);
     take(rep, "auth_missing", &w->missing);
-    json_object_set_new(step_json, "fapi", rep);
+    any = fapi_cb_report(w->cb, rep) || any;
+    free(w->problem);
+    w->problem = NULL;
+    if (any)
+        json_object_set_new(step_json, "fapi", rep);
+    else
+        json_decref(rep);
 }

@@ -9,7 +9,9 @@
  *    and what a call leaves loaded is flushed after its step.
  *  - Auth values: fapi.set_auth stores a password per path; FAPI's auth
  *    callback answers from those.  A path without one makes the call fail
- *    (never a prompt or a hang); each step's results list which paths asked. */
+ *    (never a prompt or a hang); each step's results list which paths asked.
+ *  - The branch, sign and policy-action callbacks are fapi_cb's; the world
+ *    registers them with the auth callback, and reports what they did. */
 #ifndef TPMRUN_RUN_FAPI_WORLD_H
 #define TPMRUN_RUN_FAPI_WORLD_H
 
@@ -43,12 +45,17 @@ bool fapi_world_ek_cert(const fapi_world *w, uint32_t *nv_index, const char **pe
 /* Passwords for the auth callback; false (message in d) if too long
  * for a TPM2B_AUTH or containing NUL. */
 bool fapi_world_set_password(fapi_world *w, const char *path, const char *password, diag *d);
-/* The first path of the current step FAPI asked a password for and got
- * none, or NULL. */
-const char *fapi_world_missing(const fapi_world *w);
+/* Why one of the callbacks failed the current step's FAPI call, a
+ * sentence saying what the scenario lacks (a password for a path, a branch
+ * name, a sign key), or NULL.  Valid until the step report. */
+const char *fapi_world_problem(fapi_world *w);
+/* The branch, sign and policy-action callbacks (run/fapi_cb.h). */
+struct fapi_cb *fapi_world_callbacks(fapi_world *w);
+/* The step's handler returned rc (what the callbacks own is settled). */
+void fapi_world_call_done(fapi_world *w, uint32_t rc);
 /* Moves what happened since the last call into the step's JSON when there
- * was anything ("fapi": {"auth_asked": [paths], "auth_missing": [paths]}),
- * and starts over. */
+ * was anything ("fapi": {"auth_asked": [paths], "auth_missing": [paths],
+ * "branches", "signed", "actions"}), and starts over. */
 void fapi_world_step_report(fapi_world *w, json_t *step_json);
 
 #endif

@@ -1,6 +1,7 @@
 /* step_api: typed parameter access and result reporting for handlers. */
 #include "run/step_api.h"
 #include "run/conn.h"
+#include "run/fapi_cb.h"
 #include "run/fapi_world.h"
 #include "run/step_io.h"
 #include "run/world.h"
@@ -299,6 +300,30 @@ bool ctx_fapi_set_password(step_ctx *ctx, const char *path, const char *password
         return true;
     step_fail_diag(out, NULL, &d);
     return false;
+}
+
+bool ctx_fapi_set_branches(step_ctx *ctx, const char *const *names, size_t n, step_out *out)
+{
+    diag d = { 0 };
+    if (fapi_cb_set_branches(fapi_world_callbacks(ctx->world->fapi), names, n, &d))
+        return true;
+    step_fail_diag(out, NULL, &d);
+    return false;
+}
+
+bool ctx_fapi_set_sign_key(step_ctx *ctx, const char *hint, const uint8_t *key, size_t len, bool pss,
+                           step_out *out)
+{
+    diag d = { 0 };
+    if (fapi_cb_set_sign_key(fapi_world_callbacks(ctx->world->fapi), hint, key, len, pss, &d))
+        return true;
+    step_fail_diag(out, "key", &d);
+    return false;
+}
+
+void ctx_fapi_set_policy_action(step_ctx *ctx, bool refuse)
+{
+    fapi_cb_set_action(fapi_world_callbacks(ctx->world->fapi), refuse);
 }
 
 bool ctx_fapi_ek_cert(step_ctx *ctx, uint32_t *nv_index, const char **pem_path)

@@ -111,6 +111,20 @@ bool ctx_power_cycle(step_ctx *ctx, step_out *out);
 /* The password FAPI's auth callback gives for `path` from now on; false
  * (message set) when it cannot be one (too long, a NUL). */
 bool ctx_fapi_set_password(step_ctx *ctx, const char *path, const char *password, step_out *out);
+/* FAPI's policy callbacks (the engine answers them from what these set;
+ * each step's results list what FAPI asked).  The branch names the branch
+ * callback answers with, one per question (a POLICYOR branch, or one of
+ * several policies a PolicyAuthorize key approved), in order; replaces the
+ * names not used yet. */
+bool ctx_fapi_set_branches(step_ctx *ctx, const char *const *names, size_t n, step_out *out);
+/* A private key (PEM or DER, RSA or EC) the sign callback signs
+ * POLICYSIGNED challenges with, for elements whose publicKeyHint is `hint`
+ * (NULL: the others); RSA with PSS unless pss is false. */
+bool ctx_fapi_set_sign_key(step_ctx *ctx, const char *hint, const uint8_t *key, size_t len, bool pss,
+                           step_out *out);
+/* POLICYACTION elements are refused (the FAPI call fails with
+ * TSS2_FAPI_RC_AUTHORIZATION_FAILED) or, the default, accepted. */
+void ctx_fapi_set_policy_action(step_ctx *ctx, bool refuse);
 /* With `fapi: {ek_cert: true}`: the NV index of the EK certificate and the
  * file FAPI's config names as its ek_cert_file; false otherwise. */
 bool ctx_fapi_ek_cert(step_ctx *ctx, uint32_t *nv_index, const char **pem_path);

@@ -133,14 +133,15 @@ static uint32_t call_handler(world *w, const step *st, const step_args *args, co
                      .scenario_dir = w->sc->dir, .tcti = conn_client_tcti(link), .s1 = s[0], .s2 = s[1],
                      .s3 = s[2], .world = w };
     uint32_t rc = st->def->handler(&ctx, args, out);
+    fapi_world_call_done(w->fapi, rc);
     if ((st->def->needs & NEED_FAPI) && rc != TSS2_RC_SUCCESS) {
-        /* name a password FAPI asked for */
-        const char *missing = fapi_world_missing(w->fapi);
-        if (missing && rc != STEP_FAILED)
-            rc = step_fail(out, "%s: FAPI asked for the auth value of '%s' and none was given (add a fapi.set_auth "
-                           "step for that path)", out->call ? out->call : st->def->name, missing);
+        /* say what a callback lacked (a password, a branch name, a sign key);
+         * what a failed call left loaded is flushed by conn_step_ends */
+        const char *problem = fapi_world_problem(w->fapi);
+        if (problem && rc != STEP_FAILED)
+            rc = step_fail(out, "%s: %s", out->call ? out->call : st->def->name, problem);
     }
-    fapi_world_step_report(w->fapi, j);     /* passwords FAPI asked for */
+    fapi_world_step_report(w->fapi, j);     /* what FAPI's callbacks were asked */
     world_end_step(w);                      /* auth values used for this step only */
     /* what FAPI or a program left loaded goes; exec steps always say */
     conn_step_ends(w, j, (st->def->needs & NEED_PROGRAM) != 0);
