@@ -7,6 +7,7 @@
 #include "base/hex.h"
 #include "base/text.h"
 #include "tpm/tpm_alg.h"
+#include "tpm/tpm_attr.h"
 #include "tpm/tpm_cc.h"
 #include "tpm/tpm_handle.h"
 #include "tpm/tpm_hash.h"
@@ -222,7 +223,8 @@ static bool parse_dup(parser *P, pol_elem *e, json_t *obj)
 }
 
 /* TPMA_LOCALITY: a number is the raw byte (as tpm2-tss reads it); a list
- * names localities (ZERO..FOUR, TPM2_LOC_ONE ...) or gives them as 0..4. */
+ * names localities (ZERO..FOUR, TPM2_LOC_ONE ...) or gives them as 0..4;
+ * a string is tpmrun's locality syntax ("zero|three", "0x09", "32"). */
 static bool parse_locality(parser *P, pol_elem *e, json_t *obj)
 {
     static const char *const allowed[] = { "locality", NULL };
@@ -240,8 +242,17 @@ static bool parse_locality(parser *P, pol_elem *e, json_t *obj)
         e->locality = (TPMA_LOCALITY)n;
         return true;
     }
+    if (json_is_string(v)) {
+        diag ld = { 0 };
+        bool ok = tpm_attr_parse_locality(json_string_value(v), &e->locality, &ld);
+        if (!ok)
+            fail(P, obj, "locality", false, "'locality': %s", ld.msg);
+        diag_clear(&ld);
+        return ok;
+    }
     if (!json_is_array(v) || json_array_size(v) == 0)
-        return fail(P, obj, "locality", false, "'locality' must be a TPMA_LOCALITY byte or a list like [ZERO, THREE]");
+        return fail(P, obj, "locality", false,
+                    "'locality' must be a TPMA_LOCALITY byte, a list like [ZERO, THREE] or text like \"zero|three\"");
     static const char *const names[] = { "ZERO", "ONE", "TWO", "THREE", "FOUR" };
     static const char *const pre[] = { "TPMA_LOCALITY_", "TPM2_LOC_", "TPM_LOC_", "LOC_", NULL };
     size_t i;
