@@ -178,6 +178,24 @@ static uint32_t do_policy_nv_written(step_ctx *ctx, const step_args *a, step_out
     return step_tss(out, "Esys_PolicyNvWritten", Esys_PolicyNvWritten(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, w));
 }
 
+static uint32_t do_policy_physical_presence(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyPhysicalPresence",
+                    Esys_PolicyPhysicalPresence(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3));
+}
+
+static uint32_t do_policy_template(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    TPM2B_DIGEST d = { 0 };
+    if (s == ESYS_TR_NONE || !ARG_TPM2B(a, "template_hash", &d, out))
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyTemplate", Esys_PolicyTemplate(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &d));
+}
+
 const step_def steps_esapi_policy_cmds[] = {
     { "esapi.policy_pcr", "TPM2_PolicyPCR: gate the policy on PCR values", NEED_ESYS,
       (const param_spec[]){
@@ -255,6 +273,16 @@ const step_def steps_esapi_policy_cmds[] = {
           { "written_set", PT_BOOL, 0, "true", "the NV index must have been written (false: must not)" },
           { 0 } },
       NULL, do_policy_nv_written },
+    { "esapi.policy_physical_presence", "TPM2_PolicyPhysicalPresence: require physical presence at the use",
+      NEED_ESYS, (const param_spec[]){ SESSION_PARAM, { 0 } }, NULL, do_policy_physical_presence },
+    { "esapi.policy_template", "TPM2_PolicyTemplate: only create objects from this template", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "template_hash", PT_BYTES, PF_REQUIRED, NULL,
+            "H(TPMT_PUBLIC) of the template (marshaled, without its size) with the session's hash",
+            .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      NULL, do_policy_template },
     { "esapi.policy_restart", "TPM2_PolicyRestart: reset the policy digest to zeros", NEED_ESYS,
       (const param_spec[]){ SESSION_PARAM, { 0 } }, NULL, do_policy_restart },
     { 0 },

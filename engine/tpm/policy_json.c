@@ -3,6 +3,7 @@
  * forms values may take); what tpmrun cannot compute and run is an error
  * naming the element or field, never silently ignored. */
 #include "tpm/policy_json.h"
+#include "tpm/policy_elems.h"
 #include "tpm/policy_parse.h"
 #include "base/hex.h"
 #include "base/text.h"
@@ -27,6 +28,8 @@ static const char *const type_names[POL_COUNT] = {
     [POL_DUPLICATIONSELECT] = "POLICYDUPLICATIONSELECT", [POL_LOCALITY] = "POLICYLOCALITY",
     [POL_NAMEHASH] = "POLICYNAMEHASH", [POL_CPHASH] = "POLICYCPHASH", [POL_NVWRITTEN] = "POLICYNVWRITTEN",
     [POL_PHYSICALPRESENCE] = "POLICYPHYSICALPRESENCE", [POL_TEMPLATE] = "POLICYTEMPLATE",
+    [POL_SIGNED] = "POLICYSIGNED", [POL_AUTHORIZE] = "POLICYAUTHORIZE", [POL_NV] = "POLICYNV",
+    [POL_AUTHORIZENV] = "POLICYAUTHORIZENV", [POL_COUNTERTIMER] = "POLICYCOUNTERTIMER",
 };
 
 /* Types of the language tpmrun does not run, and why. */
@@ -34,11 +37,6 @@ static const struct {
     const char *name;
     const char *why;
 } unsupported[] = {
-    { "POLICYSIGNED", "it needs a signature over the session nonce by an outside key" },
-    { "POLICYAUTHORIZE", "it needs a signed approval of the policy and a verification ticket" },
-    { "POLICYAUTHORIZENV", "it reads the approved policy from an NV index" },
-    { "POLICYNV", "it compares NV index contents" },
-    { "POLICYCOUNTERTIMER", "it compares the TPM clock with operands" },
     { "POLICYACTION", "it is a FAPI callback hook" },
 };
 
@@ -451,6 +449,16 @@ static bool parse_elem(parser *P, pol_elem *e, json_t *obj, int depth)
         static const char *const extra[] = { "templatePublic", "templateName", NULL };
         return parse_digest_field(P, e, obj, "templateHash", extra);
     }
+    case POL_SIGNED:
+        return policy_elems_parse_signed(P, e, obj);
+    case POL_AUTHORIZE:
+        return policy_elems_parse_authorize(P, e, obj);
+    case POL_NV:
+        return policy_elems_parse_nv(P, e, obj);
+    case POL_AUTHORIZENV:
+        return policy_elems_parse_authorize_nv(P, e, obj);
+    case POL_COUNTERTIMER:
+        return policy_elems_parse_counter_timer(P, e, obj);
     case POL_COUNT:
         break;
     }
@@ -595,5 +603,29 @@ bool policy_json_set_pcr_values(pol_elem *e, const pol_pcr *vals, size_t n)
     e->pcrs = copy;
     e->n_pcrs = n;
     memset(&e->current, 0, sizeof e->current);
+    return true;
+}
+
+bool policy_json_set_nv_public(pol_elem *e, const TPMS_NV_PUBLIC *pub)
+{
+    char *policy = hex_encode(pub->authPolicy.buffer, pub->authPolicy.size);
+    /* TSS JSON as FAPI reads it (attributes as a number) */
+    json_t *j = policy ? json_pack("{s:I,s:s,s:I,s:s,s:I}", "nvIndex", (json_int_t)pub->nvIndex, "nameAlg",
+                                   policy_json_hash_name(pub->nameAlg), "attributes", (json_int_t)pub->attributes,
+                                   "authPolicy", policy, "dataSize", (json_int_t)pub->dataSize)
+                       : NULL;
+    free(policy);
+    if (!j)
+        return false;
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(e->json, tmp, k, v) {
+        if (!strcasecmp(k, "nvPublic"))
+            json_object_del(e->json, k);
+    }
+    json_object_set_new(e->json, "nvPublic", j);
+    e->nv_public = *pub;
+    e->nv_index = pub->nvIndex;
     return true;
 }

@@ -20,7 +20,8 @@
 typedef enum {
     POL_PCR, POL_AUTHVALUE, POL_PASSWORD, POL_OR, POL_SECRET, POL_COMMANDCODE,
     POL_DUPLICATIONSELECT, POL_LOCALITY, POL_NAMEHASH, POL_CPHASH, POL_NVWRITTEN,
-    POL_PHYSICALPRESENCE, POL_TEMPLATE,
+    POL_PHYSICALPRESENCE, POL_TEMPLATE, POL_SIGNED, POL_AUTHORIZE, POL_NV, POL_AUTHORIZENV,
+    POL_COUNTERTIMER,
     POL_COUNT
 } pol_type;
 
@@ -66,6 +67,18 @@ struct pol_elem {
     TPM2B_NAME names[3];            /* POLICYNAMEHASH objectNames (n_names > 0: hash them) */
     size_t n_names;
     TPMI_YES_NO written_set;        /* POLICYNVWRITTEN */
+    /* POLICYSIGNED (publicKey, keyPublic or keyPEM; with policyRef, cpHashA,
+     * expiration above), POLICYAUTHORIZE (keyName, keyPublic or keyPEM) */
+    TPM2B_NAME key_name;
+    TPMT_PUBLIC key_public;         /* type 0: not given (the key must be loaded) */
+    TPM2B_DIGEST approved;          /* POLICYAUTHORIZE approvedPolicy; size 0: the session's digest */
+    /* POLICYNV, POLICYAUTHORIZENV: nvIndex, nvPublic */
+    TPMI_RH_NV_INDEX nv_index;
+    TPMS_NV_PUBLIC nv_public;       /* nvIndex 0: not given (esapi.policy reads it from the TPM) */
+    /* POLICYNV, POLICYCOUNTERTIMER: the comparison */
+    TPM2B_OPERAND operand_b;
+    UINT16 offset;
+    TPM2_EO operation;
     pol_branch *branches;           /* POLICYOR */
     size_t n_branches;
 };
@@ -87,6 +100,12 @@ void policy_json_free(policy *p);
 /* Turns a currentPCRs/currentPCRandBanks element into explicit values
  * (the values read from the TPM), in the tree and in its JSON. */
 bool policy_json_set_pcr_values(pol_elem *e, const pol_pcr *vals, size_t n);
+
+/* Sets an element's NV public area (read from the TPM when the policy
+ * named the index by nvIndex only), in the tree and as "nvPublic" in its
+ * JSON (TSS form: nvIndex, nameAlg, attributes as a number, authPolicy,
+ * dataSize). */
+bool policy_json_set_nv_public(pol_elem *e, const TPMS_NV_PUBLIC *pub);
 
 /* "POLICYPCR" ... */
 const char *policy_json_type_name(pol_type t);
