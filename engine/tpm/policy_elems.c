@@ -91,8 +91,11 @@ static bool parse_key_pem(policy_parser *P, const json_t *obj, const json_t *j, 
     const char *s = json_string_value(j);
     uint8_t *bytes = NULL;
     size_t len = strlen(s);
-    if (!strstr(s, "-----BEGIN") && !(bytes = hex_bytes(P, obj, "keyPEM", j, &len)))
-        return false;
+    diag hd = { 0 };
+    if (!strstr(s, "-----BEGIN") && !hex_decode(s, &bytes, &len, &hd)) {
+        diag_clear(&hd);
+        return fail(P, obj, "keyPEM", false, "'keyPEM' must be a PEM public key (text, or its hex)");
+    }
     diag kd = { 0 };
     bool ok = policy_elems_pem_public(bytes ? (const char *)bytes : s, len, alg, scheme, out, &kd);
     if (!ok)
