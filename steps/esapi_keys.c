@@ -242,7 +242,8 @@ static uint32_t do_tr_set_auth(step_ctx *ctx, const step_args *a, step_out *out)
 
 /* An ESAPI handle for what the TPM holds at a handle the scenario did not
  * make (an NV index tpm2_nvdefine defined, a persistent key): the
- * scenario's to use, not to remove. */
+ * scenario's to use, not to remove.  The ESYS_TR is not closed on error:
+ * ESAPI may have had it before (esapi.policy opens NV indexes too). */
 static uint32_t do_tr_from_tpmpublic(step_ctx *ctx, const step_args *a, step_out *out)
 {
     TPM2_HANDLE h = (TPM2_HANDLE)arg_int(a, "handle");
@@ -250,10 +251,15 @@ static uint32_t do_tr_from_tpmpublic(step_ctx *ctx, const step_args *a, step_out
     TSS2_RC rc = Esys_TR_FromTPMPublic(ctx->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
     if (rc != TSS2_RC_SUCCESS)
         return step_tss(out, "Esys_TR_FromTPMPublic", rc);
+    /* ESAPI 3.2 gives the ESYS_TR it already has for the handle, if any */
     TPM2B_NAME *name = NULL;
-    if (Esys_TR_GetName(ctx->esys, tr, &name) == TSS2_RC_SUCCESS)
+    bool held = Esys_TR_GetName(ctx->esys, tr, &name) == TSS2_RC_SUCCESS &&
+                ctx_object_by_name(ctx, name->name, name->size) == tr;
+    if (name && !held)
         out_bytes(out, "name", name->name, name->size);
     Esys_Free(name);
+    if (held)
+        return step_fail(out, "the scenario holds TPM handle 0x%08x already: use the step that saved it", h);
     if ((h >> TPM2_HR_SHIFT) == TPM2_HT_NV_INDEX) {     /* ESAPI read it already; this shows it */
         TPM2B_NV_PUBLIC *pub = NULL;
         rc = Esys_NV_ReadPublic(ctx->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);

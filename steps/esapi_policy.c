@@ -133,7 +133,8 @@ static uint32_t read_pcrs(runner *R, const TPML_PCR_SELECTION *want, pol_pcr **v
     }
 }
 
-/* An NV index named by its handle only: its public area (and name) from the TPM. */
+/* An NV index named by its handle only: its public area (and name) from
+ * the TPM (the ESYS_TR stays open: see nv_handles). */
 static uint32_t read_nv_public(runner *R, pol_elem *e)
 {
     ESYS_TR tr = ESYS_TR_NONE;
@@ -142,7 +143,6 @@ static uint32_t read_nv_public(runner *R, pol_elem *e)
     if (rc != TSS2_RC_SUCCESS)
         return step_tss(R->out, "Esys_TR_FromTPMPublic", rc);
     rc = Esys_NV_ReadPublic(R->ctx->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
-    Esys_TR_Close(R->ctx->esys, &tr);
     if (rc == TSS2_RC_SUCCESS && !policy_json_set_nv_public(e, &pub->nvPublic))
         rc = step_fail(R->out, "out of memory");
     Esys_Free(pub);
@@ -308,42 +308,29 @@ static uint32_t run_authorize(runner *R, const pol_elem *e)
                                          &e->policy_ref, &e->key_name, &ticket));
 }
 
-/* The NV index of POLICYNV / POLICYAUTHORIZENV: the scenario's handle for
- * it when it has one with its name, else one for this command (*temp);
- * and who reads it: nv_auth_handle (owner, platform) or the index, with
- * nv_auth as its auth value. */
-static uint32_t nv_handles(runner *R, const pol_elem *e, ESYS_TR *nv, ESYS_TR *reader, bool *temp)
+/* The NV index of POLICYNV / POLICYAUTHORIZENV, and who reads it:
+ * nv_auth_handle (owner, platform) or the index, with nv_auth as its auth
+ * value for this step.  ESAPI 3.2 gives the ESYS_TR it has for a TPM
+ * handle when it has one (perhaps the scenario's), so the handle is never
+ * closed here: it lives as long as the connection. */
+static uint32_t nv_handles(runner *R, const pol_elem *e, ESYS_TR *nv, ESYS_TR *reader)
 {
-    ESYS_CONTEXT *x = R->ctx->esys;
-    TPM2B_NAME *name = NULL;
-    *temp = false;
-    TSS2_RC rc = Esys_TR_FromTPMPublic(x, e->nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nv);
+    TSS2_RC rc = Esys_TR_FromTPMPublic(R->ctx->esys, e->nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nv);
     if (rc != TSS2_RC_SUCCESS)
         return step_tss(R->out, "Esys_TR_FromTPMPublic", rc);
-    ESYS_TR held = Esys_TR_GetName(x, *nv, &name) == TSS2_RC_SUCCESS
-                       ? ctx_object_by_name(R->ctx, name->name, name->size) : ESYS_TR_NONE;
-    Esys_Free(name);
-    if (held != ESYS_TR_NONE) {
-        Esys_TR_Close(x, nv);
-        *nv = held;
-    }
-    *temp = held == ESYS_TR_NONE;
     *reader = arg_present(R->args, "nv_auth_handle") ? arg_hierarchy(R->args, "nv_auth_handle")->esys_tr : *nv;
     if (!arg_present(R->args, "nv_auth"))
         return TSS2_RC_SUCCESS;
     TPM2B_AUTH v = { 0 };
     if (!ARG_TPM2B(R->args, "nv_auth", &v, R->out))
         return STEP_FAILED;
-    /* a handle of this command alone takes it directly; the scenario's for this step only */
-    rc = *reader == *nv && *temp ? Esys_TR_SetAuth(x, *nv, &v) : ctx_use_auth(R->ctx, *reader, &v);
-    return step_tss(R->out, "Esys_TR_SetAuth", rc);
+    return step_tss(R->out, "Esys_TR_SetAuth", ctx_use_auth(R->ctx, *reader, &v));
 }
 
 static uint32_t run_nv(runner *R, const pol_elem *e)
 {
     ESYS_TR nv = ESYS_TR_NONE, reader = ESYS_TR_NONE;
-    bool temp = false;
-    uint32_t rc = nv_handles(R, e, &nv, &reader, &temp);
+    uint32_t rc = nv_handles(R, e, &nv, &reader);
     ESYS_TR with = R->ctx->s1 != ESYS_TR_NONE ? R->ctx->s1 : ESYS_TR_PASSWORD;
     if (rc == TSS2_RC_SUCCESS && e->type == POL_NV)
         rc = step_tss(R->out, "Esys_PolicyNV",
@@ -352,8 +339,6 @@ static uint32_t run_nv(runner *R, const pol_elem *e)
     else if (rc == TSS2_RC_SUCCESS)
         rc = step_tss(R->out, "Esys_PolicyAuthorizeNV",
                       Esys_PolicyAuthorizeNV(R->ctx->esys, reader, nv, R->session, with, ESYS_TR_NONE, ESYS_TR_NONE));
-    if (temp)
-        Esys_TR_Close(R->ctx->esys, &nv);
     return rc;
 }
 
