@@ -139,7 +139,7 @@ static uint32_t read_nv_public(runner *R, pol_elem *e)
 {
     ESYS_TR tr = ESYS_TR_NONE;
     TPM2B_NV_PUBLIC *pub = NULL;
-    TSS2_RC rc = Esys_TR_FromTPMPublic(R->ctx->esys, e->nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
+    TSS2_RC rc = Esys_TR_FromTPMPublic(R->ctx->esys, e->nv.index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
     if (rc != TSS2_RC_SUCCESS)
         return step_tss(R->out, "Esys_TR_FromTPMPublic", rc);
     rc = Esys_NV_ReadPublic(R->ctx->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
@@ -156,7 +156,7 @@ static uint32_t instantiate(runner *R, const pol_list *l)
 {
     for (size_t i = 0; i < l->count; i++) {
         pol_elem *e = &l->elems[i];
-        if ((e->type == POL_NV || e->type == POL_AUTHORIZENV) && !e->nv_public.nvIndex) {
+        if ((e->type == POL_NV || e->type == POL_AUTHORIZENV) && !e->nv.public.nvIndex) {
             uint32_t rc = read_nv_public(R, e);
             if (rc != TSS2_RC_SUCCESS)
                 return rc;
@@ -245,17 +245,17 @@ static uint32_t run_secret(runner *R, const pol_elem *e)
 static uint32_t signed_key(runner *R, const pol_elem *e, ESYS_TR *key, bool *temp)
 {
     *temp = false;
-    *key = ctx_object_by_name(R->ctx, e->key_name.name, e->key_name.size);
+    *key = ctx_object_by_name(R->ctx, e->key.name.name, e->key.name.size);
     if (*key != ESYS_TR_NONE)
         return TSS2_RC_SUCCESS;
-    if (!e->key_public.type) {
-        char *hex = hex_encode(e->key_name.name, e->key_name.size);
+    if (!e->key.public.type) {
+        char *hex = hex_encode(e->key.name.name, e->key.name.size);
         step_fail(R->out, "POLICYSIGNED: no loaded object has the name %s (load the key, or give keyPublic or keyPEM)",
                   hex ? hex : "?");
         free(hex);
         return STEP_FAILED;
     }
-    TPM2B_PUBLIC pub = { .publicArea = e->key_public };
+    TPM2B_PUBLIC pub = { .publicArea = e->key.public };
     TSS2_RC rc = Esys_LoadExternal(R->ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &pub, ESYS_TR_RH_NULL,
                                    key);
     *temp = rc == TSS2_RC_SUCCESS;
@@ -305,7 +305,7 @@ static uint32_t run_authorize(runner *R, const pol_elem *e)
         return rc;
     return step_tss(R->out, "Esys_PolicyAuthorize",
                     Esys_PolicyAuthorize(R->ctx->esys, R->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &approved,
-                                         &e->policy_ref, &e->key_name, &ticket));
+                                         &e->policy_ref, &e->key.name, &ticket));
 }
 
 /* The NV index of POLICYNV / POLICYAUTHORIZENV, and who reads it:
@@ -315,7 +315,7 @@ static uint32_t run_authorize(runner *R, const pol_elem *e)
  * closed here: it lives as long as the connection. */
 static uint32_t nv_handles(runner *R, const pol_elem *e, ESYS_TR *nv, ESYS_TR *reader)
 {
-    TSS2_RC rc = Esys_TR_FromTPMPublic(R->ctx->esys, e->nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nv);
+    TSS2_RC rc = Esys_TR_FromTPMPublic(R->ctx->esys, e->nv.index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nv);
     if (rc != TSS2_RC_SUCCESS)
         return step_tss(R->out, "Esys_TR_FromTPMPublic", rc);
     *reader = arg_present(R->args, "nv_auth_handle") ? arg_hierarchy(R->args, "nv_auth_handle")->esys_tr : *nv;
@@ -335,7 +335,7 @@ static uint32_t run_nv(runner *R, const pol_elem *e)
     if (rc == TSS2_RC_SUCCESS && e->type == POL_NV)
         rc = step_tss(R->out, "Esys_PolicyNV",
                       Esys_PolicyNV(R->ctx->esys, reader, nv, R->session, with, ESYS_TR_NONE, ESYS_TR_NONE,
-                                    &e->operand_b, e->offset, e->operation));
+                                    &e->cmp.operand_b, e->cmp.offset, e->cmp.operation));
     else if (rc == TSS2_RC_SUCCESS)
         rc = step_tss(R->out, "Esys_PolicyAuthorizeNV",
                       Esys_PolicyAuthorizeNV(R->ctx->esys, reader, nv, R->session, with, ESYS_TR_NONE, ESYS_TR_NONE));
@@ -435,7 +435,7 @@ static uint32_t run_elem(runner *R, const pol_elem *e)
         return run_nv(R, e);
     case POL_COUNTERTIMER:
         return step_tss(R->out, "Esys_PolicyCounterTimer",
-                        Esys_PolicyCounterTimer(x, s, n, n, n, &e->operand_b, e->offset, e->operation));
+                        Esys_PolicyCounterTimer(x, s, n, n, n, &e->cmp.operand_b, e->cmp.offset, e->cmp.operation));
     case POL_COUNT:
         break;
     }

@@ -136,13 +136,13 @@ static bool or_digest(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, dia
 static bool key_digest(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, diag *d)
 {
     bool authorize = e->type == POL_AUTHORIZE;
-    if (!e->key_name.size) {
+    if (!e->key.name.size) {
         diag_fail(d, "%s: the key's name is not known", authorize ? "POLICYAUTHORIZE" : "POLICYSIGNED");
         return false;
     }
     if (authorize)
         memset(digest, 0, tpm_hash_size(alg));
-    tpm_hash_part x[1] = { { e->key_name.name, e->key_name.size } };
+    tpm_hash_part x[1] = { { e->key.name.name, e->key.name.size } };
     tpm_hash_part r[2] = { { digest, tpm_hash_size(alg) }, { e->policy_ref.buffer, e->policy_ref.size } };
     return extend(alg, digest, authorize ? TPM2_CC_PolicyAuthorize : TPM2_CC_PolicySigned, x, 1, d) &&
            hash_parts(alg, r, 2, digest, d);
@@ -151,9 +151,9 @@ static bool key_digest(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, di
 /* args = H(operandB || offset || operation), for PolicyNV and PolicyCounterTimer. */
 static bool comparison_args(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *args, diag *d)
 {
-    uint8_t off[2] = { (uint8_t)(e->offset >> 8), (uint8_t)e->offset },
-            op[2] = { (uint8_t)(e->operation >> 8), (uint8_t)e->operation };
-    tpm_hash_part parts[3] = { { e->operand_b.buffer, e->operand_b.size }, { off, 2 }, { op, 2 } };
+    uint8_t off[2] = { (uint8_t)(e->cmp.offset >> 8), (uint8_t)e->cmp.offset },
+            op[2] = { (uint8_t)(e->cmp.operation >> 8), (uint8_t)e->cmp.operation };
+    tpm_hash_part parts[3] = { { e->cmp.operand_b.buffer, e->cmp.operand_b.size }, { off, 2 }, { op, 2 } };
     return hash_parts(alg, parts, 3, args, d);
 }
 
@@ -164,14 +164,14 @@ static bool nv_digest(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, dia
 {
     bool nv = e->type == POL_NV;
     TPM2B_NAME name;
-    if (!e->nv_public.nvIndex) {
+    if (!e->nv.public.nvIndex) {
         diag_fail(d, "%s names NV index 0x%08x by its handle only: its name comes from the TPM (run the policy with "
-                     "esapi.policy), or give nvPublic", nv ? "POLICYNV" : "POLICYAUTHORIZENV", e->nv_index);
+                     "esapi.policy), or give nvPublic", nv ? "POLICYNV" : "POLICYAUTHORIZENV", e->nv.index);
         return false;
     }
-    if (!policy_elems_nv_name(&e->nv_public, &name)) {
-        diag_fail(d, "cannot compute the name of NV index 0x%08x (name algorithm %#x)", e->nv_index,
-                  e->nv_public.nameAlg);
+    if (!policy_elems_nv_name(&e->nv.public, &name)) {
+        diag_fail(d, "cannot compute the name of NV index 0x%08x (name algorithm %#x)", e->nv.index,
+                  e->nv.public.nameAlg);
         return false;
     }
     uint8_t args[sizeof(TPMU_HA)];

@@ -107,7 +107,7 @@ static bool parse_key_pem(policy_parser *P, const json_t *obj, const json_t *j, 
 
 /* The key of POLICYSIGNED / POLICYAUTHORIZE: its name (`name_field`),
  * keyPublic or keyPEM; given a name and a key, they must agree. */
-static bool parse_key(policy_parser *P, pol_elem *e, json_t *obj, const char *name_field, const char *what)
+static bool parse_key(policy_parser *P, pol_key *key, json_t *obj, const char *name_field, const char *what)
 {
     json_t *name = field(obj, name_field), *pub = field(obj, "keyPublic"), *pem = field(obj, "keyPEM"),
            *alg_j = field(obj, "keyPEMhashAlg"), *scheme_j = field(obj, "rsaScheme");
@@ -125,55 +125,57 @@ static bool parse_key(policy_parser *P, pol_elem *e, json_t *obj, const char *na
     TPMT_RSA_SCHEME scheme = { .scheme = TPM2_ALG_RSAPSS, .details.anySig.hashAlg = alg };     /* FAPI's default */
     if (scheme_j && !parse_rsa_scheme(P, obj, scheme_j, &scheme))
         return false;
-    if (name && !policy_parse_name(P, obj, name_field, name, &e->key_name))
+    if (name && !policy_parse_name(P, obj, name_field, name, &key->name))
         return false;
-    if ((pub && !is_ref(P, pub) && !parse_key_public(P, obj, pub, &e->key_public)) ||
-        (pem && !is_ref(P, pem) && !parse_key_pem(P, obj, pem, alg, &scheme, &e->key_public)))
+    if ((pub && !is_ref(P, pub) && !parse_key_public(P, obj, pub, &key->public)) ||
+        (pem && !is_ref(P, pem) && !parse_key_pem(P, obj, pem, alg, &scheme, &key->public)))
         return false;
-    if (!e->key_public.type)
+    if (!key->public.type)
         return true;
     TPM2B_NAME computed;
-    if (!tpm_object_name(&e->key_public, &computed))
+    if (!tpm_object_name(&key->public, &computed))
         return fail(P, obj, pub ? "keyPublic" : "keyPEM", false, "cannot compute the key's name (name algorithm %#x)",
-                    e->key_public.nameAlg);
+                    key->public.nameAlg);
     if (name && !is_ref(P, name) &&
-        (computed.size != e->key_name.size || memcmp(computed.name, e->key_name.name, computed.size))) {
+        (computed.size != key->name.size || memcmp(computed.name, key->name.name, computed.size))) {
         char *hex = hex_encode(computed.name, computed.size);
         fail(P, obj, name_field, false, "'%s' is not the name of %s (%s)", name_field, pub ? "keyPublic" : "keyPEM",
              hex ? hex : "?");
         free(hex);
         return false;
     }
-    e->key_name = computed;
+    key->name = computed;
     return true;
 }
 
-static bool ref_cp_expiration(policy_parser *P, pol_elem *e, json_t *obj)
+static bool ref_cp_expiration(policy_parser *P, json_t *obj, TPM2B_NONCE *ref, TPM2B_DIGEST *cp, int32_t *expiration)
 {
     json_t *v;
-    if ((v = field(obj, "policyRef")) &&
-        !policy_parse_hex(P, obj, "policyRef", v, &e->policy_ref, sizeof e->policy_ref.buffer))
+    if ((v = field(obj, "policyRef")) && !policy_parse_hex(P, obj, "policyRef", v, ref, sizeof ref->buffer))
         return false;
-    if ((v = field(obj, "cpHashA")) && !policy_parse_hex(P, obj, "cpHashA", v, &e->cp_hash_a, sizeof e->cp_hash_a.buffer))
+    if ((v = field(obj, "cpHashA")) && !policy_parse_hex(P, obj, "cpHashA", v, cp, sizeof cp->buffer))
         return false;
     int64_t n;
     if ((v = field(obj, "expiration")) && !is_ref(P, v)) {
         if (!policy_parse_number(v, &n) || n < INT32_MIN || n > INT32_MAX)
             return fail(P, obj, "expiration", false, "'expiration' must be a 32-bit integer (seconds)");
-        e->expiration = (int32_t)n;
+        *expiration = (int32_t)n;
     }
     return true;
 }
 
-bool policy_elems_parse_signed(policy_parser *P, pol_elem *e, json_t *obj)
+bool policy_elems_parse_signed(policy_parser *P, json_t *obj, pol_key *key, TPM2B_NONCE *policy_ref,
+                               TPM2B_DIGEST *cp_hash_a, int32_t *expiration)
 {
     static const char *const allowed[] = { "publicKey", "keyPublic", "keyPEM", "keyPath", "keyPEMhashAlg", "rsaScheme",
                                            "publicKeyHint", "policyRef", "cpHashA", "expiration", NULL };
-    return policy_parse_check_fields(P, obj, allowed, "POLICYSIGNED") && ref_cp_expiration(P, e, obj) &&
-           parse_key(P, e, obj, "publicKey", "POLICYSIGNED");
+    return policy_parse_check_fields(P, obj, allowed, "POLICYSIGNED") &&
+           ref_cp_expiration(P, obj, policy_ref, cp_hash_a, expiration) &&
+           parse_key(P, key, obj, "publicKey", "POLICYSIGNED");
 }
 
-bool policy_elems_parse_authorize(policy_parser *P, pol_elem *e, json_t *obj)
+bool policy_elems_parse_authorize(policy_parser *P, json_t *obj, pol_key *key, TPM2B_DIGEST *approved,
+                                  TPM2B_NONCE *policy_ref)
 {
     static const char *const allowed[] = { "keyName", "keyPublic", "keyPEM", "keyPath", "keyPEMhashAlg", "rsaScheme",
                                            "approvedPolicy", "policyRef", NULL };
@@ -181,12 +183,11 @@ bool policy_elems_parse_authorize(policy_parser *P, pol_elem *e, json_t *obj)
         return false;
     json_t *v;
     if ((v = field(obj, "approvedPolicy")) &&
-        !policy_parse_hex(P, obj, "approvedPolicy", v, &e->approved, sizeof e->approved.buffer))
+        !policy_parse_hex(P, obj, "approvedPolicy", v, approved, sizeof approved->buffer))
         return false;
-    if ((v = field(obj, "policyRef")) &&
-        !policy_parse_hex(P, obj, "policyRef", v, &e->policy_ref, sizeof e->policy_ref.buffer))
+    if ((v = field(obj, "policyRef")) && !policy_parse_hex(P, obj, "policyRef", v, policy_ref, sizeof policy_ref->buffer))
         return false;
-    return parse_key(P, e, obj, "keyName", "POLICYAUTHORIZE");
+    return parse_key(P, key, obj, "keyName", "POLICYAUTHORIZE");
 }
 
 /* ---- NV indexes --------------------------------------------------------------- */
@@ -298,7 +299,7 @@ static bool parse_nv_public(policy_parser *P, const json_t *obj, const json_t *j
 
 /* The index: nvIndex (its name is read from the TPM when the policy runs)
  * and/or nvPublic (its name is computed); given both, they must agree. */
-static bool parse_index(policy_parser *P, pol_elem *e, json_t *obj, const char *what)
+static bool parse_index(policy_parser *P, pol_nv *nv, json_t *obj, const char *what)
 {
     static const char *const paths[] = { "nvPath", NULL };
     if (!policy_parse_no_paths(P, obj, paths, "nvIndex (the handle) or nvPublic"))
@@ -310,15 +311,15 @@ static bool parse_index(policy_parser *P, pol_elem *e, json_t *obj, const char *
     if (idx && !is_ref(P, idx)) {
         if (!policy_parse_number(idx, &n) || (n >> 24) != TPM2_HT_NV_INDEX || n > UINT32_MAX)
             return fail(P, obj, "nvIndex", false, "'nvIndex' must be an NV index handle 0x01000000..0x01ffffff");
-        e->nv_index = (TPMI_RH_NV_INDEX)n;
+        nv->index = (TPMI_RH_NV_INDEX)n;
     }
     if (pub && !is_ref(P, pub)) {
-        if (!parse_nv_public(P, obj, pub, &e->nv_public))
+        if (!parse_nv_public(P, obj, pub, &nv->public))
             return false;
-        if (e->nv_index && e->nv_index != e->nv_public.nvIndex)
-            return fail(P, obj, "nvIndex", false, "'nvIndex' 0x%08x is not nvPublic's index 0x%08x", e->nv_index,
-                        e->nv_public.nvIndex);
-        e->nv_index = e->nv_public.nvIndex;
+        if (nv->index && nv->index != nv->public.nvIndex)
+            return fail(P, obj, "nvIndex", false, "'nvIndex' 0x%08x is not nvPublic's index 0x%08x", nv->index,
+                        nv->public.nvIndex);
+        nv->index = nv->public.nvIndex;
     }
     return true;
 }
@@ -345,45 +346,45 @@ static bool parse_operation(const json_t *j, TPM2_EO *out)
     return false;
 }
 
-static bool parse_comparison(policy_parser *P, pol_elem *e, json_t *obj, const char *what, bool need_operation)
+static bool parse_comparison(policy_parser *P, pol_compare *cmp, json_t *obj, const char *what, bool need_operation)
 {
     json_t *b = field(obj, "operandB"), *off = field(obj, "offset"), *op = field(obj, "operation");
     int64_t n;
     if (!b || (need_operation && !op))
         return fail(P, obj, NULL, false, "%s needs operandB (hex)%s", what, need_operation ? " and operation" : "");
-    if (!policy_parse_hex(P, obj, "operandB", b, &e->operand_b, sizeof e->operand_b.buffer))
+    if (!policy_parse_hex(P, obj, "operandB", b, &cmp->operand_b, sizeof cmp->operand_b.buffer))
         return false;
     if (off && !is_ref(P, off)) {
         if (!policy_parse_number(off, &n) || n < 0 || n > UINT16_MAX)
             return fail(P, obj, "offset", false, "'offset' must be 0..65535");
-        e->offset = (UINT16)n;
+        cmp->offset = (UINT16)n;
     }
-    e->operation = TPM2_EO_EQ;
-    if (op && !is_ref(P, op) && !parse_operation(op, &e->operation))
+    cmp->operation = TPM2_EO_EQ;
+    if (op && !is_ref(P, op) && !parse_operation(op, &cmp->operation))
         return fail(P, obj, "operation", false, "'operation' must be a TPM2_EO: EQ, NEQ, SIGNED_GT, UNSIGNED_GT, "
                     "SIGNED_LT, UNSIGNED_LT, SIGNED_GE, UNSIGNED_GE, SIGNED_LE, UNSIGNED_LE, BITSET, BITCLEAR or 0-11");
     return true;
 }
 
-bool policy_elems_parse_nv(policy_parser *P, pol_elem *e, json_t *obj)
+bool policy_elems_parse_nv(policy_parser *P, json_t *obj, pol_nv *nv, pol_compare *cmp)
 {
     static const char *const allowed[] = { "nvIndex", "nvPublic", "nvPath", "operandB", "offset", "operation", NULL };
-    return policy_parse_check_fields(P, obj, allowed, "POLICYNV") && parse_index(P, e, obj, "POLICYNV") &&
-           parse_comparison(P, e, obj, "POLICYNV", false);
+    return policy_parse_check_fields(P, obj, allowed, "POLICYNV") && parse_index(P, nv, obj, "POLICYNV") &&
+           parse_comparison(P, cmp, obj, "POLICYNV", false);
 }
 
-bool policy_elems_parse_authorize_nv(policy_parser *P, pol_elem *e, json_t *obj)
+bool policy_elems_parse_authorize_nv(policy_parser *P, json_t *obj, pol_nv *nv)
 {
     static const char *const allowed[] = { "nvIndex", "nvPublic", "nvPath", NULL };
     return policy_parse_check_fields(P, obj, allowed, "POLICYAUTHORIZENV") &&
-           parse_index(P, e, obj, "POLICYAUTHORIZENV");
+           parse_index(P, nv, obj, "POLICYAUTHORIZENV");
 }
 
-bool policy_elems_parse_counter_timer(policy_parser *P, pol_elem *e, json_t *obj)
+bool policy_elems_parse_counter_timer(policy_parser *P, json_t *obj, pol_compare *cmp)
 {
     static const char *const allowed[] = { "operandB", "offset", "operation", NULL };
     return policy_parse_check_fields(P, obj, allowed, "POLICYCOUNTERTIMER") &&
-           parse_comparison(P, e, obj, "POLICYCOUNTERTIMER", true);
+           parse_comparison(P, cmp, obj, "POLICYCOUNTERTIMER", true);
 }
 
 /* ---- names -------------------------------------------------------------------- */

@@ -3,7 +3,6 @@
  * forms values may take); what tpmrun cannot compute and run is an error
  * naming the element or field, never silently ignored. */
 #include "tpm/policy_json.h"
-#include "tpm/policy_elems.h"
 #include "tpm/policy_parse.h"
 #include "base/hex.h"
 #include "base/text.h"
@@ -450,15 +449,15 @@ static bool parse_elem(parser *P, pol_elem *e, json_t *obj, int depth)
         return parse_digest_field(P, e, obj, "templateHash", extra);
     }
     case POL_SIGNED:
-        return policy_elems_parse_signed(P, e, obj);
+        return policy_elems_parse_signed(P, obj, &e->key, &e->policy_ref, &e->cp_hash_a, &e->expiration);
     case POL_AUTHORIZE:
-        return policy_elems_parse_authorize(P, e, obj);
+        return policy_elems_parse_authorize(P, obj, &e->key, &e->approved, &e->policy_ref);
     case POL_NV:
-        return policy_elems_parse_nv(P, e, obj);
+        return policy_elems_parse_nv(P, obj, &e->nv, &e->cmp);
     case POL_AUTHORIZENV:
-        return policy_elems_parse_authorize_nv(P, e, obj);
+        return policy_elems_parse_authorize_nv(P, obj, &e->nv);
     case POL_COUNTERTIMER:
-        return policy_elems_parse_counter_timer(P, e, obj);
+        return policy_elems_parse_counter_timer(P, obj, &e->cmp);
     case POL_COUNT:
         break;
     }
@@ -625,7 +624,7 @@ bool policy_json_set_nv_public(pol_elem *e, const TPMS_NV_PUBLIC *pub)
             json_object_del(e->json, k);
     }
     json_object_set_new(e->json, "nvPublic", j);
-    e->nv_public = *pub;
-    e->nv_index = pub->nvIndex;
+    e->nv.public = *pub;
+    e->nv.index = pub->nvIndex;
     return true;
 }

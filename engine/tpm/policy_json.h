@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <tss2/tss2_tpm2_types.h>
 #include "base/diag.h"
+#include "tpm/policy_elems.h"
 
 typedef enum {
     POL_PCR, POL_AUTHVALUE, POL_PASSWORD, POL_OR, POL_SECRET, POL_COMMANDCODE,
@@ -67,18 +68,11 @@ struct pol_elem {
     TPM2B_NAME names[3];            /* POLICYNAMEHASH objectNames (n_names > 0: hash them) */
     size_t n_names;
     TPMI_YES_NO written_set;        /* POLICYNVWRITTEN */
-    /* POLICYSIGNED (publicKey, keyPublic or keyPEM; with policyRef, cpHashA,
-     * expiration above), POLICYAUTHORIZE (keyName, keyPublic or keyPEM) */
-    TPM2B_NAME key_name;
-    TPMT_PUBLIC key_public;         /* type 0: not given (the key must be loaded) */
+    /* POLICYSIGNED (with policyRef, cpHashA, expiration above), POLICYAUTHORIZE */
+    pol_key key;
     TPM2B_DIGEST approved;          /* POLICYAUTHORIZE approvedPolicy; size 0: the session's digest */
-    /* POLICYNV, POLICYAUTHORIZENV: nvIndex, nvPublic */
-    TPMI_RH_NV_INDEX nv_index;
-    TPMS_NV_PUBLIC nv_public;       /* nvIndex 0: not given (esapi.policy reads it from the TPM) */
-    /* POLICYNV, POLICYCOUNTERTIMER: the comparison */
-    TPM2B_OPERAND operand_b;
-    UINT16 offset;
-    TPM2_EO operation;
+    pol_nv nv;                      /* POLICYNV, POLICYAUTHORIZENV */
+    pol_compare cmp;                /* POLICYNV, POLICYCOUNTERTIMER */
     pol_branch *branches;           /* POLICYOR */
     size_t n_branches;
 };
