@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <tss2/tss2_mu.h>
 
 /* ---- element types ------------------------------------------------------ */
 
@@ -608,10 +609,14 @@ bool policy_json_set_pcr_values(pol_elem *e, const pol_pcr *vals, size_t n)
 bool policy_json_set_nv_public(pol_elem *e, const TPMS_NV_PUBLIC *pub)
 {
     char *policy = hex_encode(pub->authPolicy.buffer, pub->authPolicy.size);
-    /* TSS JSON as FAPI reads it (attributes as a number) */
-    json_t *j = policy ? json_pack("{s:I,s:s,s:I,s:s,s:I}", "nvIndex", (json_int_t)pub->nvIndex, "nameAlg",
-                                   policy_json_hash_name(pub->nameAlg), "attributes", (json_int_t)pub->attributes,
-                                   "authPolicy", policy, "dataSize", (json_int_t)pub->dataSize)
+    uint8_t buf[sizeof *pub + 8];
+    size_t size = 0;
+    Tss2_MU_TPMS_NV_PUBLIC_Marshal(pub, buf, sizeof buf, &size);
+    /* a TPM2B_NV_PUBLIC in TSS JSON, as FAPI 3.2 reads it (attributes as a number) */
+    json_t *j = policy ? json_pack("{s:I,s:{s:I,s:s,s:I,s:s,s:I}}", "size", (json_int_t)size, "nvPublic", "nvIndex",
+                                   (json_int_t)pub->nvIndex, "nameAlg", policy_json_hash_name(pub->nameAlg),
+                                   "attributes", (json_int_t)pub->attributes, "authPolicy", policy, "dataSize",
+                                   (json_int_t)pub->dataSize)
                        : NULL;
     free(policy);
     if (!j)

@@ -97,8 +97,9 @@ bool policy_json_set_pcr_values(pol_elem *e, const pol_pcr *vals, size_t n);
 
 /* Sets an element's NV public area (read from the TPM when the policy
  * named the index by nvIndex only), in the tree and as "nvPublic" in its
- * JSON (TSS form: nvIndex, nameAlg, attributes as a number, authPolicy,
- * dataSize). */
+ * JSON (a TPM2B_NV_PUBLIC in TSS JSON as FAPI 3.2 reads it: {size,
+ * nvPublic: {nvIndex, nameAlg, attributes as a number, authPolicy,
+ * dataSize}}). */
 bool policy_json_set_nv_public(pol_elem *e, const TPMS_NV_PUBLIC *pub);
 
 /* "POLICYPCR" ... */
