@@ -216,6 +216,17 @@ static bool nv_attr_word(const char *word, TPMA_NV *acc)
     return true;
 }
 
+/* The index type of {"TPM2_NT": ORDINARY | 0..15}, or-ed into *acc. */
+static bool nv_type(const json_t *v, TPMA_NV *acc)
+{
+    int64_t n;
+    if (policy_parse_number(v, &n)) {
+        *acc |= (TPMA_NV)n << TPMA_NV_TPM2_NT_SHIFT;
+        return n >= 0 && n < 16;
+    }
+    return json_is_string(v) && nv_attr_word(json_string_value(v), acc);
+}
+
 /* TPMA_NV: a number, "ownerread|ownerwrite" (tpm2-tools), a list of names,
  * or {"OWNERREAD": "YES", ..., "TPM2_NT": "ORDINARY"} (tpm2-tss). */
 static bool parse_nv_attributes(policy_parser *P, const json_t *obj, const json_t *j, TPMA_NV *out)
@@ -236,14 +247,10 @@ static bool parse_nv_attributes(policy_parser *P, const json_t *obj, const json_
         ok &= json_is_string(v) && nv_attr_word(json_string_value(v), out);
     json_object_foreach(json_is_object(j) ? (json_t *)j : NULL, k, v) {
         TPMI_YES_NO yes = TPM2_NO;
-        if (!strcasecmp(k, "TPM2_NT") || !strcasecmp(k, "TPM_NT") || !strcasecmp(k, "NT")) {
-            TPMA_NV type = 0;
-            ok &= (policy_parse_number(v, &n) && n >= 0 && n < 16 && (type = (TPMA_NV)n << TPMA_NV_TPM2_NT_SHIFT, 1)) ||
-                  (json_is_string(v) && nv_attr_word(json_string_value(v), &type));
-            *out |= type;
-        } else {
+        if (!strcasecmp(k, "TPM2_NT") || !strcasecmp(k, "TPM_NT") || !strcasecmp(k, "NT"))
+            ok &= nv_type(v, out);
+        else
             ok &= policy_parse_yes_no(v, &yes) && (!yes || nv_attr_word(k, out));
-        }
     }
     return ok || fail(P, obj, "attributes", false,
                       "'attributes' must be TPMA_NV: a number, \"ownerread|ownerwrite\", [OWNERREAD, ...] or "
