@@ -237,6 +237,34 @@ static uint32_t do_tr_set_auth(step_ctx *ctx, const step_args *a, step_out *out)
     return step_tss(out, "Esys_TR_SetAuth", ctx_set_auth(ctx, tr, &auth));
 }
 
+/* An ESAPI handle for what the TPM holds at a handle the scenario did not
+ * make (an NV index tpm2_nvdefine defined, a persistent key): the
+ * scenario's to use, not to remove.  The ESYS_TR is not closed on error:
+ * ESAPI may have had it before (esapi.policy opens NV indexes too). */
+static uint32_t do_tr_from_tpmpublic(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    TPM2_HANDLE h = (TPM2_HANDLE)arg_int(a, "handle");
+    ESYS_TR tr = ESYS_TR_NONE;
+    TSS2_RC rc = Esys_TR_FromTPMPublic(ctx->esys, h, ctx->s1, ctx->s2, ctx->s3, &tr);
+    if (rc != TSS2_RC_SUCCESS)
+        return step_tss(out, "Esys_TR_FromTPMPublic", rc);
+    if ((h >> TPM2_HR_SHIFT) == TPM2_HT_NV_INDEX) {     /* ESAPI read it already; this shows it */
+        TPM2B_NV_PUBLIC *pub = NULL;
+        rc = Esys_NV_ReadPublic(ctx->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
+        if (rc == TSS2_RC_SUCCESS)
+            out_struct(out, "nv_public", TS_NV_PUBLIC, pub);
+        Esys_Free(pub);
+    }
+    /* ESAPI 3.2 gives the ESYS_TR it already has for a handle: a persistent
+     * object or NV index the scenario made, found again, replaces its
+     * earlier value and stays the scenario's to remove (world_track) */
+    value *v = ctx_track_borrowed(ctx, tr);
+    if (v)
+        out_bytes(out, "name", v->bytes, v->len);
+    out_put(out, "handle", v);
+    return step_tss(out, "Esys_NV_ReadPublic", rc);
+}
+
 static const output_spec loaded_outputs[] = {
     { "handle", PT_OBJECT, 0, "the loaded object" },
     { "name", PT_BYTES, 0, "its TPM name" },
@@ -304,5 +332,19 @@ const step_def steps_esapi_keys[] = {
           { "auth", PT_BYTES, PF_REQUIRED | PF_SECRET, NULL, "its auth value", .max_len = sizeof(TPMU_HA) },
           { 0 } },
       NULL, do_tr_set_auth },
+    { "esapi.tr_from_tpmpublic",
+      "Esys_TR_FromTPMPublic: an NV index or persistent object already in the TPM, by its number (the scenario's "
+      "to use, not to remove, unless it made it)",
+      NEED_ESYS,
+      (const param_spec[]){
+          { "handle", PT_INT, PF_REQUIRED, NULL, "the TPM handle (0x01500001, 0x81000001 ...)", .min = 0,
+            .max = 0xFFFFFFFF },
+          { 0 } },
+      (const output_spec[]){
+          { "handle", PT_OBJECT, 0, "the NV index or object" },
+          { "name", PT_BYTES, 0, "its name" },
+          { "nv_public", PT_STRUCT, 0, "an NV index's public area (TPM2_NV_ReadPublic)", TS_NV_PUBLIC },
+          { 0 } },
+      do_tr_from_tpmpublic },
     { 0 },
 };

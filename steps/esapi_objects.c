@@ -290,20 +290,6 @@ static uint32_t do_evict_control(step_ctx *ctx, const step_args *a, step_out *ou
     return step_tss(out, "Esys_EvictControl", rc);
 }
 
-static uint32_t do_tr_from_tpm_public(step_ctx *ctx, const step_args *a, step_out *out)
-{
-    ESYS_TR tr = ESYS_TR_NONE;
-    TSS2_RC rc = Esys_TR_FromTPMPublic(ctx->esys, (TPM2_HANDLE)arg_int(a, "tpm_handle"), ctx->s1, ctx->s2, ctx->s3,
-                                       &tr);
-    if (rc == TSS2_RC_SUCCESS) {
-        value *v = ctx_track_borrowed(ctx, tr);
-        if (v)
-            out_bytes(out, "name", v->bytes, v->len);
-        out_put(out, "object", v);
-    }
-    return step_tss(out, "Esys_TR_FromTPMPublic", rc);
-}
-
 #define RSA_SCHEME_PARAMS                                                                                     \
     { "in_scheme", PT_SYNTAX, 0, "null", "oaep, rsaes, or null: the key's scheme (none if it has none)",     \
       .syntax = SX_RSA_SCHEME },                                                                             \
@@ -432,18 +418,5 @@ const step_def steps_esapi_objects[] = {
           { "evicted", PT_BOOL, 0, "whether a persistent object was evicted" },
           { 0 } },
       do_evict_control },
-    { "esapi.tr_from_tpm_public",
-      "Esys_TR_FromTPMPublic: an object for a persistent handle or NV index already in the TPM (the scenario's "
-      "to use, not to remove)",
-      NEED_ESYS,
-      (const param_spec[]){
-          { "tpm_handle", PT_INT, PF_REQUIRED, NULL, "the TPM handle (0x81xxxxxx, 0x01xxxxxx ...)", .min = 0,
-            .max = 0xFFFFFFFF },
-          { 0 } },
-      (const output_spec[]){
-          { "object", PT_OBJECT, 0, "the object" },
-          { "name", PT_BYTES, 0, "its name" },
-          { 0 } },
-      do_tr_from_tpm_public },
     { 0 },
 };

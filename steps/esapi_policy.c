@@ -133,12 +133,34 @@ static uint32_t read_pcrs(runner *R, const TPML_PCR_SELECTION *want, pol_pcr **v
     }
 }
 
+/* An NV index named by its handle only: its public area (and name) from
+ * the TPM (the ESYS_TR stays open: see nv_handles). */
+static uint32_t read_nv_public(runner *R, pol_elem *e)
+{
+    ESYS_TR tr = ESYS_TR_NONE;
+    TPM2B_NV_PUBLIC *pub = NULL;
+    TSS2_RC rc = Esys_TR_FromTPMPublic(R->ctx->esys, e->nv.index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
+    if (rc != TSS2_RC_SUCCESS)
+        return step_tss(R->out, "Esys_TR_FromTPMPublic", rc);
+    rc = Esys_NV_ReadPublic(R->ctx->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
+    if (rc == TSS2_RC_SUCCESS && !policy_json_set_nv_public(e, &pub->nvPublic))
+        rc = step_fail(R->out, "out of memory");
+    Esys_Free(pub);
+    return step_tss(R->out, "Esys_NV_ReadPublic", rc);
+}
+
 /* currentPCRs anywhere in the tree (also in branches not taken: their
- * digests go into TPM2_PolicyOR) become the values the TPM has now. */
+ * digests go into TPM2_PolicyOR) become the values the TPM has now; so do
+ * the public areas of NV indexes named by handle only. */
 static uint32_t instantiate(runner *R, const pol_list *l)
 {
     for (size_t i = 0; i < l->count; i++) {
         pol_elem *e = &l->elems[i];
+        if ((e->type == POL_NV || e->type == POL_AUTHORIZENV) && !e->nv.public.nvIndex) {
+            uint32_t rc = read_nv_public(R, e);
+            if (rc != TSS2_RC_SUCCESS)
+                return rc;
+        }
         if (e->type == POL_PCR && e->current.count) {
             pol_pcr *vals;
             size_t n;
@@ -215,6 +237,109 @@ static uint32_t run_secret(runner *R, const pol_elem *e)
     Esys_Free(timeout);
     Esys_Free(ticket);
     return step_tss(R->out, "Esys_PolicySecret", rc);
+}
+
+/* The key a POLICYSIGNED names: a loaded object with its name, else its
+ * public area (keyPublic, keyPEM) loaded into the null hierarchy for the
+ * one command (*temp: flush it afterwards). */
+static uint32_t signed_key(runner *R, const pol_elem *e, ESYS_TR *key, bool *temp)
+{
+    *temp = false;
+    *key = ctx_object_by_name(R->ctx, e->key.name.name, e->key.name.size);
+    if (*key != ESYS_TR_NONE)
+        return TSS2_RC_SUCCESS;
+    if (!e->key.public.type) {
+        char *hex = hex_encode(e->key.name.name, e->key.name.size);
+        step_fail(R->out, "POLICYSIGNED: no loaded object has the name %s (load the key, or give keyPublic or keyPEM)",
+                  hex ? hex : "?");
+        free(hex);
+        return STEP_FAILED;
+    }
+    TPM2B_PUBLIC pub = { .publicArea = e->key.public };
+    TSS2_RC rc = Esys_LoadExternal(R->ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL, &pub, ESYS_TR_RH_NULL,
+                                   key);
+    *temp = rc == TSS2_RC_SUCCESS;
+    return step_tss(R->out, "Esys_LoadExternal", rc);
+}
+
+static uint32_t run_signed(runner *R, const pol_elem *e)
+{
+    ESYS_TR key = ESYS_TR_NONE;
+    bool temp = false;
+    uint32_t rc = signed_key(R, e, &key, &temp);
+    TPM2B_NONCE nonce = { 0 }, *n = NULL;
+    /* a trial session checks no signature: without one, an empty RSASSA one (a null one does not unmarshal) */
+    TPMT_SIGNATURE sig = { .sigAlg = TPM2_ALG_RSASSA, .signature.rsassa.hash = TPM2_ALG_SHA256 };
+    if (rc == TSS2_RC_SUCCESS && arg_present(R->args, "signature") && !arg_struct(R->args, "signature", &sig, R->out))
+        rc = STEP_FAILED;
+    if (rc == TSS2_RC_SUCCESS && arg_bool(R->args, "signed_nonce")) {
+        rc = step_tss(R->out, "Esys_TRSess_GetNonceTPM", Esys_TRSess_GetNonceTPM(R->ctx->esys, R->session, &n));
+        if (n)
+            nonce = *n;
+        Esys_Free(n);
+    }
+    if (rc == TSS2_RC_SUCCESS) {
+        TPM2B_TIMEOUT *timeout = NULL;
+        TPMT_TK_AUTH *ticket = NULL;
+        rc = step_tss(R->out, "Esys_PolicySigned",
+                      Esys_PolicySigned(R->ctx->esys, key, R->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nonce,
+                                        &e->cp_hash_a, &e->policy_ref, e->expiration, &sig, &timeout, &ticket));
+        Esys_Free(timeout);
+        Esys_Free(ticket);
+    }
+    if (temp)
+        Esys_FlushContext(R->ctx->esys, key);
+    return rc;
+}
+
+static uint32_t run_authorize(runner *R, const pol_elem *e)
+{
+    TPM2B_DIGEST approved = e->approved;
+    /* a trial session checks no ticket: without one, a null ticket */
+    TPMT_TK_VERIFIED ticket = { .tag = TPM2_ST_VERIFIED, .hierarchy = TPM2_RH_NULL };
+    uint32_t rc = approved.size ? TSS2_RC_SUCCESS : get_digest(R, &approved);   /* the policy run so far */
+    if (rc == TSS2_RC_SUCCESS && arg_present(R->args, "authorize_ticket") &&
+        !arg_struct(R->args, "authorize_ticket", &ticket, R->out))
+        rc = STEP_FAILED;
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    return step_tss(R->out, "Esys_PolicyAuthorize",
+                    Esys_PolicyAuthorize(R->ctx->esys, R->session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &approved,
+                                         &e->policy_ref, &e->key.name, &ticket));
+}
+
+/* The NV index of POLICYNV / POLICYAUTHORIZENV, and who reads it:
+ * nv_auth_handle (owner, platform) or the index, with nv_auth as its auth
+ * value for this step.  ESAPI 3.2 gives the ESYS_TR it has for a TPM
+ * handle when it has one (perhaps the scenario's), so the handle is never
+ * closed here: it lives as long as the connection. */
+static uint32_t nv_handles(runner *R, const pol_elem *e, ESYS_TR *nv, ESYS_TR *reader)
+{
+    TSS2_RC rc = Esys_TR_FromTPMPublic(R->ctx->esys, e->nv.index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nv);
+    if (rc != TSS2_RC_SUCCESS)
+        return step_tss(R->out, "Esys_TR_FromTPMPublic", rc);
+    *reader = arg_present(R->args, "nv_auth_handle") ? arg_hierarchy(R->args, "nv_auth_handle")->esys_tr : *nv;
+    if (!arg_present(R->args, "nv_auth"))
+        return TSS2_RC_SUCCESS;
+    TPM2B_AUTH v = { 0 };
+    if (!ARG_TPM2B(R->args, "nv_auth", &v, R->out))
+        return STEP_FAILED;
+    return step_tss(R->out, "Esys_TR_SetAuth", ctx_use_auth(R->ctx, *reader, &v));
+}
+
+static uint32_t run_nv(runner *R, const pol_elem *e)
+{
+    ESYS_TR nv = ESYS_TR_NONE, reader = ESYS_TR_NONE;
+    uint32_t rc = nv_handles(R, e, &nv, &reader);
+    ESYS_TR with = R->ctx->s1 != ESYS_TR_NONE ? R->ctx->s1 : ESYS_TR_PASSWORD;
+    if (rc == TSS2_RC_SUCCESS && e->type == POL_NV)
+        rc = step_tss(R->out, "Esys_PolicyNV",
+                      Esys_PolicyNV(R->ctx->esys, reader, nv, R->session, with, ESYS_TR_NONE, ESYS_TR_NONE,
+                                    &e->cmp.operand_b, e->cmp.offset, e->cmp.operation));
+    else if (rc == TSS2_RC_SUCCESS)
+        rc = step_tss(R->out, "Esys_PolicyAuthorizeNV",
+                      Esys_PolicyAuthorizeNV(R->ctx->esys, reader, nv, R->session, with, ESYS_TR_NONE, ESYS_TR_NONE));
+    return rc;
 }
 
 static uint32_t run_list(runner *R, const pol_list *l);
@@ -301,6 +426,16 @@ static uint32_t run_elem(runner *R, const pol_elem *e)
         return step_tss(R->out, "Esys_PolicyTemplate", Esys_PolicyTemplate(x, s, n, n, n, &e->digest));
     case POL_OR:
         return run_or(R, e);
+    case POL_SIGNED:
+        return run_signed(R, e);
+    case POL_AUTHORIZE:
+        return run_authorize(R, e);
+    case POL_NV:
+    case POL_AUTHORIZENV:
+        return run_nv(R, e);
+    case POL_COUNTERTIMER:
+        return step_tss(R->out, "Esys_PolicyCounterTimer",
+                        Esys_PolicyCounterTimer(x, s, n, n, n, &e->cmp.operand_b, e->cmp.offset, e->cmp.operation));
     case POL_COUNT:
         break;
     }
@@ -396,6 +531,19 @@ const step_def steps_esapi_policy[] = {
             "auth value of the entity POLICYSECRET names (sent with the first sessions: entry, else a password session)",
             .max_len = sizeof(TPMU_HA) },
           { "hash", PT_SYNTAX, 0, NULL, "the session's hash (default: known from its digest size)", .syntax = SX_HASH },
+          { "signature", PT_STRUCT, 0, NULL,
+            "POLICYSIGNED: the TPMT_SIGNATURE over crypto.policy_signed_hash's digest (default: an empty one, for a "
+            "trial session)", .st = TS_SIGNATURE },
+          { "signed_nonce", PT_BOOL, 0, "true",
+            "POLICYSIGNED: send the session's nonceTPM (sign it: nonce_tpm: ${session.nonce_tpm}), as FAPI does" },
+          { "authorize_ticket", PT_STRUCT, 0, NULL,
+            "POLICYAUTHORIZE: TPMT_TK_VERIFIED from esapi.verify_signature over crypto.policy_authorize_hash's digest "
+            "(default: a null ticket, for a trial session)", .st = TS_VERIFIED },
+          { "nv_auth_handle", PT_SYNTAX, 0, NULL,
+            "POLICYNV, POLICYAUTHORIZENV: who reads the index, owner or platform (default: the index itself)",
+            .syntax = SX_HIERARCHY },
+          { "nv_auth", PT_BYTES, PF_SECRET, NULL, "POLICYNV, POLICYAUTHORIZENV: the reader's auth value",
+            .max_len = sizeof(TPMU_HA) },
           { 0 } },
       (const output_spec[]){
           { "digest", PT_BYTES, 0, "the session's policy digest afterwards (TPM2_PolicyGetDigest)" },

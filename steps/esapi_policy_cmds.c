@@ -2,7 +2,6 @@
  * trial session (esapi.policy runs a whole JSON policy instead). */
 #include "steps.h"
 #include "base/hex.h"
-#include "tpm/policy_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -143,25 +142,12 @@ static uint32_t do_policy_duplication_select(step_ctx *ctx, const step_args *a, 
                     Esys_PolicyDuplicationSelect(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &obj, &parent, inc));
 }
 
-/* TPMA_LOCALITY as the JSON element POLICYLOCALITY reads it (one parser). */
 static uint32_t do_policy_locality(step_ctx *ctx, const step_args *a, step_out *out)
 {
     ESYS_TR s = arg_session(ctx, a, "session", out);
     if (s == ESYS_TR_NONE)
         return STEP_FAILED;
-    json_t *loc = value_to_json(arg(a, "locality"), false);
-    json_t *doc = json_pack("{s:[{s:s,s:o}]}", "policy", "type", "POLICYLOCALITY", "locality", loc);
-    diag err = { 0 };
-    policy *p = doc ? policy_json_parse(doc, false, &err) : NULL;
-    json_decref(doc);
-    if (!p) {
-        const char *why = doc && err.msg ? strstr(err.msg, ": ") : NULL;   /* drop the "policy[0]" path */
-        step_fail(out, "locality: %s", why ? why + 2 : "out of memory");
-        diag_clear(&err);
-        return STEP_FAILED;
-    }
-    TPMA_LOCALITY l = p->list.elems[0].locality;
-    policy_json_free(p);
+    TPMA_LOCALITY l = *arg_locality(a, "locality");
     return step_tss(out, "Esys_PolicyLocality", Esys_PolicyLocality(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, l));
 }
 
@@ -190,6 +176,24 @@ static uint32_t do_policy_nv_written(step_ctx *ctx, const step_args *a, step_out
         return STEP_FAILED;
     TPMI_YES_NO w = arg_bool(a, "written_set") ? TPM2_YES : TPM2_NO;
     return step_tss(out, "Esys_PolicyNvWritten", Esys_PolicyNvWritten(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, w));
+}
+
+static uint32_t do_policy_physical_presence(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    if (s == ESYS_TR_NONE)
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyPhysicalPresence",
+                    Esys_PolicyPhysicalPresence(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3));
+}
+
+static uint32_t do_policy_template(step_ctx *ctx, const step_args *a, step_out *out)
+{
+    ESYS_TR s = arg_session(ctx, a, "session", out);
+    TPM2B_DIGEST d = { 0 };
+    if (s == ESYS_TR_NONE || !ARG_TPM2B(a, "template_hash", &d, out))
+        return STEP_FAILED;
+    return step_tss(out, "Esys_PolicyTemplate", Esys_PolicyTemplate(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &d));
 }
 
 const step_def steps_esapi_policy_cmds[] = {
@@ -247,7 +251,7 @@ const step_def steps_esapi_policy_cmds[] = {
     { "esapi.policy_locality", "TPM2_PolicyLocality: only from these localities", NEED_ESYS,
       (const param_spec[]){
           SESSION_PARAM,
-          { "locality", PT_ANY, PF_REQUIRED, NULL, "a list like [0, 3] or [ZERO, THREE], or the TPMA_LOCALITY byte" },
+          { "locality", PT_SYNTAX, PF_REQUIRED, NULL, "the localities allowed", .syntax = SX_LOCALITY },
           { 0 } },
       NULL, do_policy_locality },
     { "esapi.policy_name_hash", "TPM2_PolicyNameHash: only for objects with these names", NEED_ESYS,
@@ -269,6 +273,16 @@ const step_def steps_esapi_policy_cmds[] = {
           { "written_set", PT_BOOL, 0, "true", "the NV index must have been written (false: must not)" },
           { 0 } },
       NULL, do_policy_nv_written },
+    { "esapi.policy_physical_presence", "TPM2_PolicyPhysicalPresence: require physical presence at the use",
+      NEED_ESYS, (const param_spec[]){ SESSION_PARAM, { 0 } }, NULL, do_policy_physical_presence },
+    { "esapi.policy_template", "TPM2_PolicyTemplate: only create objects from this template", NEED_ESYS,
+      (const param_spec[]){
+          SESSION_PARAM,
+          { "template_hash", PT_BYTES, PF_REQUIRED, NULL,
+            "H(TPMT_PUBLIC) of the template (marshaled, without its size) with the session's hash",
+            .max_len = sizeof(TPMU_HA) },
+          { 0 } },
+      NULL, do_policy_template },
     { "esapi.policy_restart", "TPM2_PolicyRestart: reset the policy digest to zeros", NEED_ESYS,
       (const param_spec[]){ SESSION_PARAM, { 0 } }, NULL, do_policy_restart },
     { 0 },

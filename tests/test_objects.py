@@ -243,7 +243,7 @@ def test_persistent_objects_left_are_removed_platform_too(tpmrun, tmp_path, shar
   - esapi.create_primary: {SRK}
     save: srk
   - esapi.evict_control: {{object_handle: "${{srk}}", persistent_handle: 0x81000020}}
-  - esapi.tr_from_tpm_public: {{tpm_handle: 0x81000020}}
+  - esapi.tr_from_tpmpublic: {{handle: 0x81000020}}
     save: again
   - esapi.create_primary: {{hierarchy: platform, template: ecc256}}
     save: pk

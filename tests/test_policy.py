@@ -475,12 +475,12 @@ def test_type_names_as_tpm2_tss(tpmrun, tmp_path, spelling):
 
 LOAD_ERRORS = [
     ("unsupported",
-     "policy: [{type: POLICYAUTHVALUE}, {type: POLICYSIGNED, keyPEM: x}]",
-     r":4:48: error: policy\[1\]: policy element type 'POLICYSIGNED' is not supported by tpmrun: "
-     r"it needs a signature over the session nonce by an outside key$"),
+     "policy: [{type: POLICYAUTHVALUE}, {type: POLICYACTION, action: x}]",
+     r":4:48: error: policy\[1\]: policy element type 'POLICYACTION' is not supported by tpmrun: "
+     r"it is a FAPI callback hook$"),
     ("unsupported_short",
-     "policy: [{type: nv}]",
-     r":4:23: error: policy\[0\]: policy element type 'nv' \(POLICYNV\) is not supported by tpmrun"),
+     "policy: [{type: action}]",
+     r":4:23: error: policy\[0\]: policy element type 'action' \(POLICYACTION\) is not supported by tpmrun"),
     ("typo", "policy: [{type: POLICYPCRR, currentPCRs: [0]}]",
      r":4:23: error: policy\[0\]: unknown policy element type 'POLICYPCRR' \(did you mean 'POLICYPCR'\?\)$"),
     ("field_typo", "policy: [{type: POLICYPCR, pcr: [0]}]",
@@ -489,8 +489,8 @@ LOAD_ERRORS = [
      r":4:43: error: policy\[0\]: 'branches' must be a list of 2 to 8 branches"),
     ("digest_size", 'policy: [{type: pcr, pcrs: [{pcr: 1, hashAlg: sha256, digest: "00"}]}]',
      r":4:69: error: policy\[0\]: 'digest' is 1 bytes; a sha256 PCR value is 32$"),
-    ("nested", "policy: [{type: or, branches: [{name: a, policy: [{type: authorize}]}, {name: b, policy: []}]}]",
-     r":4:64: error: policy\[0\]\.branches\[0\]\.policy\[0\]: policy element type 'authorize' \(POLICYAUTHORIZE\)"),
+    ("nested", "policy: [{type: or, branches: [{name: a, policy: [{type: action}]}, {name: b, policy: []}]}]",
+     r":4:64: error: policy\[0\]\.branches\[0\]\.policy\[0\]: policy element type 'action' \(POLICYACTION\)"),
     ("fapi_path", "policy: [{type: secret, objectPath: /HS/SRK}]",
      r":4:31: error: policy\[0\]: 'objectPath' is resolved by FAPI only; tpmrun needs objectName"),
     ("json_text", "policy: '{\"policy\": [{\"type\": \"POLICYACTION\"}]}'",
@@ -514,13 +514,13 @@ def test_load_time_errors(tpmrun, tmp_path, cid, policy, pattern):
 
 def test_load_error_inside_policy_file(tpmrun, tmp_path):
     (tmp_path / "p.json").write_text('{\n  "policy": [\n    {"type": "POLICYAUTHVALUE"},\n'
-                                     '    {"type": "POLICYCOUNTERTIMER", "operandB": "00"}\n  ]\n}\n')
+                                     '    {"type": "POLICYACTION", "action": "00"}\n  ]\n}\n')
     path = tmp_path / "f.yaml"
     path.write_text("steps:\n  - crypto.policy_digest: {policy: {file: p.json}}\n")
     p = tpmrun("--check", path)
     assert p.returncode == 2
     assert p.stderr.strip().startswith(f"{tmp_path}/p.json:4:14: error: policy[1]: policy element type "
-                                       "'POLICYCOUNTERTIMER' is not supported by tpmrun"), p.stderr
+                                       "'POLICYACTION' is not supported by tpmrun"), p.stderr
     path.write_text("steps:\n  - crypto.policy_digest: {policy: {file: missing.json}}\n")
     p = tpmrun("--check", path)
     assert p.returncode == 2

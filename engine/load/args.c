@@ -260,8 +260,9 @@ static size_t split_at(loader *L, const node *n, size_t off, char **name, char *
     return used;
 }
 
-/* Text with references inside: every reference must be defined and turn into text. */
-static bool interp_arg(loader *L, const node *n, arg_src *a)
+/* Text with references inside: every reference must be defined and turn
+ * into text (a structure only inside a JSON policy, where it is its hex). */
+static bool interp_arg(loader *L, const node *n, arg_src *a, bool structs)
 {
     const char *s = n->str;
     for (const char *q = ref_find(s); q; q = ref_find(q)) {
@@ -272,7 +273,7 @@ static bool interp_arg(loader *L, const node *n, arg_src *a)
         if (!used)
             return false;
         bool ok = resolve_ref(L, n, qoff, name, field, &t);
-        if (ok && (t.type == PT_OBJECT || t.type == PT_SESSION || t.type == PT_STRUCT)) {
+        if (ok && (t.type == PT_OBJECT || t.type == PT_SESSION || (t.type == PT_STRUCT && !structs))) {
             diag_set(L->d, node_loc_at(n, qoff), "${%s} is %s and cannot be part of a text", name, ref_type_name(t));
             ok = false;
         }
@@ -339,7 +340,7 @@ bool args_ref(loader *L, const param_spec *p, const node *n, arg_src *a)
                  registry_param_type_name(p));
         return false;
     }
-    return interp_arg(L, n, a);
+    return interp_arg(L, n, a, false);
 }
 
 /* PT_STRING_LIST / PT_STRING_MAP: every item a scalar (numbers and booleans
@@ -369,7 +370,7 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
             return false;
         }
         if (ref_find(item->str) || ref_has_escape(item->str)) {
-            if (!interp_arg(L, item, it))
+            if (!interp_arg(L, item, it, false))
                 return false;
             continue;
         }
@@ -381,27 +382,28 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
 }
 
 /* A ${...} inside an inline JSON policy: defined, and text (the policy is
- * interpolated when its step runs, bytes as hex). */
+ * interpolated when its step runs, bytes and structures as hex). */
 static bool policy_ref_ok(void *user, const node *scalar)
 {
     arg_src tmp = { 0 };
-    bool ok = interp_arg(user, scalar, &tmp);
+    bool ok = interp_arg(user, scalar, &tmp, true);
     free(tmp.text);
     return ok;
 }
 
 /* ---- parameters --------------------------------------------------------- */
 
-/* Text in a syntax, parsed once here; an attribute list may be a YAML list. */
+/* Text in a syntax, parsed once here; an attribute or locality list may be
+ * a YAML list. */
 static value *syntax_literal(loader *L, const param_spec *p, const node *n)
 {
     diag sub = { 0 };
-    if (n->kind == NODE_SEQ && p->syntax == SX_ATTRIBUTES) {
+    if (n->kind == NODE_SEQ && (p->syntax == SX_ATTRIBUTES || p->syntax == SX_LOCALITY)) {
         size_t total = 1;
         for (size_t i = 0; i < n->count; i++) {
             const node *it = n->items[i];
             if (it->kind != NODE_SCALAR) {
-                diag_set(L->d, it->loc, "'%s': list items must be attribute names", p->name);
+                diag_set(L->d, it->loc, "'%s': each list item must be one word", p->name);
                 return NULL;
             }
             value *one = syntax_value(p->syntax, it->str, &sub);     /* each item where it is */

@@ -4,6 +4,7 @@
  * reach the same value. */
 #include "tpm/policy_digest.h"
 #include "base/hex.h"
+#include "tpm/policy_elems.h"
 #include "tpm/tpm_alg.h"
 #include "tpm/tpm_hash.h"
 
@@ -130,6 +131,57 @@ static bool or_digest(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, dia
     return ok;
 }
 
+/* PolicySigned: H(H(old || CC || keyName) || policyRef), as PolicySecret.
+ * PolicyAuthorize: the same from a zero digest (the TPM resets it). */
+static bool key_digest(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, diag *d)
+{
+    bool authorize = e->type == POL_AUTHORIZE;
+    if (!e->key.name.size) {
+        diag_fail(d, "%s: the key's name is not known", authorize ? "POLICYAUTHORIZE" : "POLICYSIGNED");
+        return false;
+    }
+    if (authorize)
+        memset(digest, 0, tpm_hash_size(alg));
+    tpm_hash_part x[1] = { { e->key.name.name, e->key.name.size } };
+    tpm_hash_part r[2] = { { digest, tpm_hash_size(alg) }, { e->policy_ref.buffer, e->policy_ref.size } };
+    return extend(alg, digest, authorize ? TPM2_CC_PolicyAuthorize : TPM2_CC_PolicySigned, x, 1, d) &&
+           hash_parts(alg, r, 2, digest, d);
+}
+
+/* args = H(operandB || offset || operation), for PolicyNV and PolicyCounterTimer. */
+static bool comparison_args(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *args, diag *d)
+{
+    uint8_t off[2] = { (uint8_t)(e->cmp.offset >> 8), (uint8_t)e->cmp.offset },
+            op[2] = { (uint8_t)(e->cmp.operation >> 8), (uint8_t)e->cmp.operation };
+    tpm_hash_part parts[3] = { { e->cmp.operand_b.buffer, e->cmp.operand_b.size }, { off, 2 }, { op, 2 } };
+    return hash_parts(alg, parts, 3, args, d);
+}
+
+/* PolicyNV: H(old || CC || args || nvName); PolicyAuthorizeNV: H(0...0 ||
+ * CC || nvName) (the TPM resets the digest).  The name is the written
+ * index's, as FAPI computes it. */
+static bool nv_digest(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, diag *d)
+{
+    bool nv = e->type == POL_NV;
+    TPM2B_NAME name;
+    if (!e->nv.public.nvIndex) {
+        diag_fail(d, "%s names NV index 0x%08x by its handle only: its name comes from the TPM (run the policy with "
+                     "esapi.policy), or give nvPublic", nv ? "POLICYNV" : "POLICYAUTHORIZENV", e->nv.index);
+        return false;
+    }
+    if (!policy_elems_nv_name(&e->nv.public, &name)) {
+        diag_fail(d, "cannot compute the name of NV index 0x%08x (name algorithm %#x)", e->nv.index,
+                  e->nv.public.nameAlg);
+        return false;
+    }
+    uint8_t args[sizeof(TPMU_HA)];
+    tpm_hash_part x[2] = { { args, tpm_hash_size(alg) }, { name.name, name.size } };
+    if (nv)
+        return comparison_args(e, alg, args, d) && extend(alg, digest, TPM2_CC_PolicyNV, x, 2, d);
+    memset(digest, 0, tpm_hash_size(alg));
+    return extend(alg, digest, TPM2_CC_PolicyAuthorizeNV, x + 1, 1, d);
+}
+
 bool policy_digest_elem(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, diag *d)
 {
     uint8_t b[4];
@@ -212,6 +264,20 @@ bool policy_digest_elem(const pol_elem *e, TPMI_ALG_HASH alg, uint8_t *digest, d
     case POL_OR:
         ok = or_digest(e, alg, digest, d);
         break;
+    case POL_SIGNED:
+    case POL_AUTHORIZE:
+        ok = key_digest(e, alg, digest, d);
+        break;
+    case POL_NV:
+    case POL_AUTHORIZENV:
+        ok = nv_digest(e, alg, digest, d);
+        break;
+    case POL_COUNTERTIMER: {
+        uint8_t args[sizeof(TPMU_HA)];
+        tpm_hash_part x[1] = { { args, tpm_hash_size(alg) } };
+        ok = comparison_args(e, alg, args, d) && extend(alg, digest, TPM2_CC_PolicyCounterTimer, x, 1, d);
+        break;
+    }
     case POL_COUNT:
         break;
     }
@@ -239,6 +305,23 @@ bool policy_digest_calculate(policy *p, TPMI_ALG_HASH alg, uint8_t *digest, diag
         return false;
     policy_digest_set_json(p->root, alg, digest);
     return true;
+}
+
+bool policy_digest_signed_ahash(TPMI_ALG_HASH alg, const TPM2B_NONCE *nonce, int32_t expiration,
+                                const TPM2B_DIGEST *cp_hash_a, const TPM2B_NONCE *policy_ref, uint8_t *out)
+{
+    uint8_t exp[4];
+    be32(exp, (uint32_t)expiration);
+    tpm_hash_part parts[4] = { { nonce->buffer, nonce->size }, { exp, 4 }, { cp_hash_a->buffer, cp_hash_a->size },
+                               { policy_ref->buffer, policy_ref->size } };
+    return tpm_hash_parts(alg, parts, 4, out);
+}
+
+bool policy_digest_authorize_ahash(TPMI_ALG_HASH alg, const TPM2B_DIGEST *approved, const TPM2B_NONCE *policy_ref,
+                                   uint8_t *out)
+{
+    tpm_hash_part parts[2] = { { approved->buffer, approved->size }, { policy_ref->buffer, policy_ref->size } };
+    return tpm_hash_parts(alg, parts, 2, out);
 }
 
 void policy_digest_set_json(json_t *obj, TPMI_ALG_HASH alg, const uint8_t *digest)

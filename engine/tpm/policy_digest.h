@@ -24,6 +24,15 @@ bool policy_digest_pcr(const pol_elem *e, TPMI_ALG_HASH alg, TPML_PCR_SELECTION 
                        diag *d);
 /* POLICYNAMEHASH's nameHash: as given, or H(objectNames...) with alg. */
 bool policy_digest_name_hash(const pol_elem *e, TPMI_ALG_HASH alg, TPM2B_DIGEST *nh, diag *d);
+/* What a PolicySigned signature is over: aHash = H(nonceTPM || expiration
+ * || cpHashA || policyRef), expiration as a big-endian INT32, alg the
+ * signature scheme's hash.  False when OpenSSL has no such hash. */
+bool policy_digest_signed_ahash(TPMI_ALG_HASH alg, const TPM2B_NONCE *nonce, int32_t expiration,
+                                const TPM2B_DIGEST *cp_hash_a, const TPM2B_NONCE *policy_ref, uint8_t *out);
+/* What a PolicyAuthorize approval is over: aHash = H(approvedPolicy ||
+ * policyRef), alg the approving key's name algorithm. */
+bool policy_digest_authorize_ahash(TPMI_ALG_HASH alg, const TPM2B_DIGEST *approved, const TPM2B_NONCE *policy_ref,
+                                   uint8_t *out);
 /* Sets "policyDigests" of `obj` to hold `digest` for `alg` (replacing that alg's entry). */
 void policy_digest_set_json(json_t *obj, TPMI_ALG_HASH alg, const uint8_t *digest);
 

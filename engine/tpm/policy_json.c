@@ -3,9 +3,11 @@
  * forms values may take); what tpmrun cannot compute and run is an error
  * naming the element or field, never silently ignored. */
 #include "tpm/policy_json.h"
+#include "tpm/policy_parse.h"
 #include "base/hex.h"
 #include "base/text.h"
 #include "tpm/tpm_alg.h"
+#include "tpm/tpm_attr.h"
 #include "tpm/tpm_cc.h"
 #include "tpm/tpm_handle.h"
 #include "tpm/tpm_hash.h"
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <tss2/tss2_mu.h>
 
 /* ---- element types ------------------------------------------------------ */
 
@@ -25,6 +28,8 @@ static const char *const type_names[POL_COUNT] = {
     [POL_DUPLICATIONSELECT] = "POLICYDUPLICATIONSELECT", [POL_LOCALITY] = "POLICYLOCALITY",
     [POL_NAMEHASH] = "POLICYNAMEHASH", [POL_CPHASH] = "POLICYCPHASH", [POL_NVWRITTEN] = "POLICYNVWRITTEN",
     [POL_PHYSICALPRESENCE] = "POLICYPHYSICALPRESENCE", [POL_TEMPLATE] = "POLICYTEMPLATE",
+    [POL_SIGNED] = "POLICYSIGNED", [POL_AUTHORIZE] = "POLICYAUTHORIZE", [POL_NV] = "POLICYNV",
+    [POL_AUTHORIZENV] = "POLICYAUTHORIZENV", [POL_COUNTERTIMER] = "POLICYCOUNTERTIMER",
 };
 
 /* Types of the language tpmrun does not run, and why. */
@@ -32,11 +37,6 @@ static const struct {
     const char *name;
     const char *why;
 } unsupported[] = {
-    { "POLICYSIGNED", "it needs a signature over the session nonce by an outside key" },
-    { "POLICYAUTHORIZE", "it needs a signed approval of the policy and a verification ticket" },
-    { "POLICYAUTHORIZENV", "it reads the approved policy from an NV index" },
-    { "POLICYNV", "it compares NV index contents" },
-    { "POLICYCOUNTERTIMER", "it compares the TPM clock with operands" },
     { "POLICYACTION", "it is a FAPI callback hook" },
 };
 
@@ -47,181 +47,22 @@ const char *policy_json_type_name(pol_type t)
 
 /* ---- parse context ------------------------------------------------------ */
 
-typedef struct parser {
-    bool allow_refs;
-    diag *d;
-    char path[200];     /* "policy[0].branches[1].policy[2]" for messages */
-} parser;
-
-static bool fail(parser *P, const json_t *at, const char *field, bool key_only, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static bool fail(parser *P, const json_t *at, const char *field, bool key_only, const char *fmt, ...)
-{
-    char msg[240];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    diag_json(P->d, at, field, key_only, "%.100s%s%.190s", P->path, P->path[0] ? ": " : "", msg);
-    return false;
-}
-
-/* Field lookup, case-insensitive as tpm2-tss accepts "hashAlg" and "hashalg". */
-static json_t *field(const json_t *obj, const char *name, const char **key)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
-        if (strcasecmp(k, name) == 0) {
-            if (key)
-                *key = k;
-            return v;
-        }
-    }
-    return NULL;
-}
-
-static bool is_ref(const parser *P, const json_t *j)
-{
-    return P->allow_refs && json_is_string(j) && strstr(json_string_value(j), "${");
-}
-
-/* Every field of `obj` must be one of `allowed` (NULL-terminated) or common. */
-static bool check_fields(parser *P, const json_t *obj, const char *const *allowed, const char *what)
-{
-    static const char *const common[] = { "type", "policyDigests", "nonceTPM", "$schema", "description", NULL };
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcasecmp(*a, k) == 0;
-        for (const char *const *a = common; *a && !ok; a++)
-            ok = strcasecmp(*a, k) == 0;
-        if (ok)
-            continue;
-        const char *names[24] = { 0 };
-        size_t n = 0;
-        for (const char *const *a = allowed; *a && n < 23; a++)
-            names[n++] = *a;
-        const char *near = text_nearest(k, names);
-        if (near)
-            return fail(P, obj, k, true, "%s has no field '%s' (did you mean '%s'?)", what, k, near);
-        return fail(P, obj, k, true, "%s has no field '%s'", what, k);
-    }
-    return true;
-}
-
-/* ---- value forms -------------------------------------------------------- */
-
-/* A number: JSON integer, or a string "23" / "0x17" as tpm2-tss accepts. */
-static bool get_number(const json_t *j, int64_t *out)
-{
-    if (json_is_integer(j)) {
-        *out = json_integer_value(j);
-        return true;
-    }
-    if (!json_is_string(j))
-        return false;
-    const char *s = json_string_value(j);
-    char *end = NULL;
-    if (!*s)
-        return false;
-    long long v = strtoll(s, &end, 0);
-    if (*end)
-        return false;
-    *out = v;
-    return true;
-}
-
-static const char *strip_prefix(const char *s, const char *const *prefixes)
-{
-    for (const char *const *p = prefixes; *p; p++)
-        if (strncasecmp(s, *p, strlen(*p)) == 0)
-            return s + strlen(*p);
-    return s;
-}
-
-/* YES/NO, true/false, 1/0, set/on/off, as tpm2-tss reads TPMI_YES_NO. */
-static bool get_yes_no(const json_t *j, TPMI_YES_NO *out)
-{
-    if (json_is_boolean(j)) {
-        *out = json_is_true(j) ? TPM2_YES : TPM2_NO;
-        return true;
-    }
-    int64_t n;
-    if (get_number(j, &n)) {
-        if (n != 0 && n != 1)
-            return false;
-        *out = (TPMI_YES_NO)n;
-        return true;
-    }
-    if (!json_is_string(j))
-        return false;
-    static const char *const pre[] = { "TPM2_", "TPM_", "TPMI_", NULL };
-    const char *s = strip_prefix(json_string_value(j), pre);
-    if (!strcasecmp(s, "yes") || !strcasecmp(s, "set") || !strcasecmp(s, "on") || !strcasecmp(s, "true"))
-        *out = TPM2_YES;
-    else if (!strcasecmp(s, "no") || !strcasecmp(s, "off") || !strcasecmp(s, "false"))
-        *out = TPM2_NO;
-    else
-        return false;
-    return true;
-}
+/* The shared helpers (policy_parse.h) under the short names this file uses. */
+typedef policy_parser parser;
+#define fail policy_parse_fail
+#define field policy_parse_field
+#define is_ref policy_parse_is_ref
+#define check_fields policy_parse_check_fields
+#define no_paths policy_parse_no_paths
+#define get_number policy_parse_number
+#define strip_prefix policy_parse_strip_prefix
+#define get_yes_no policy_parse_yes_no
+#define get_hex policy_parse_hex
+#define get_name policy_parse_name
 
 bool policy_json_parse_hash(const json_t *j, TPMI_ALG_HASH *out)
 {
-    int64_t n;
-    if (get_number(j, &n)) {
-        *out = (TPMI_ALG_HASH)n;
-        return (int64_t)*out == n && tpm_hash_size(*out) > 0;
-    }
-    if (!json_is_string(j))
-        return false;
-    static const char *const pre[] = { "TPM2_ALG_", "TPM_ALG_", NULL };
-    const char *s = strip_prefix(json_string_value(j), pre);
-    return tpm_alg_parse_hash(s, out, NULL) && tpm_hash_size(*out) > 0;
-}
-
-/* Hex bytes into a TPM2B of capacity cap (size first, as every TPM2B). */
-static bool get_hex(parser *P, const json_t *obj, const char *name, const json_t *j, void *tpm2b, size_t cap)
-{
-    if (is_ref(P, j))
-        return true;
-    if (!json_is_string(j))
-        return fail(P, obj, name, false, "'%s' must be a hex string", name);
-    uint8_t *data = NULL;
-    size_t len = 0;
-    diag hd = { 0 };
-    if (!hex_decode(json_string_value(j), &data, &len, &hd)) {
-        size_t bad = hd.offset;
-        diag_clear(&hd);
-        return fail(P, obj, name, false, "'%s' is not hex (at character %zu)", name, bad + 1);
-    }
-    bool ok = len <= cap;
-    if (ok) {
-        uint16_t size = (uint16_t)len;
-        memcpy(tpm2b, &size, sizeof size);
-        if (len)
-            memcpy((uint8_t *)tpm2b + sizeof size, data, len);
-    }
-    free(data);
-    return ok || fail(P, obj, name, false, "'%s' is %zu bytes; at most %zu fit", name, len, cap);
-}
-
-/* A TPM name: hex, or a hierarchy word for the 4-byte handle name
- * (tpmrun's shorthand for "4000000b" and friends). */
-static bool get_name(parser *P, const json_t *obj, const char *name, const json_t *j, TPM2B_NAME *out)
-{
-    tpm_hierarchy h;
-    if (json_is_string(j) && tpm_handle_parse_hierarchy(json_string_value(j), &h, NULL)) {
-        out->size = 4;
-        for (int i = 0; i < 4; i++)
-            out->name[i] = (uint8_t)(h.handle >> (24 - 8 * i));
-        return true;
-    }
-    return get_hex(P, obj, name, j, out, sizeof out->name);
+    return policy_parse_hash(j, out);
 }
 
 /* ---- elements ------------------------------------------------------------ */
@@ -328,17 +169,6 @@ static bool parse_pcr(parser *P, pol_elem *e, json_t *obj)
     return true;
 }
 
-/* FAPI keystore paths mean nothing outside FAPI: say what to write instead. */
-static bool no_paths(parser *P, const json_t *obj, const char *const *paths, const char *instead)
-{
-    for (const char *const *p = paths; *p; p++) {
-        const char *key;
-        if (field(obj, *p, &key))
-            return fail(P, obj, key, true, "'%s' is resolved by FAPI only; tpmrun needs %s", key, instead);
-    }
-    return true;
-}
-
 static bool parse_secret(parser *P, pol_elem *e, json_t *obj)
 {
     static const char *const allowed[] = { "objectName", "objectPath", "policyRef", "cpHashA", "expiration", NULL };
@@ -391,7 +221,8 @@ static bool parse_dup(parser *P, pol_elem *e, json_t *obj)
 }
 
 /* TPMA_LOCALITY: a number is the raw byte (as tpm2-tss reads it); a list
- * names localities (ZERO..FOUR, TPM2_LOC_ONE ...) or gives them as 0..4. */
+ * names localities (ZERO..FOUR, TPM2_LOC_ONE ...) or gives them as 0..4;
+ * a string is tpmrun's locality syntax ("zero|three", "0x09", "32"). */
 static bool parse_locality(parser *P, pol_elem *e, json_t *obj)
 {
     static const char *const allowed[] = { "locality", NULL };
@@ -409,8 +240,17 @@ static bool parse_locality(parser *P, pol_elem *e, json_t *obj)
         e->locality = (TPMA_LOCALITY)n;
         return true;
     }
+    if (json_is_string(v)) {
+        diag ld = { 0 };
+        bool ok = tpm_attr_parse_locality(json_string_value(v), &e->locality, &ld);
+        if (!ok)
+            fail(P, obj, "locality", false, "'locality': %s", ld.msg);
+        diag_clear(&ld);
+        return ok;
+    }
     if (!json_is_array(v) || json_array_size(v) == 0)
-        return fail(P, obj, "locality", false, "'locality' must be a TPMA_LOCALITY byte or a list like [ZERO, THREE]");
+        return fail(P, obj, "locality", false,
+                    "'locality' must be a TPMA_LOCALITY byte, a list like [ZERO, THREE] or text like \"zero|three\"");
     static const char *const names[] = { "ZERO", "ONE", "TWO", "THREE", "FOUR" };
     static const char *const pre[] = { "TPMA_LOCALITY_", "TPM2_LOC_", "TPM_LOC_", "LOC_", NULL };
     size_t i;
@@ -609,6 +449,16 @@ static bool parse_elem(parser *P, pol_elem *e, json_t *obj, int depth)
         static const char *const extra[] = { "templatePublic", "templateName", NULL };
         return parse_digest_field(P, e, obj, "templateHash", extra);
     }
+    case POL_SIGNED:
+        return policy_elems_parse_signed(P, obj, &e->key, &e->policy_ref, &e->cp_hash_a, &e->expiration);
+    case POL_AUTHORIZE:
+        return policy_elems_parse_authorize(P, obj, &e->key, &e->approved, &e->policy_ref);
+    case POL_NV:
+        return policy_elems_parse_nv(P, obj, &e->nv, &e->cmp);
+    case POL_AUTHORIZENV:
+        return policy_elems_parse_authorize_nv(P, obj, &e->nv);
+    case POL_COUNTERTIMER:
+        return policy_elems_parse_counter_timer(P, obj, &e->cmp);
     case POL_COUNT:
         break;
     }
@@ -753,5 +603,33 @@ bool policy_json_set_pcr_values(pol_elem *e, const pol_pcr *vals, size_t n)
     e->pcrs = copy;
     e->n_pcrs = n;
     memset(&e->current, 0, sizeof e->current);
+    return true;
+}
+
+bool policy_json_set_nv_public(pol_elem *e, const TPMS_NV_PUBLIC *pub)
+{
+    char *policy = hex_encode(pub->authPolicy.buffer, pub->authPolicy.size);
+    uint8_t buf[sizeof *pub + 8];
+    size_t size = 0;
+    Tss2_MU_TPMS_NV_PUBLIC_Marshal(pub, buf, sizeof buf, &size);
+    /* a TPM2B_NV_PUBLIC in TSS JSON, as FAPI 3.2 reads it (attributes as a number) */
+    json_t *j = policy ? json_pack("{s:I,s:{s:I,s:s,s:I,s:s,s:I}}", "size", (json_int_t)size, "nvPublic", "nvIndex",
+                                   (json_int_t)pub->nvIndex, "nameAlg", policy_json_hash_name(pub->nameAlg),
+                                   "attributes", (json_int_t)pub->attributes, "authPolicy", policy, "dataSize",
+                                   (json_int_t)pub->dataSize)
+                       : NULL;
+    free(policy);
+    if (!j)
+        return false;
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(e->json, tmp, k, v) {
+        if (!strcasecmp(k, "nvPublic"))
+            json_object_del(e->json, k);
+    }
+    json_object_set_new(e->json, "nvPublic", j);
+    e->nv.public = *pub;
+    e->nv.index = pub->nvIndex;
     return true;
 }

@@ -16,11 +16,13 @@
 #include <jansson.h>
 #include <tss2/tss2_tpm2_types.h>
 #include "base/diag.h"
+#include "tpm/policy_elems.h"
 
 typedef enum {
     POL_PCR, POL_AUTHVALUE, POL_PASSWORD, POL_OR, POL_SECRET, POL_COMMANDCODE,
     POL_DUPLICATIONSELECT, POL_LOCALITY, POL_NAMEHASH, POL_CPHASH, POL_NVWRITTEN,
-    POL_PHYSICALPRESENCE, POL_TEMPLATE,
+    POL_PHYSICALPRESENCE, POL_TEMPLATE, POL_SIGNED, POL_AUTHORIZE, POL_NV, POL_AUTHORIZENV,
+    POL_COUNTERTIMER,
     POL_COUNT
 } pol_type;
 
@@ -66,6 +68,11 @@ struct pol_elem {
     TPM2B_NAME names[3];            /* POLICYNAMEHASH objectNames (n_names > 0: hash them) */
     size_t n_names;
     TPMI_YES_NO written_set;        /* POLICYNVWRITTEN */
+    /* POLICYSIGNED (with policyRef, cpHashA, expiration above), POLICYAUTHORIZE */
+    pol_key key;
+    TPM2B_DIGEST approved;          /* POLICYAUTHORIZE approvedPolicy; size 0: the session's digest */
+    pol_nv nv;                      /* POLICYNV, POLICYAUTHORIZENV */
+    pol_compare cmp;                /* POLICYNV, POLICYCOUNTERTIMER */
     pol_branch *branches;           /* POLICYOR */
     size_t n_branches;
 };
@@ -87,6 +94,13 @@ void policy_json_free(policy *p);
 /* Turns a currentPCRs/currentPCRandBanks element into explicit values
  * (the values read from the TPM), in the tree and in its JSON. */
 bool policy_json_set_pcr_values(pol_elem *e, const pol_pcr *vals, size_t n);
+
+/* Sets an element's NV public area (read from the TPM when the policy
+ * named the index by nvIndex only), in the tree and as "nvPublic" in its
+ * JSON (a TPM2B_NV_PUBLIC in TSS JSON as FAPI 3.2 reads it: {size,
+ * nvPublic: {nvIndex, nameAlg, attributes as a number, authPolicy,
+ * dataSize}}). */
+bool policy_json_set_nv_public(pol_elem *e, const TPMS_NV_PUBLIC *pub);
 
 /* "POLICYPCR" ... */
 const char *policy_json_type_name(pol_type t);

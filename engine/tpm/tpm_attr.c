@@ -286,7 +286,7 @@ const char *tpm_attr_nv_pattern(void)
 {
     /* room for the words twice: GCC's -Wformat-truncation (at -O1, the
      * SAN build) counts the largest `words` can be */
-    static char buf[2 * 700 + 128];
+    static char buf[2 * 700 + 200];
     if (!buf[0]) {
         char words[700] = "";
         size_t n = 0;
@@ -322,4 +322,88 @@ const char *const *tpm_attr_session_names(void)
 {
     static const char *cache[sizeof session_attrs / sizeof *session_attrs];
     return names_of(session_attrs, cache);
+}
+
+/* ---- TPMA_LOCALITY ------------------------------------------------------- */
+
+static const char *const locality_words[] = { "zero", "one", "two", "three", "four", NULL };
+
+/* One piece of a locality list: a word, a locality number, or the byte
+ * (0x..); *extended when it is an extended locality (32..255, alone). */
+static bool locality_piece(const char *w, size_t off, uint8_t *bits, bool *extended, diag *e)
+{
+    static const char *const pre[] = { "tpma_locality_", "tpm2_", "tpm_", "loc_", NULL };
+    const char *bare = w;
+    for (const char *const *p = pre; *p; p++)
+        if (!strncasecmp(bare, *p, strlen(*p)))
+            bare += strlen(*p);
+    for (int i = 0; locality_words[i]; i++)
+        if (!strcasecmp(bare, locality_words[i])) {
+            *bits = (uint8_t)(1u << i);
+            return true;
+        }
+    unsigned long n;
+    bool hex = !strncasecmp(w, "0x", 2);
+    if (text_parse_uint(w, 255, &n)) {
+        if (hex ? n == 0 : (n > 4 && n < 32)) {
+            diag_at(e, off, "'%s' is no locality (0-4, 32-255 for an extended one, or the TPMA_LOCALITY byte 0x01-0xff)",
+                    w);
+            return false;
+        }
+        *extended = n >= 32;
+        *bits = hex || n >= 32 ? (uint8_t)n : (uint8_t)(1u << n);
+        return true;
+    }
+    const char *near = text_nearest(bare, locality_words);
+    diag_at(e, off, "unknown locality '%s'%s%s%s (zero..four, 0-4, 32-255 or 0x..)", w, near ? " (did you mean '" : "",
+            near ? near : "", near ? "'?)" : "");
+    return false;
+}
+
+bool tpm_attr_parse_locality(const char *s, TPMA_LOCALITY *out, diag *e)
+{
+    uint8_t acc = 0;
+    bool any_extended = false;
+    size_t pieces = 0;
+    const char *p = s ? s : "";
+    for (;;) {
+        const char *end = strchr(p, '|');
+        size_t len = end ? (size_t)(end - p) : strlen(p), a = 0, b = len;
+        while (a < b && isspace((unsigned char)p[a]))
+            a++;
+        while (b > a && isspace((unsigned char)p[b - 1]))
+            b--;
+        size_t off = (size_t)(p - s) + a;
+        char word[32];
+        if (b == a || b - a >= sizeof word) {
+            diag_at(e, off, b == a ? "missing locality (zero..four, 0-4, 32-255 or 0x..)" : "locality too long");
+            return false;
+        }
+        memcpy(word, p + a, b - a);
+        word[b - a] = 0;
+        uint8_t bits = 0;
+        bool extended = false;
+        if (!locality_piece(word, off, &bits, &extended, e))
+            return false;
+        pieces++;
+        any_extended |= extended || bits >= 32;
+        if (any_extended && pieces > 1) {
+            diag_at(e, off, "an extended locality (32-255) stands alone");
+            return false;
+        }
+        acc |= bits;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    *out = acc;
+    return true;
+}
+
+const char *tpm_attr_locality_pattern(void)
+{
+    return "\\s*(?:(?:tpma_locality_)?(?:tpm2?_)?(?:loc_)?(?:zero|one|two|three|four)|0x0*[1-9a-f][0-9a-f]?"
+           "|[0-4]|3[2-9]|[4-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])"
+           "(?:\\s*\\|\\s*(?:(?:tpma_locality_)?(?:tpm2?_)?(?:loc_)?(?:zero|one|two|three|four)|0x0*[1-9a-f][0-9a-f]?"
+           "|[0-4]|3[2-9]|[4-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))*\\s*";
 }

@@ -26,4 +26,10 @@ const char *tpm_attr_nv_pattern(void);
 bool tpm_attr_parse_session(const char *s, TPMA_SESSION *out, diag *d);
 const char *const *tpm_attr_session_names(void);
 
+/* TPMA_LOCALITY: "three", "3", "zero|three", "TPM2_LOC_ONE", the byte as
+ * hex ("0x09"), or an extended locality 32..255 (alone).  Decimal 0-4 are
+ * locality numbers, not bits. */
+bool tpm_attr_parse_locality(const char *s, TPMA_LOCALITY *out, diag *d);
+const char *tpm_attr_locality_pattern(void);
+
 #endif
