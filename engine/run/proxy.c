@@ -487,15 +487,25 @@ static uint32_t flush(proxy *p, uint32_t handle)
     return len >= 10 ? be32(resp + 6) : TSS2_TCTI_RC_IO_ERROR;
 }
 
-/* Flushes what clients other than tpmrun left loaded -- only `who`'s
- * (-1: every client's), with saved_too their saved sessions as well -- and
- * notes each in p->left (lock held). */
+/* Is h something flush_left takes?  What clients other than tpmrun left
+ * loaded -- only `who`'s (-1: every client's) -- and with saved_too every
+ * saved session, tpmrun's too: ESAPI 3.2 has no handle for a session it
+ * context-saved, so only the proxy can flush one that was never loaded
+ * again. */
+static bool left_behind(const held *h, int who, bool saved_too)
+{
+    if (saved_too && !h->loaded)
+        return who < 0 || h->client == who;
+    return h->client != PROXY_TPMRUN && (who < 0 || h->client == who) && h->loaded;
+}
+
+/* Flushes what left_behind takes and notes each in p->left (lock held). */
 static void flush_left(proxy *p, int who, bool saved_too)
 {
     bool any = false, any_saved = false;
     for (size_t i = 0; i < p->n_held; i++) {
         const held *h = &p->held[i];
-        if (h->client != PROXY_TPMRUN && (who < 0 || h->client == who) && (h->loaded || saved_too)) {
+        if (left_behind(h, who, saved_too)) {
             any = true;
             any_saved = any_saved || !h->loaded;
         }
@@ -514,8 +524,7 @@ static void flush_left(proxy *p, int who, bool saved_too)
     size_t o = 0;
     for (size_t i = 0; i < p->n_held; i++) {
         held h = p->held[i];
-        bool wanted = h.client != PROXY_TPMRUN && (who < 0 || h.client == who) && (h.loaded || saved_too);
-        if (!wanted) {
+        if (!left_behind(&h, who, saved_too)) {
             p->held[o++] = h;
             continue;
         }

@@ -85,7 +85,8 @@ bool proxy_set_locality(proxy *p, int locality, TSS2_RC *rc);
  * manager would, so the next program finds room in the TPM. */
 void proxy_client_gone(proxy *p, int client);
 /* Flushes what clients other than tpmrun still leave loaded (FAPI, a
- * program still running), with saved_too also their saved sessions, and
+ * program still running), with saved_too also every saved session (a
+ * program's, or one tpmrun context-saved and never loaded again), and
  * returns everything flushed for clients since the last call (malloc'd
  * list in *out). */
 size_t proxy_take_left(proxy *p, bool saved_too, proxy_left **out);

@@ -276,6 +276,16 @@ static void test_handles(proxy *p, fake_tpm *f)
     CHECK(n == 1 && left && left[0].handle == s && f->session[s & 0xFF] == 0, "flushed at the end");
     free(left);
 
+    /* tpmrun's saved session too (ESAPI cannot flush it), not its loaded ones */
+    s = send_cc(p, PROXY_TPMRUN, TPM2_CC_StartAuthSession, 0, NULL);
+    uint32_t live = send_cc(p, PROXY_TPMRUN, TPM2_CC_StartAuthSession, 0, NULL);
+    send_cc(p, PROXY_TPMRUN, TPM2_CC_ContextSave, s, NULL);
+    n = proxy_take_left(p, true, &left);
+    CHECK(n == 1 && left && left[0].handle == s && !strcmp(left[0].client, "tpmrun") && f->session[s & 0xFF] == 0 &&
+          f->session[live & 0xFF] == 1, "tpmrun's saved session flushed, its loaded one kept");
+    free(left);
+    f->session[live & 0xFF] = 0;
+
     /* a session the TPM closed on its own (continueSession clear) is not flushed */
     s = send_cc(p, tool, TPM2_CC_StartAuthSession, 0, NULL);
     f->session[s & 0xFF] = 0;
