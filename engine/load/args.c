@@ -392,16 +392,18 @@ static bool policy_ref_ok(void *user, const node *scalar)
 
 /* ---- parameters --------------------------------------------------------- */
 
-/* Text in a syntax, parsed once here; an attribute list may be a YAML list. */
+/* Text in a syntax, parsed once here; a list syntax (attributes, command
+ * codes: what the schema lets be an array) may be a YAML list. */
 static value *syntax_literal(loader *L, const param_spec *p, const node *n)
 {
     diag sub = { 0 };
-    if (n->kind == NODE_SEQ && p->syntax == SX_ATTRIBUTES) {
+    if (n->kind == NODE_SEQ && syntax_get(p->syntax)->form == SCHEMA_LIST) {
         size_t total = 1;
         for (size_t i = 0; i < n->count; i++) {
             const node *it = n->items[i];
             if (it->kind != NODE_SCALAR) {
-                diag_set(L->d, it->loc, "'%s': list items must be attribute names", p->name);
+                diag_set(L->d, it->loc, "'%s': list items must be %s words, not %s", p->name,
+                         syntax_get(p->syntax)->name, node_kind_name(it));
                 return NULL;
             }
             value *one = syntax_value(p->syntax, it->str, &sub);     /* each item where it is */
