@@ -422,8 +422,17 @@ static value *syntax_literal(loader *L, const param_spec *p, const node *n)
         }
         value *v = text ? syntax_value(p->syntax, text, &sub) : NULL;
         free(text);
-        if (!v)
+        if (!v && n->count) {   /* an error of the whole list (a duplicate): at the item it is in */
+            size_t k = 0, pos = 0;
+            while (k + 1 < n->count && sub.offset > pos + n->items[k]->len) {
+                pos += n->items[k]->len + 1;
+                k++;
+            }
+            sub.offset -= sub.offset >= pos ? pos : sub.offset;
+            loader_locate(L, &sub, n->items[k]);
+        } else if (!v) {
             loader_locate(L, &sub, n);
+        }
         return v;
     }
     if (n->kind != NODE_SCALAR || node_is_null(n)) {
