@@ -14,7 +14,7 @@
 
 /* In catalogue order (--list-steps, the schema). */
 #define STEP_FAMILIES(X)                                                                       \
-    X(esapi_basic) X(esapi_keys) X(esapi_crypto) X(esapi_pcr) X(esapi_sessions)                \
+    X(esapi_basic) X(esapi_keys) X(esapi_crypto) X(esapi_pcr) X(esapi_attest) X(esapi_sessions)              \
     X(esapi_policy_cmds) X(esapi_policy) X(esapi_import) X(crypto) X(crypto_ops) X(crypto_wrap) \
     X(keyfile) X(exec) X(file) X(assert) X(selftest) X(tpm_platform)                           \
     X(fapi_keys) X(fapi_store) X(fapi_crypto) X(fapi_pcr) X(fapi_nv)
