@@ -284,7 +284,7 @@ char *tpm_attr_format_nv(TPMA_NV a)
 
 const char *tpm_attr_nv_pattern(void)
 {
-    static char buf[1024];
+    static char buf[2048];     /* twice the words and the rest: never truncated */
     if (!buf[0]) {
         char words[700] = "";
         size_t n = 0;
