@@ -15,7 +15,7 @@
 /* In catalogue order (--list-steps, the schema). */
 #define STEP_FAMILIES(X)                                                                       \
     X(esapi_basic) X(esapi_keys) X(esapi_crypto) X(esapi_sequences) X(esapi_ecc) X(esapi_pcr)   \
-    X(esapi_sessions) X(esapi_admin) X(esapi_capability)                                       \
+    X(esapi_attest) X(esapi_sessions) X(esapi_admin) X(esapi_capability)                       \
     X(esapi_policy_cmds) X(esapi_policy_auth) X(esapi_policy_nv) X(esapi_policy)               \
     X(esapi_import) X(esapi_objects) X(esapi_credential)                                       \
     X(crypto) X(crypto_ops) X(crypto_ecc) X(crypto_wrap) X(esapi_nv) X(esapi_nv_ops)             \

@@ -355,7 +355,7 @@ def test_incremental_self_test_lists_what_is_left(tpmrun, tmp_path):
     f = write(tmp_path, "incremental", """\
   - esapi.incremental_self_test: {to_test: "sha256"}
     save: a
-  - esapi.incremental_self_test: {to_test: "sha1, sha384"}
+  - esapi.incremental_self_test: {to_test: "sha1|sha384"}
     save: b
   - esapi.get_test_result:
 """)
@@ -393,12 +393,12 @@ SYNTAX_CASES = [
     ("esapi.get_capability", "capability", "properties", False),
     ("esapi.clock_rate_adjust", "rate_adjust", "coarse_faster", True),
     ("esapi.clock_rate_adjust", "rate_adjust", "faster", False),
-    ("esapi.incremental_self_test", "to_test", "sha256, aes,rsa", True),
+    ("esapi.incremental_self_test", "to_test", "sha256|aes| rsa", True),
     ("esapi.incremental_self_test", "to_test", "", True),
-    ("esapi.incremental_self_test", "to_test", "sha256,shaa1", False),
-    ("esapi.incremental_self_test", "to_test", "sha256,,aes", False),
-    ("esapi.pp_commands", "set_list", "Clear, TPM2_CC_ClearControl, 0x15d", True),
-    ("esapi.pp_commands", "set_list", "Clear, Claer", False),
+    ("esapi.incremental_self_test", "to_test", "sha256|shaa1", False),
+    ("esapi.incremental_self_test", "to_test", "sha256||aes", False),
+    ("esapi.pp_commands", "set_list", "Clear|ClearControl|0x15d", True),
+    ("esapi.pp_commands", "set_list", "Clear|Claer", False),
 ]
 REQUIRED = {"esapi.clock_rate_adjust": {}, "esapi.get_capability": {}, "esapi.incremental_self_test": {},
             "esapi.pp_commands": {}}
@@ -422,10 +422,10 @@ def test_schema_and_loader_agree(tmp_path, step, param, value, ok):
 
 def test_list_errors_point_at_the_item(tmp_path):
     f = tmp_path / "bad.yaml"
-    f.write_text("steps:\n  - esapi.pp_commands: {set_list: \"Clear, Claer\"}\n")
+    f.write_text("steps:\n  - esapi.pp_commands: {set_list: \"Clear|Claer\"}\n")
     p = subprocess.run([TPMRUN, "--check", str(f)], capture_output=True, text=True)
     assert p.returncode == 2
-    assert f"{f}:2:43: error:" in p.stderr and "did you mean 'Clear'" in p.stderr, p.stderr
+    assert f"{f}:2:42: error:" in p.stderr and "did you mean 'Clear'" in p.stderr, p.stderr
 
 
 def test_unknown_capability_lists_every_group(tmp_path):

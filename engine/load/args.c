@@ -393,17 +393,18 @@ static bool policy_ref_ok(void *user, const node *scalar)
 
 /* ---- parameters --------------------------------------------------------- */
 
-/* Text in a syntax, parsed once here; an attribute or locality list may be
- * a YAML list. */
+/* Text in a syntax, parsed once here; a list syntax (attributes, command
+ * codes: what the schema lets be an array) or a locality may be a YAML list. */
 static value *syntax_literal(loader *L, const param_spec *p, const node *n)
 {
     diag sub = { 0 };
-    if (n->kind == NODE_SEQ && (p->syntax == SX_ATTRIBUTES || p->syntax == SX_LOCALITY)) {
+    if (n->kind == NODE_SEQ && (syntax_get(p->syntax)->form == SCHEMA_LIST || p->syntax == SX_LOCALITY)) {
         size_t total = 1;
         for (size_t i = 0; i < n->count; i++) {
             const node *it = n->items[i];
             if (it->kind != NODE_SCALAR) {
-                diag_set(L->d, it->loc, "'%s': each list item must be one word", p->name);
+                diag_set(L->d, it->loc, "'%s': list items must be %s words, not %s", p->name,
+                         syntax_get(p->syntax)->name, node_kind_name(it));
                 return NULL;
             }
             value *one = syntax_value(p->syntax, it->str, &sub);     /* each item where it is */
@@ -422,8 +423,17 @@ static value *syntax_literal(loader *L, const param_spec *p, const node *n)
         }
         value *v = text ? syntax_value(p->syntax, text, &sub) : NULL;
         free(text);
-        if (!v)
+        if (!v && n->count) {   /* an error of the whole list (a duplicate): at the item it is in */
+            size_t k = 0, pos = 0;
+            while (k + 1 < n->count && sub.offset > pos + n->items[k]->len) {
+                pos += n->items[k]->len + 1;
+                k++;
+            }
+            sub.offset -= sub.offset >= pos ? pos : sub.offset;
+            loader_locate(L, &sub, n->items[k]);
+        } else if (!v) {
             loader_locate(L, &sub, n);
+        }
         return v;
     }
     if (n->kind != NODE_SCALAR || node_is_null(n)) {

@@ -116,11 +116,18 @@ static json_t *syntax_schema(syntax_id id)
         json_array_append_new(any, json_pack("{s:o}", "enum", e));
     }
     json_array_append_new(any, json_pack("{s:s,s:s}", "type", "string", "pattern", ci ? ci : ".*"));
-    if (sx->form == SCHEMA_LIST)    /* [a, b] as well as "a|b" */
-        json_array_append_new(any, json_pack("{s:s,s:{s:s}}", "type", "array", "items", "type", "string"));
-    else if (id == SX_LOCALITY)     /* [zero, three] or [0, 3] (the loader joins the items) */
+    if (sx->form == SCHEMA_LIST) {  /* [a, b] as well as "a|b": each item one word */
+        char *one = NULL, *one_ci = NULL;
+        if (alt && asprintf(&one, "^\\s*%s\\s*$", alt) >= 0)
+            one_ci = any_case(one);
+        json_array_append_new(any, json_pack("{s:s,s:{s:s,s:s}}", "type", "array", "items", "type", "string",
+                                             "pattern", one_ci ? one_ci : ".*"));
+        free(one);
+        free(one_ci);
+    } else if (id == SX_LOCALITY) {     /* [zero, three] or [0, 3] (the loader joins the items) */
         json_array_append_new(any, json_pack("{s:s,s:{s:[s,s]}}", "type", "array", "items", "type", "string",
                                              "integer"));
+    }
     json_array_append_new(any, ref_to("reference"));
     free(words);
     free(alt);

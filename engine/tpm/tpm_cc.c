@@ -137,3 +137,89 @@ const char *tpm_cc_pattern(void)
     }
     return buf;
 }
+
+const char *const *tpm_cc_names(void)
+{
+    static const char *names[sizeof cc_names / sizeof cc_names[0] + 1];
+    if (!names[0])
+        for (size_t i = 0; i < sizeof cc_names / sizeof cc_names[0]; i++)
+            names[i] = cc_names[i].name;
+    return names;
+}
+
+/* One item of a command list (trimmed, NUL-terminated): a name without
+ * prefix or a number, as the list's schema words say. */
+static bool list_item(const char *w, uint32_t *out, diag *d)
+{
+    unsigned long n;
+    if (isdigit((unsigned char)w[0])) {
+        if (text_parse_uint(w, UINT32_MAX, &n)) {
+            *out = (uint32_t)n;
+            return true;
+        }
+        diag_at(d, 0, "bad command code '%s' (a name such as GetRandom, or 0x.. hex)", w);
+        return false;
+    }
+    static const char *const pre[] = { "TPM2_CC_", "TPM_CC_", NULL };
+    for (const char *const *p = pre; *p; p++)
+        if (!strncasecmp(w, *p, strlen(*p)) && w[strlen(*p)]) {
+            diag_at(d, 0, "write '%s' without %s in a command list", w + strlen(*p), *p);
+            return false;
+        }
+    for (size_t i = 0; i < sizeof cc_names / sizeof cc_names[0]; i++)
+        if (!strcasecmp(w, cc_names[i].name)) {
+            *out = cc_names[i].cc;
+            return true;
+        }
+    const char *near = text_nearest(w, tpm_cc_names());
+    if (near)
+        diag_at(d, 0, "unknown command '%s' (did you mean '%s'?)", w, near);
+    else
+        diag_at(d, 0, "unknown command '%s' (TPM2_CC names without the prefix: GetRandom, Sign ...)", w);
+    return false;
+}
+
+bool tpm_cc_parse_list(const char *s, TPML_CC *out, diag *d)
+{
+    memset(out, 0, sizeof *out);
+    size_t at = 0;
+    while (isspace((unsigned char)s[at]))
+        at++;
+    if (!s[at])
+        return true;
+    for (const char *item = s;;) {
+        const char *bar = strchr(item, '|');
+        size_t a = 0, b = bar ? (size_t)(bar - item) : strlen(item), off = (size_t)(item - s);
+        while (a < b && isspace((unsigned char)item[a]))
+            a++;
+        while (b > a && isspace((unsigned char)item[b - 1]))
+            b--;
+        if (a == b) {
+            diag_at(d, off + a, "empty command in '|' list");
+            return false;
+        }
+        char *w = strndup(item + a, b - a);
+        uint32_t cc = 0;
+        bool ok = w && list_item(w, &cc, d);
+        if (!w)
+            diag_at(d, off + a, "out of memory");
+        else if (!ok)
+            diag_shift(d, off + a);
+        for (UINT32 i = 0; ok && i < out->count; i++)
+            if (out->commandCodes[i] == cc) {
+                diag_at(d, off + a, "'%s' is in the list twice", w);
+                ok = false;
+            }
+        if (ok && out->count == TPM2_MAX_CAP_CC) {
+            diag_at(d, off + a, "more than %d commands", TPM2_MAX_CAP_CC);
+            ok = false;
+        }
+        free(w);
+        if (!ok)
+            return false;
+        out->commandCodes[out->count++] = cc;
+        if (!bar)
+            return true;
+        item = bar + 1;
+    }
+}

@@ -1,9 +1,9 @@
-/* tpm_list: comma-separated lists of algorithms and command codes.  Each
- * item is parsed by the parser of one item (tpm_alg_parse, tpm_cc_parse),
- * whose error offset is moved to the item's place in the whole text. */
+/* tpm_list: lists of algorithms, "sha256|aes|rsa" like every list syntax
+ * (object attributes, command codes).  Each item is parsed by the parser
+ * of one item (tpm_alg_parse), whose error offset is moved to the item's
+ * place in the whole text. */
 #include "tpm/tpm_list.h"
 #include "tpm/tpm_alg.h"
-#include "tpm/tpm_cc.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 typedef bool (*item_parser)(const char *item, void *list, size_t index, diag *d);
 
-/* Splits s at commas and hands each trimmed item to `parse`; *count gets
+/* Splits s at '|' and hands each trimmed item to `parse`; *count gets
  * how many.  White space alone is the empty list; an empty item (",,") is
  * an error at its place. */
 static bool parse_items(const char *s, size_t max, const char *what, item_parser parse, void *list, UINT32 *count,
@@ -20,14 +20,14 @@ static bool parse_items(const char *s, size_t max, const char *what, item_parser
 {
     *count = 0;
     size_t len = strlen(s), start = 0;
-    bool blank = true;
+    bool blank = true;     /* (one item per '|'; an empty one, "a||b", is an error) */
     for (size_t i = 0; i < len; i++)
         blank = blank && isspace((unsigned char)s[i]);
     if (blank)
         return true;
     while (start <= len) {
         size_t end = start;
-        while (end < len && s[end] != ',')
+        while (end < len && s[end] != '|')
             end++;
         size_t a = start, b = end;
         while (a < b && isspace((unsigned char)s[a]))
@@ -60,34 +60,19 @@ static bool alg_item(const char *item, void *list, size_t i, diag *d)
     return tpm_alg_parse(item, &((TPML_ALG *)list)->algorithms[i], d);
 }
 
-static bool cc_item(const char *item, void *list, size_t i, diag *d)
-{
-    uint32_t cc;
-    if (!tpm_cc_parse(item, &cc, d))
-        return false;
-    ((TPML_CC *)list)->commandCodes[i] = cc;
-    return true;
-}
-
 bool tpm_list_parse_algs(const char *s, TPML_ALG *out, diag *d)
 {
     memset(out, 0, sizeof *out);
     return parse_items(s, TPM2_MAX_ALG_LIST_SIZE, "algorithm", alg_item, out, &out->count, d);
 }
 
-bool tpm_list_parse_ccs(const char *s, TPML_CC *out, diag *d)
-{
-    memset(out, 0, sizeof *out);
-    return parse_items(s, TPM2_MAX_CAP_CC, "command", cc_item, out, &out->count, d);
-}
-
-/* "item(,item)*" or white space, over an item pattern. */
+/* "item(|item)*" or white space, over an item pattern. */
 static char *list_of(const char *item)
 {
     size_t cap = 2 * strlen(item) + 32;
     char *buf = malloc(cap);
     if (buf)
-        snprintf(buf, cap, "\\s*(?:(?:%s)(?:,(?:%s))*)?\\s*", item, item);
+        snprintf(buf, cap, "\\s*(?:(?:%s)(?:\\|(?:%s))*)?\\s*", item, item);
     return buf;
 }
 
@@ -107,13 +92,5 @@ const char *tpm_list_algs_pattern(void)
             strcat(item, ")\\s*");
         buf = list_of(item);
     }
-    return buf ? buf : "[a-z0-9_, ]*";
-}
-
-const char *tpm_list_ccs_pattern(void)
-{
-    static char *buf;
-    if (!buf)
-        buf = list_of(tpm_cc_pattern());
-    return buf ? buf : "[a-z0-9_, ]*";
+    return buf ? buf : "[a-z0-9_| ]*";
 }
