@@ -190,6 +190,7 @@ PREFIX_EXCEPTIONS = {
     "engine/run/step_api": ("arg", "out_", "ctx_", "step_"),
     "engine/run/step_io": ("step_args_", "step_out_"),
     "engine/main": ("main",),
+    "engine/run/fapi_lazy": ("fapi_lazy_", "Fapi_"),   # libtss2-fapi's own names, loaded on first use
 }
 
 

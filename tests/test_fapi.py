@@ -13,7 +13,7 @@ import tempfile
 import jsonschema
 import pytest
 
-from conftest import ROOT, Tpmrun, swtpm_processes_under
+from conftest import ROOT, TPMRUN, Tpmrun, swtpm_processes_under
 
 FAPI_DIR = ROOT / "scenarios" / "fapi"
 RESULTS_SCHEMA = json.loads((ROOT / "schemas" / "results.schema.json").read_text())
@@ -396,3 +396,11 @@ steps:
     assert p.returncode == 1
     msg = tpmrun.result("encpem")["failed_step"]["message"]
     assert msg.startswith("pem: not an unencrypted PEM private key"), msg
+
+
+def test_libtss2_fapi_is_loaded_only_by_scenarios_that_use_it():
+    """tpmrun does not link libtss2-fapi (and the forty libraries it pulls
+    in: curl, gnutls, krb5 ...): engine/run/fapi_lazy.c loads it on first use."""
+    libs = subprocess.run(["ldd", TPMRUN], capture_output=True, text=True, check=True).stdout
+    assert "libtss2-esys" in libs
+    assert "libtss2-fapi" not in libs and "libcurl" not in libs and "libkrb5" not in libs

@@ -1,5 +1,6 @@
 /* fapi_ctx: the FAPI context of a running scenario, in private directories. */
 #include "run/fapi_world.h"
+#include "run/fapi_lazy.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -230,6 +231,8 @@ TSS2_RC fapi_world_open(fapi_world *w, diag *d)
 {
     if (w->ctx)
         return TSS2_RC_SUCCESS;
+    if (!fapi_lazy_load(d))
+        return TSS2_FAPI_RC_NOT_IMPLEMENTED;
     /* FAPI reads its config from TSS2_FAPICONF only; tools run by exec
      * steps see the same private config. */
     setenv("TSS2_FAPICONF", w->config, 1);
