@@ -163,6 +163,8 @@ def symbols(obj):
     defined, undefined = set(), set()
     for line in out.splitlines():
         name, kind = line.split()[:2]
+        if name.startswith(("__odr_asan", "__asan", "__ubsan", "__sancov")):
+            continue    # the sanitizers' own (SAN=1 builds)
         if kind in "TDBR":
             defined.add(name)
         elif kind == "U":
