@@ -10,6 +10,7 @@
 #include "report/results.h"
 #include "report/timings.h"
 #include "run/jobs.h"
+#include "run/select.h"
 #include "steps/steps.h"
 
 #include <dirent.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TPMRUN_VERSION "0.1.0"
 
@@ -34,9 +36,16 @@ static const char usage_text[] =
     "                     per scenario\n"
     "  --results DIR      write DIR/<scenario>.json (default: results)\n"
     "  --junit FILE       write a JUnit XML report\n"
-    "  -j, --jobs N       run N scenarios at once (private swtpms only)\n"
+    "  -j, --jobs N       run N scenarios at once (private swtpms only; default:\n"
+    "                     the number of CPUs)\n"
     "  --timeout SEC      give up on a scenario after SEC seconds (default 300)\n"
     "  --check            load and type-check only; no TPM\n"
+    "  --list             print the scenarios that would run (id, file, tags)\n"
+    "  -k PATTERN         only scenarios whose id matches (glob, or substring)\n"
+    "  --tag TAG, --exclude-tag TAG   only (not) scenarios with this tag\n"
+    "  --last-failed      only those that failed in the results directory\n"
+    "  --shard K/N        the K-th of N disjoint parts (for a CI matrix)\n"
+    "  --durations DIR    results of an earlier run: balance --shard by time\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
     "                     parameters, outputs)\n"
     "  --schema           print the JSON Schema of scenario files\n"
@@ -51,7 +60,8 @@ static const char usage_text[] =
     "  -h, --help         this text\n"
     "  --version          print the version\n"
     "\n"
-    "Exit status: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error.\n";
+    "Exit status: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error,\n"
+    "5 no scenario selected.\n";
 
 typedef struct files {
     char **paths;
@@ -152,6 +162,22 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Repeatable options' values (pointers into argv). */
+typedef struct strlist {
+    const char **v;
+    size_t n;
+} strlist;
+
+static bool strlist_add(strlist *l, const char *s)
+{
+    const char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+    if (!v)
+        return false;
+    l->v = v;
+    l->v[l->n++] = s;
+    return true;
+}
+
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit;
@@ -159,6 +185,10 @@ typedef struct options {
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
+    strlist k, tags, exclude_tags;      /* -k, --tag, --exclude-tag */
+    bool last_failed, list_scenarios;
+    unsigned shard_k, shard_n;
+    const char *durations;
     char **paths;           /* the files and directories given */
     int n_paths;
 } options;
@@ -167,7 +197,8 @@ typedef struct options {
 static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
-           O_TIMINGS, O_REPEAT, O_FAULT };
+           O_TIMINGS, O_REPEAT, O_FAULT, O_TAG, O_EXCLUDE_TAG, O_LAST_FAILED, O_SHARD, O_DURATIONS,
+           O_LIST_SCENARIOS };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -177,11 +208,16 @@ static int read_options(int argc, char **argv, options *o)
         { "help", no_argument, 0, 'h' },              { "version", no_argument, 0, O_VERSION },
         { "timeout", required_argument, 0, O_TIMEOUT }, { "timings", no_argument, 0, O_TIMINGS },
         { "repeat", required_argument, 0, O_REPEAT },   { "fault", required_argument, 0, O_FAULT },
+        { "tag", required_argument, 0, O_TAG },         { "exclude-tag", required_argument, 0, O_EXCLUDE_TAG },
+        { "last-failed", no_argument, 0, O_LAST_FAILED }, { "shard", required_argument, 0, O_SHARD },
+        { "durations", required_argument, 0, O_DURATIONS }, { "list", no_argument, 0, O_LIST_SCENARIOS },
         { 0, 0, 0, 0 },
     };
-    *o = (options){ .results_dir = "results", .jobs = 1, .repeat = 1, .timeout = 300 };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    *o = (options){ .results_dir = "results", .jobs = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus, .repeat = 1,
+                    .timeout = 300 };
     int c;
-    while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "j:k:vh", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case O_TCTI: o->tcti = optarg; break;
@@ -226,6 +262,22 @@ static int read_options(int argc, char **argv, options *o)
                 return 2;
             break;
         }
+        case 'k': if (!strlist_add(&o->k, optarg)) return 2; break;
+        case O_TAG: if (!strlist_add(&o->tags, optarg)) return 2; break;
+        case O_EXCLUDE_TAG: if (!strlist_add(&o->exclude_tags, optarg)) return 2; break;
+        case O_LAST_FAILED: o->last_failed = true; break;
+        case O_LIST_SCENARIOS: o->list_scenarios = true; break;
+        case O_DURATIONS: o->durations = optarg; break;
+        case O_SHARD: {
+            diag d = { 0 };
+            bool ok = select_parse_shard(optarg, &o->shard_k, &o->shard_n, &d);
+            if (!ok)
+                fprintf(stderr, "tpmrun: %s\n", d.msg ? d.msg : "out of memory");
+            diag_clear(&d);
+            if (!ok)
+                return 2;
+            break;
+        }
         case 'v': o->verbose = true; break;
         case 'h': fputs(usage_text, stdout); return 0;
         case O_VERSION: printf("tpmrun %s\n", TPMRUN_VERSION); return 0;
@@ -246,12 +298,46 @@ static int read_options(int argc, char **argv, options *o)
     return -1;
 }
 
+static void options_free(options *o)
+{
+    faults_free(&o->faults);
+    free(o->k.v);
+    free(o->tags.v);
+    free(o->exclude_tags.v);
+}
+
 static int parse_options(int argc, char **argv, options *o)
 {
     int status = read_options(argc, argv, o);
     if (status >= 0)
-        faults_free(&o->faults);
+        options_free(o);
     return status;
+}
+
+/* -k, --tag, --exclude-tag, --last-failed, --shard: the scenarios to run
+ * move to the front of scs; how many. */
+static size_t select_runs(const options *o, scenario **scs, size_t n)
+{
+    select_opts so = { .patterns = o->k.v, .n_patterns = o->k.n, .tags = o->tags.v, .n_tags = o->tags.n,
+                       .exclude_tags = o->exclude_tags.v, .n_exclude_tags = o->exclude_tags.n,
+                       .last_failed = o->last_failed, .results_dir = o->results_dir, .shard_k = o->shard_k,
+                       .shard_n = o->shard_n, .durations_dir = o->durations };
+    const char *note = NULL;
+    size_t k = select_scenarios(scs, n, &so, &note);
+    if (note)
+        fprintf(stderr, "tpmrun: %s\n", note);
+    return k;
+}
+
+/* --list: one line per scenario that would run. */
+static void list_scenarios(scenario **scs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        printf("%s\t%s\t", scs[i]->id, scs[i]->file);
+        for (size_t t = 0; t < scs[i]->n_tags; t++)
+            printf("%s%s", t ? "," : "", scs[i]->tags[t]);
+        printf("\n");
+    }
 }
 
 /* Loads every file; each error is one line on stderr.  Returns how many
@@ -349,7 +435,16 @@ static int run_command(const options *op)
         printf("%zu scenario%s checked, no errors\n", n, n == 1 ? "" : "s");
         status = 0;
     } else {
-        status = run_all(&o, scs, n);
+        size_t chosen = select_runs(&o, scs, n);
+        if (o.list_scenarios) {
+            list_scenarios(scs, chosen);
+            status = 0;
+        } else if (!chosen) {
+            fprintf(stderr, "tpmrun: no scenario selected (%zu loaded)\n", n);
+            status = 5;
+        } else {
+            status = run_all(&o, scs, chosen);
+        }
     }
     for (size_t i = 0; i < n; i++)
         scenario_free(scs[i]);
@@ -375,6 +470,6 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
     status = run_command(&o);
-    faults_free(&o.faults);
+    options_free(&o);
     return status;
 }
