@@ -97,7 +97,8 @@ int main(void)
                     goto out;
                 }
     size_t kept = 0;
-    proxy_records_free(proxy_take(p, &kept), kept);
+    proxy_record *recs = proxy_take(p, &kept);
+    proxy_records_free(recs, kept);
     printf("TPM proxy: %d x TPM2_GetRandom(8) each way, one swtpm\n", COMMANDS);
     double base;
     qsort(us[0], COMMANDS, sizeof us[0][0], cmp_double);
