@@ -18,7 +18,7 @@
     X(esapi_sessions) X(esapi_admin) X(esapi_capability)                                       \
     X(esapi_policy_cmds) X(esapi_policy_auth) X(esapi_policy_nv) X(esapi_policy)               \
     X(esapi_import) X(esapi_objects) X(esapi_credential)                                       \
-    X(crypto) X(crypto_ops) X(crypto_ecc) X(crypto_wrap) X(esapi_nv) X(esapi_nv_ops)             \
+    X(crypto) X(crypto_ops) X(crypto_ecc) X(crypto_wrap) X(crypto_cphash) X(esapi_nv) X(esapi_nv_ops) \
     X(keyfile) X(exec) X(file) X(assert) X(selftest) X(tpm_platform)                           \
     X(fapi_keys) X(fapi_store) X(fapi_crypto) X(fapi_pcr) X(fapi_nv) X(fapi_policy)
 

@@ -113,3 +113,98 @@ def test_assert_field_on_a_structure_without_a_view(tpmrun, tmp_path):
     p = tpmrun(path)
     assert p.returncode == 1
     assert "TPM2B_PRIVATE has no decoded view" in tpmrun.result("field_noview")["steps"][2]["message"]
+
+
+# ---- crypto.cp_hash ---------------------------------------------------------------
+
+def cp_hash(alg, cc, names=(), params=b""):
+    h = hashlib.new(alg)
+    h.update(struct.pack(">I", cc))
+    for n in names:
+        h.update(n)
+    h.update(params)
+    return h.digest()
+
+
+CP_KNOWN = """\
+vars:
+  nv_name: {hex: "000b0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"}
+steps:
+  - name: PolicyAuthValue on session 0x03000000
+    crypto.cp_hash: {command_code: PolicyAuthValue, names: ["03000000"]}
+  - name: NV_SetBits bit 0, the index authorizing itself
+    crypto.cp_hash: {command_code: TPM2_CC_NV_SetBits, names: ["${nv_name}", "${nv_name}"], parameters: ["0000000000000001"]}
+  - name: NV_Extend, parameters in pieces, sha1
+    crypto.cp_hash: {command_code: NV_Extend, names: ["40000001", "${nv_name}"], parameters: ["0004", "666f6f0a"], hash: sha1}
+"""
+
+
+def test_cp_hash_known_answers(tpmrun, tmp_path):
+    p = tpmrun(write(tmp_path, "cp_known", CP_KNOWN))
+    assert p.returncode == 0, p.stdout + p.stderr
+    named = steps_by_name(tpmrun.result("cp_known"))
+    nv_name = bytes.fromhex("000b") + bytes(range(1, 33))
+    want = cp_hash("sha256", 0x16B, [bytes.fromhex("03000000")])
+    assert named["PolicyAuthValue on session 0x03000000"]["outputs"]["digest"]["hex"] == want.hex()
+    want = cp_hash("sha256", 0x135, [nv_name, nv_name], struct.pack(">Q", 1))
+    out = named["NV_SetBits bit 0, the index authorizing itself"]["outputs"]
+    assert out["digest"]["hex"] == want.hex() and out["tools_file"]["hex"] == "0020" + want.hex()
+    want = cp_hash("sha1", 0x136, [bytes.fromhex("40000001"), nv_name], b"\x00\x04foo\n")
+    out = named["NV_Extend, parameters in pieces, sha1"]["outputs"]
+    assert out["digest"]["hex"] == want.hex() and out["tools_file"]["hex"] == "0014" + want.hex()
+
+
+CP_JUDGED = """\
+tags: [tpm2-tools]
+steps:
+  - name: ClockRateAdjust(owner, fine slower)
+    crypto.cp_hash: {command_code: ClockRateAdjust, names: ["40000001"], parameters: ["ff"]}
+    save: cp
+  - name: tpm2-tools computes the same
+    exec: {argv: [tpm2_clockrateadjust, s, --cphash, cp.hash]}
+  - file.read: {path: cp.hash}
+    save: tools
+  - assert.equal: {actual: "${tools.data}", expected: "${cp.tools_file}"}
+  - esapi.start_auth_session: {type: trial}
+    save: t
+  - esapi.policy_cp_hash: {session: "${t}", cp_hash: "${cp.digest}"}
+  - esapi.policy_get_digest: {session: "${t}"}
+    save: pol
+  - esapi.set_primary_policy: {auth_policy: "${pol.digest}"}
+  - esapi.start_auth_session: {type: policy}
+    save: s
+  - esapi.policy_cp_hash: {session: "${s}", cp_hash: "${cp.digest}"}
+  - name: another rate is another command
+    esapi.clock_rate_adjust: {rate_adjust: medium_slower}
+    sessions: ["${s}"]
+    expect: {rc: policy_fail}
+  - name: the command the cpHash is of
+    esapi.clock_rate_adjust: {rate_adjust: fine_slower}
+    sessions: ["${s}"]
+"""
+
+
+def test_cp_hash_the_tpm_and_the_tools_agree(tpmrun, tmp_path):
+    p = tpmrun(write(tmp_path, "cp_judged", CP_JUDGED))
+    assert p.returncode == 0, p.stdout + p.stderr
+    named = steps_by_name(tpmrun.result("cp_judged"))
+    want = cp_hash("sha256", 0x130, [bytes.fromhex("40000001")], b"\xff")
+    assert named["ClockRateAdjust(owner, fine slower)"]["outputs"]["digest"]["hex"] == want.hex()
+    assert named["another rate is another command"]["rc"]["name"] == "TPM2_RC_POLICY_FAIL"
+
+
+@pytest.mark.parametrize("args, message", [
+    ('command_code: Unseal, names: ["zz"]', "names[0] is not hex"),
+    ('command_code: Unseal, names: ["01", "02", "03", "04"]', "at most 3 handles"),
+    ('command_code: Unseal, names: ["' + "00" * 80 + '"]', "names[0] is not hex of a name"),
+    ('command_code: Unseal, parameters: ["0"]', "parameters[0] is not hex"),
+])
+def test_cp_hash_bad_input(tpmrun, tmp_path, args, message):
+    p = tpmrun(write(tmp_path, "cp_bad", f"steps:\n  - crypto.cp_hash: {{{args}}}\n"))
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert message in tpmrun.result("cp_bad")["steps"][0]["message"]
+
+
+def test_cp_hash_unknown_command_is_a_load_error(tpmrun, tmp_path):
+    p = tpmrun(write(tmp_path, "cp_cc", "steps:\n  - crypto.cp_hash: {command_code: NoSuchCommand}\n"))
+    assert p.returncode == 2 and "cp_cc.yaml:4:" in p.stderr, p.stderr
