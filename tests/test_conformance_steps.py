@@ -208,3 +208,66 @@ def test_cp_hash_bad_input(tpmrun, tmp_path, args, message):
 def test_cp_hash_unknown_command_is_a_load_error(tpmrun, tmp_path):
     p = tpmrun(write(tmp_path, "cp_cc", "steps:\n  - crypto.cp_hash: {command_code: NoSuchCommand}\n"))
     assert p.returncode == 2 and "cp_cc.yaml:4:" in p.stderr, p.stderr
+
+
+# ---- template_data ------------------------------------------------------------------
+
+TEMPLATES = """\
+tags: [tpm2-tools]
+steps:
+  - esapi.create_primary: {template: "ecc256:null:aes128cfb"}
+    save: p
+  - exec: {argv: [tpm2_createprimary, -C, o, -G, "ecc256:null:aes128cfb", -c, p.ctx, --template-data, p.tmpl]}
+  - file.read: {path: p.tmpl}
+    save: tools_p
+  - name: the primary's template, as tpm2-tools sends it
+    assert.equal: {actual: "${tools_p.data}", expected: "${p.template_data}"}
+  - esapi.create: {parent: "${p}", template: "ecc256:ecdsa", attributes: "sign|fixedtpm|fixedparent|sensitivedataorigin|userwithauth"}
+    save: k
+  - exec: {argv: [tpm2_create, -C, p.ctx, -G, "ecc256:ecdsa", -a, "sign|fixedtpm|fixedparent|sensitivedataorigin|userwithauth", -u, k.pub, -r, k.priv, --template-data, k.tmpl]}
+  - file.read: {path: k.tmpl}
+    save: tools_k
+  - name: a key's template, as tpm2-tools sends it
+    assert.equal: {actual: "${tools_k.data}", expected: "${k.template_data}"}
+  - crypto.hash: {data: "${p.template_data}"}
+    save: th
+  - esapi.start_auth_session: {type: trial}
+    save: t
+  - esapi.policy_template: {session: "${t}", template_hash: "${th.digest}"}
+  - esapi.policy_get_digest: {session: "${t}"}
+    save: pol
+  - esapi.set_primary_policy: {auth_policy: "${pol.digest}"}
+  - esapi.start_auth_session: {type: policy}
+    save: s
+  - esapi.policy_template: {session: "${s}", template_hash: "${th.digest}"}
+  - name: another template
+    esapi.create_primary: {template: "ecc384:null:aes128cfb"}
+    sessions: ["${s}"]
+    expect: {rc: policy_fail}
+  - name: the template, given as data, changed by name_alg
+    esapi.create_primary: {template_data: "${p.template_data}", name_alg: sha384}
+    sessions: ["${s}"]
+    expect: {rc: policy_fail}
+  - name: the template, given as data
+    esapi.create_primary: {template_data: "${p.template_data}"}
+    sessions: ["${s}"]
+    save: p2
+  - name: the same template, the same seed, the same key
+    assert.equal: {actual: "${p2.name}", expected: "${p.name}"}
+"""
+
+
+def test_template_data_out_and_in(tpmrun, tmp_path):
+    p = tpmrun(write(tmp_path, "templates", TEMPLATES))
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = tpmrun.result("templates")
+    tmpl = bytes.fromhex(res["steps"][0]["outputs"]["template_data"]["hex"])
+    # TPMT_PUBLIC: type ecc, nameAlg sha256, the tools' primary attributes, no policy, aes128cfb, null scheme, P-256
+    assert tmpl[:4] == bytes.fromhex("0023000b") and tmpl[4:8] == struct.pack(">I", 0x30072)
+    assert tmpl.endswith(bytes.fromhex("0000" "0000"))      # an empty unique: x and y
+
+
+def test_template_data_that_is_no_template(tpmrun, tmp_path):
+    p = tpmrun(write(tmp_path, "bad_tmpl", "steps:\n  - esapi.create_primary: {template_data: {hex: \"0023000b\"}}\n"))
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "template_data: not one marshaled TPMT_PUBLIC" in tpmrun.result("bad_tmpl")["steps"][0]["message"]
