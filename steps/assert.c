@@ -107,7 +107,7 @@ static uint32_t do_field(step_ctx *ctx, const step_args *a, step_out *out)
     json_decref(root);
     if (!actual)
         return j ? step_fail(out, "out of memory") : STEP_FAILED;
-    bool eq = field_equal(actual, expected);
+    bool eq = !expected || field_equal(actual, expected);     /* no expected: being there is the check */
     char *da = eq ? NULL : value_describe(actual), *de = eq ? NULL : value_describe(expected);
     out_put(out, "actual", actual);
     if (eq)
@@ -141,8 +141,9 @@ const step_def steps_assert[] = {
           { "path", PT_STRING, PF_REQUIRED, NULL,
             "the field, dotted as in the results' decoded view: authPolicy, parameters.symmetric.keyBits, "
             "pcrSelect.0.pcrs (list items by number)" },
-          { "expected", PT_ANY, PF_REQUIRED, NULL,
-            "what it must be: a number, text, or bytes (\"abc\" or {hex: 616263} equal the view's 616263)" },
+          { "expected", PT_ANY, 0, NULL,
+            "what it must be: a number, text, or bytes (\"abc\" or {hex: 616263} equal the view's 616263); "
+            "absent: the field must be there (its value is the output actual)" },
           { "message", PT_STRING, 0, NULL, "what the check means, shown on failure" },
           { 0 } },
       (const output_spec[]){

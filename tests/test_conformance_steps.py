@@ -60,6 +60,11 @@ steps:
     save: c
   - name: a capability
     assert.field: {value: "${c.capability_data}", path: properties.TPM2_PT_MAX_AUTH_FAIL.raw, expected: 3}
+  - name: only there
+    assert.field: {value: "${p.public}", path: unique.x}
+    save: x
+  - name: one field against another
+    assert.field: {value: "${p.public}", path: unique.x, expected: "${x.actual}"}
 """
 
 
@@ -71,6 +76,8 @@ def test_assert_field_passes_on_the_decoded_view(tpmrun, tmp_path):
     assert named["a number"]["outputs"]["actual"] == 128
     assert named["a list"]["outputs"]["actual"] == [0]
     assert named["a reference"]["outputs"]["actual"] == hashlib.sha256(bytes(32)).hexdigest()
+    x = named["only there"]["outputs"]["actual"]
+    assert len(x) == 64 and int(x, 16) and named["one field against another"]["outputs"]["actual"] == x
     # the creation data now shows decoded in the results
     cd = tpmrun.result("field_ok")["steps"][0]["outputs"]["creation_data"]["decoded"]
     assert cd["outsideInfo"] == "616263" and cd["parentName"] == "40000001" and cd["locality"] == 1
@@ -85,6 +92,7 @@ def test_assert_field_passes_on_the_decoded_view(tpmrun, tmp_path):
     ("{value: \"${p.public}\", path: unique.x.0, expected: 1}", "no '0' at 'unique.x.0'"),
     ("{value: \"${p.name}\", path: authPolicy, expected: 1}", "expects a TPM structure"),
     ("{value: \"${p.public}\", path: \"\", expected: 1}", "the decoded view has no ''"),
+    ("{value: \"${p.public}\", path: parameters.nothere}", "the decoded view has no 'nothere'"),
     ("{value: \"${p.public}\", path: type, expected: rsa, message: the key type}", "the key type: type is \"ecc\""),
 ])
 def test_assert_field_fails_with_a_message(tpmrun, tmp_path, check, message):
