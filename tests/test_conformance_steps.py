@@ -279,3 +279,18 @@ def test_template_data_that_is_no_template(tpmrun, tmp_path):
     p = tpmrun(write(tmp_path, "bad_tmpl", "steps:\n  - esapi.create_primary: {template_data: {hex: \"0023000b\"}}\n"))
     assert p.returncode == 1, p.stdout + p.stderr
     assert "template_data: not one marshaled TPMT_PUBLIC" in tpmrun.result("bad_tmpl")["steps"][0]["message"]
+
+
+def test_a_sessions_name_is_its_handle(tpmrun, tmp_path):
+    p = tpmrun(write(tmp_path, "sess_name", """\
+        steps:
+          - esapi.start_auth_session: {type: policy}
+            save: s
+          - esapi.start_auth_session: {type: hmac}
+            save: h
+        """))
+    assert p.returncode == 0, p.stdout + p.stderr
+    for st in tpmrun.result("sess_name")["steps"]:
+        out = st["outputs"]
+        assert out["name"]["hex"] == "%08x" % out["handle"]
+        assert out["name"]["hex"][:2] in ("02", "03")
