@@ -2,6 +2,7 @@
 #include "steps.h"
 
 #include <string.h>
+#include <tss2/tss2_mu.h>
 
 /* outsideInfo and the PCRs of the creation data (create_primary, create) */
 #define CREATION_PARAMS                                                                                 \
@@ -11,7 +12,10 @@
 #define CREATION_OUTPUTS                                                                        \
     { "creation_data", PT_STRUCT, 0, "TPM2B_CREATION_DATA", TS_CREATION_DATA },                  \
     { "creation_hash", PT_BYTES, 0, "digest of the creation data" },                             \
-    { "creation_ticket", PT_STRUCT, 0, "TPMT_TK_CREATION", TS_CREATION_TICKET }
+    { "creation_ticket", PT_STRUCT, 0, "TPMT_TK_CREATION", TS_CREATION_TICKET },                 \
+    { "template_data", PT_BYTES, 0,                                                              \
+      "the template sent, a marshaled TPMT_PUBLIC (as tpm2_createprimary --template-data writes it; " \
+      "crypto.hash of it is PolicyTemplate's templateHash)" }
 
 bool esapi_keys_template(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TPM2B_SENSITIVE_CREATE *sens,
                          step_out *out)
@@ -20,7 +24,18 @@ bool esapi_keys_template(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TP
     memset(sens, 0, sizeof *sens);
     TPMT_PUBLIC *p = &pub->publicArea;
     const TPMA_OBJECT *attrs = arg_attributes(a, "attributes");
-    tpm_template_public(arg_template(a, "template"), primary, attrs, p);
+    if (arg_present(a, "template_data")) {     /* a template made elsewhere, then changed as asked */
+        size_t len, off = 0;
+        const uint8_t *t = arg_bytes(a, "template_data", &len);
+        if (Tss2_MU_TPMT_PUBLIC_Unmarshal(t, len, &off, p) != TSS2_RC_SUCCESS || off != len) {
+            step_fail(out, "template_data: not one marshaled TPMT_PUBLIC");
+            return false;
+        }
+        if (attrs)
+            p->objectAttributes = *attrs;
+    } else {
+        tpm_template_public(arg_template(a, "template"), primary, attrs, p);
+    }
     if (arg_present(a, "name_alg"))
         p->nameAlg = *arg_hash(a, "name_alg");
     if (arg_present(a, "policy") && !ARG_TPM2B(a, "policy", &p->authPolicy, out))
@@ -83,6 +98,15 @@ static bool build_inputs(const step_args *a, bool primary, TPM2B_PUBLIC *pub, TP
     return true;
 }
 
+/* The template as sent: what TPM2_PolicyTemplate's templateHash is over. */
+static void put_template(step_out *out, const TPM2B_PUBLIC *pub)
+{
+    uint8_t buf[sizeof(TPMT_PUBLIC)];
+    size_t off = 0;
+    if (Tss2_MU_TPMT_PUBLIC_Marshal(&pub->publicArea, buf, sizeof buf, &off) == TSS2_RC_SUCCESS)
+        out_bytes(out, "template_data", buf, off);
+}
+
 static void put_creation(step_out *out, TPM2B_CREATION_DATA *cd, TPM2B_DIGEST *ch, TPMT_TK_CREATION *tk)
 {
     if (cd)
@@ -131,6 +155,7 @@ static uint32_t do_create_primary(step_ctx *ctx, const step_args *a, step_out *o
         if (v)
             out_bytes(out, "name", v->bytes, v->len);
         put_creation(out, cd, ch, tk);
+        put_template(out, &pub);
     }
     Esys_Free(out_pub);
     Esys_Free(cd);
@@ -161,6 +186,7 @@ static uint32_t do_create(step_ctx *ctx, const step_args *a, step_out *out)
         out_struct(out, "private", TS_PRIVATE, priv);
         out_struct(out, "public", TS_PUBLIC, out_pub);
         put_creation(out, cd, ch, tk);
+        put_template(out, &pub);
     }
     Esys_Free(priv);
     Esys_Free(out_pub);

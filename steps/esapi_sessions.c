@@ -36,8 +36,13 @@ static uint32_t do_start_auth_session(step_ctx *ctx, const step_args *a, step_ou
         if (Esys_TRSess_GetNonceTPM(ctx->esys, session, &tpm_nonce) == TSS2_RC_SUCCESS)
             out_bytes(out, "nonce_tpm", tpm_nonce->buffer, tpm_nonce->size);
         Esys_Free(tpm_nonce);
-        if (v)
+        if (v) {
             out_int(out, "handle", v->handle);
+            /* a session's name is its handle: what cpHashes of policy commands hold */
+            const uint8_t name[4] = { (uint8_t)(v->handle >> 24), (uint8_t)(v->handle >> 16),
+                                      (uint8_t)(v->handle >> 8), (uint8_t)v->handle };
+            out_bytes(out, "name", name, sizeof name);
+        }
     }
     out_put(out, "session", v);     /* tracked either way: the engine flushes it */
     return step_tss(out, "Esys_TRSess_SetAttributes", rc);
@@ -82,6 +87,7 @@ const step_def steps_esapi_sessions[] = {
           { "session", PT_SESSION, 0, "the session (flushed at scenario end if the TPM still has it)" },
           { "handle", PT_INT, 0, "its TPM handle (0x02xxxxxx HMAC, 0x03xxxxxx policy/trial)" },
           { "nonce_tpm", PT_BYTES, 0, "the TPM's first nonce" },
+          { "name", PT_BYTES, 0, "its name: the handle's 4 bytes (for crypto.cp_hash of a policy command)" },
           { 0 } },
       do_start_auth_session },
     { "esapi.session_set_attributes", "Esys_TRSess_SetAttributes: the attributes later commands send with a session",

@@ -18,7 +18,7 @@
     X(esapi_attest) X(esapi_sessions) X(esapi_admin) X(esapi_capability)                       \
     X(esapi_policy_cmds) X(esapi_policy_auth) X(esapi_policy_nv) X(esapi_policy)               \
     X(esapi_import) X(esapi_objects) X(esapi_credential)                                       \
-    X(crypto) X(crypto_ops) X(crypto_ecc) X(crypto_wrap) X(esapi_nv) X(esapi_nv_ops)             \
+    X(crypto) X(crypto_ops) X(crypto_ecc) X(crypto_wrap) X(crypto_cphash) X(esapi_nv) X(esapi_nv_ops) \
     X(keyfile) X(exec) X(file) X(assert) X(selftest) X(tpm_platform)                           \
     X(fapi_keys) X(fapi_store) X(fapi_crypto) X(fapi_pcr) X(fapi_nv) X(fapi_policy)
 
@@ -108,7 +108,11 @@ uint32_t esapi_nv_authorizer(step_ctx *ctx, const step_args *a, const esapi_nv_r
       .max_len = TPM2_MAX_RSA_KEY_BYTES },                                                             \
     { "auth", PT_BYTES, PF_SECRET, NULL, "auth value of the new object", .max_len = sizeof(TPMU_HA) }, \
     { "sensitive_data", PT_BYTES, PF_SECRET, NULL, "data to seal / key bits (keyedhash, symcipher)",   \
-      .max_len = TPM2_MAX_SYM_DATA }
+      .max_len = TPM2_MAX_SYM_DATA },                                                                  \
+    { "template_data", PT_BYTES, 0, NULL,                                                              \
+      "instead of template: a marshaled TPMT_PUBLIC (as tpm2_createprimary --template-data writes it, "  \
+      "an EK template NV index holds it); the parameters above still change it",                       \
+      .max_len = sizeof(TPMT_PUBLIC) }
 
 /* The public area (with tpm2_createprimary's defaults when `primary`) and
  * the sensitive part from a step's TEMPLATE_PARAMS; false with a message. */

@@ -4,6 +4,7 @@
 #include "tpm/tpm_attest.h"
 #include "tpm/tpm_cap.h"
 #include "tpm/tpm_context.h"
+#include "tpm/tpm_creation.h"
 #include "tpm/tpm_credential.h"
 #include "tpm/tpm_decode.h"
 #include "tpm/tpm_digest_values.h"
@@ -68,6 +69,7 @@ static json_t *dec_ticket(const void *p)
 static json_t *dec_digest_values(const void *p) { return tpm_digest_values_decode(p); }
 static json_t *dec_ecc_point(const void *p) { return tpm_ecc_decode_point(p); }
 static json_t *dec_ecc_detail(const void *p) { return tpm_ecc_decode_detail(p); }
+static json_t *dec_creation_data(const void *p) { return tpm_creation_decode(p); }
 
 typedef struct struct_row {
     const char *name;
@@ -83,7 +85,7 @@ static const struct_row rows[TS_COUNT] = {
     [TS_PRIVATE] = ROW(TPM2B_PRIVATE, NULL),
     [TS_SIGNATURE] = ROW(TPMT_SIGNATURE, dec_signature),
     [TS_HASHCHECK] = ROW(TPMT_TK_HASHCHECK, dec_ticket),
-    [TS_CREATION_DATA] = ROW(TPM2B_CREATION_DATA, NULL),
+    [TS_CREATION_DATA] = ROW(TPM2B_CREATION_DATA, dec_creation_data),
     [TS_CREATION_TICKET] = ROW(TPMT_TK_CREATION, dec_ticket),
     [TS_PCR_SELECTION] = ROW(TPML_PCR_SELECTION, dec_pcr_selection),
     [TS_DIGEST_LIST] = ROW(TPML_DIGEST, dec_digest_list),
