@@ -95,3 +95,20 @@ def test_hex_parts_errors(tpmrun, tmp_path):
     assert p.returncode == 1
     step = tpmrun.result("bad")["steps"][0]
     assert step["status"] == "failed" and step["message"].startswith("hex_parts: ") and '(in "000g")' in step["message"]
+
+
+# --- qualifying data: what TPM2B_DATA holds --------------------------------------
+
+@pytest.mark.parametrize("step,param", [("esapi.quote", "qualifying_data"), ("esapi.get_time", "qualifying_data"),
+                                        ("esapi.certify_x509", "reserved")])
+def test_data_over_64_bytes_is_refused_at_load(tpmrun, tmp_path, step, param):
+    args = {"esapi.quote": "pcr_select: 'sha256:0'", "esapi.get_time": "hash: sha256",
+            "esapi.certify_x509": "object_handle: '${k}', partial_certificate: {hex: '3000'}"}[step]
+    key = "  - esapi.create_primary: {}\n    save: k\n"
+    for n, ok in [(64, True), (65, False)]:
+        path = scenario(tmp_path, f"d{n}", key + f"  - {step}: {{{args}, {param}: {{hex: '{'ab' * n}'}}}}\n")
+        p = tpmrun("--check", path)
+        if ok:
+            assert p.returncode == 0, p.stderr
+        else:
+            assert p.returncode == 2 and f"'{param}' is 65 bytes; {step} takes at most 64" in p.stderr, p.stderr
