@@ -112,3 +112,38 @@ def test_data_over_64_bytes_is_refused_at_load(tpmrun, tmp_path, step, param):
             assert p.returncode == 0, p.stderr
         else:
             assert p.returncode == 2 and f"'{param}' is 65 bytes; {step} takes at most 64" in p.stderr, p.stderr
+
+
+# --- a signature of another key type does not verify -------------------------------
+
+def test_signature_of_another_key_type_does_not_verify(tpmrun, tmp_path):
+    pem = ESAPI / "esapi_rsa_import_key.pem"         # RSA 2048
+    ec_pem = ESAPI / "esapi_load_external_ec.pem"
+    path = scenario(tmp_path, "types", f"""\
+  - esapi.create_primary: {{template: "ecc256:ecdsa", attributes: "sign|fixedtpm|fixedparent|sensitivedataorigin|userwithauth"}}
+    save: ec
+  - esapi.load_external: {{key: {{file: {pem}}}, with_private: false}}
+    save: rsa
+  - crypto.hash: {{data: signed}}
+    save: h
+  - crypto.sign: {{key: {{file: {pem}}}, digest: "${{h.digest}}", scheme: rsapss}}
+    save: pss
+  - crypto.sign: {{key: {{file: {ec_pem}}}, digest: "${{h.digest}}"}}
+    save: ecdsa
+  - name: PSS, RSA key
+    crypto.verify: {{public: "${{rsa.public}}", digest: "${{h.digest}}", signature: "${{pss.signature}}"}}
+  - name: PSS, EC key
+    crypto.verify: {{public: "${{ec.public}}", digest: "${{h.digest}}", signature: "${{pss.signature}}", allow_invalid: true}}
+  - name: ECDSA, RSA key
+    crypto.verify: {{public: "${{rsa.public}}", digest: "${{h.digest}}", signature: "${{ecdsa.signature}}", allow_invalid: true}}
+  - name: PSS, EC key, not allowed
+    crypto.verify: {{public: "${{ec.public}}", digest: "${{h.digest}}", signature: "${{pss.signature}}"}}
+""")
+    p = tpmrun(path)
+    assert p.returncode == 1
+    res = tpmrun.result("types")
+    assert named(res, "PSS, RSA key")["outputs"]["valid"] is True
+    assert named(res, "PSS, EC key")["outputs"]["valid"] is False
+    assert named(res, "ECDSA, RSA key")["outputs"]["valid"] is False
+    last = named(res, "PSS, EC key, not allowed")
+    assert last["status"] == "failed" and "does not verify" in last["message"]
