@@ -97,6 +97,26 @@ def test_hex_parts_errors(tpmrun, tmp_path):
     assert step["status"] == "failed" and step["message"].startswith("hex_parts: ") and '(in "000g")' in step["message"]
 
 
+# --- esapi.nv_certify's extra_data and index_name ----------------------------------
+
+def test_nv_certify_gives_extra_data_and_index_name(tpmrun):
+    path = PACK / "nvcertify.yaml"
+    run_ok(tpmrun, path)
+    res = tpmrun.result("tpm2tools_nvcertify")
+    qual = out(by_save(res, path, "qual"), "random")
+    c1, c2 = by_save(res, path, "c1"), by_save(res, path, "c2")
+    decoded = c2["outputs"]["certify_info"]["decoded"]
+    assert decoded["type"] == "nv" and out(c2, "extra_data") == qual == bytes.fromhex(decoded["extraData"])
+    assert out(c1, "extra_data") == b""
+    name = out(by_save(res, path, "nv_pub"), "name")
+    assert out(c1, "index_name") == out(c2, "index_name") == name
+    assert decoded["attested"]["indexName"] == name.hex()
+    # the signed bytes hold the nonce after magic, type and the qualified signer
+    attest = out(c2, "attest")
+    n = struct.unpack(">H", attest[6:8])[0]
+    assert attest[8 + n:8 + n + 2 + 32] == b"\x00\x20" + qual
+
+
 # --- qualifying data: what TPM2B_DATA holds --------------------------------------
 
 @pytest.mark.parametrize("step,param", [("esapi.quote", "qualifying_data"), ("esapi.get_time", "qualifying_data"),
