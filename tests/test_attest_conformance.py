@@ -56,6 +56,17 @@ def by_save(res, path, key):
     return res["steps"][index[0]]
 
 
+# --- the pack ------------------------------------------------------------------
+
+def test_every_owned_test_is_ported_or_has_a_reason():
+    origins = {re.search(r"tests/([\w.-]+)\.sh", yaml.safe_load(p.read_text())["origin"]).group(1)
+               for p in PACK.glob("*.yaml")}
+    readme = (PACK / "README.md").read_text()
+    for test in OWNED:
+        skipped = re.search(rf"^\| `?{re.escape(test)}(\.sh)?`? \| .{{16,}} \|$", readme, re.M)
+        assert (test in origins) != bool(skipped), f"{test}: port it or say why not, not both"
+
+
 # --- crypto.hash hex_parts ------------------------------------------------------
 
 def test_hex_parts_join_literals_bytes_and_structures(tpmrun, tmp_path):
@@ -167,3 +178,44 @@ def test_signature_of_another_key_type_does_not_verify(tpmrun, tmp_path):
     assert named(res, "ECDSA, RSA key")["outputs"]["valid"] is False
     last = named(res, "PSS, EC key, not allowed")
     assert last["status"] == "failed" and "does not verify" in last["message"]
+
+
+# --- the audit scenarios, checked again in Python -----------------------------------
+
+def h(*parts):
+    return hashlib.sha256(b"".join(parts)).digest()
+
+
+def test_session_audit_of_get_random_is_a_known_answer(tpmrun):
+    path = PACK / "sessionaudit_tpm.yaml"
+    run_ok(tpmrun, path)
+    res = tpmrun.result("tpm2tools_sessionaudit_tpm")
+    random = out(by_save(res, path, "r"), "random")
+    assert len(random) == 8
+    cp = h(struct.pack(">IH", 0x17B, 8))
+    rp = h(struct.pack(">IIH", 0, 0x17B, 8) + random)
+    a1 = by_save(res, path, "a1")
+    assert out(a1, "session_digest") == h(bytes(32), cp, rp)
+    assert a1["outputs"]["audit_info"]["decoded"]["type"] == "session-audit"
+    # the platform and owner commands: no response parameters
+    for key, cc, handle, params in [("a2", 0x124, 0x4000000C, b""), ("a3", 0x125, 0x4000000C, b""),
+                                    ("a4", 0x129, 0x40000001, b"\x00\x0d" + b"ownerpassword")]:
+        cp = h(struct.pack(">II", cc, handle) + params)
+        assert out(by_save(res, path, key), "session_digest") == h(bytes(32), cp, h(struct.pack(">II", 0, cc))), key
+
+
+def test_command_audit_digests_are_known_answers(tpmrun):
+    path = PACK / "commandaudit.yaml"
+    run_ok(tpmrun, path)
+    res = tpmrun.result("tpm2tools_commandaudit")
+    a1, a2, a3 = (by_save(res, path, k) for k in ("a1", "a2", "a3"))
+    assert out(a1, "command_digest") == out(a3, "command_digest") == h(bytes.fromhex("00000140"))
+    assert out(a2, "command_digest") == h(bytes.fromhex("000001400000017b"))
+    assert [out(a, "audit_counter") for a in (a1, a2, a3)] == [1, 2, 3]
+    set_empty = h(bytes.fromhex("00000140 40000001 000b 00000000 00000000"))
+    assert out(a1, "audit_digest") == h(bytes(32), set_empty, h(bytes.fromhex("0000000000000140")))
+    random = out(by_save(res, path, "r"), "random")
+    set_random = h(bytes.fromhex("00000140 40000001 0010 00000001 0000017b 00000000"))
+    first = h(bytes(32), set_random, h(bytes.fromhex("0000000000000140")))
+    get_random = h(bytes.fromhex("0000017b0008")), h(bytes.fromhex("000000000000017b0008") + random)
+    assert out(a2, "audit_digest") == h(first, *get_random)
