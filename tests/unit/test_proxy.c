@@ -182,7 +182,8 @@ static uint32_t send_cc(proxy *p, int client, uint32_t cc, uint32_t arg, proxy_v
 static size_t take_and_free(proxy *p)
 {
     size_t n = 0;
-    proxy_records_free(proxy_take(p, &n), n);
+    proxy_record *recs = proxy_take(p, &n);     /* before n is read: argument order is unspecified */
+    proxy_records_free(recs, n);
     return n;
 }
 
