@@ -1,6 +1,7 @@
 /* crypto_ops: software (OpenSSL) hash, HMAC, encryption and signing, so a
  * scenario checks what the TPM computed against OpenSSL in place. */
 #include "steps.h"
+#include "base/hex.h"
 #include "tpm/ossl.h"
 #include "tpm/tpm_hash.h"
 #include "tpm/tpm_sym.h"
@@ -25,17 +26,47 @@ static const EVP_MD *md_of(const step_args *a, const char *name, step_out *out)
     return md;
 }
 
+/* hex_parts: pieces of hex text joined and decoded (malloc'd); a ${...} of
+ * bytes became hex inside a piece, so a scenario builds a cpHash's input,
+ * command code || names || parameters, from literals and outputs. */
+static uint8_t *hex_parts(const step_args *a, size_t *len, step_out *out)
+{
+    const value *list = arg(a, "hex_parts");
+    size_t total = 1;
+    for (size_t i = 0; i < list->count; i++)
+        total += list->items[i]->len;
+    char *text = calloc(1, total);
+    if (!text) {
+        step_fail(out, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0, at = 0; i < list->count; at += list->items[i]->len, i++)
+        memcpy(text + at, list->items[i]->bytes, list->items[i]->len);
+    uint8_t *data = NULL;
+    diag e = { 0 };
+    if (!hex_decode(text, &data, len, &e))
+        step_fail(out, "hex_parts: %s (in \"%s\")", e.msg, text);
+    diag_clear(&e);
+    free(text);
+    return data;
+}
+
 static uint32_t do_hash(step_ctx *ctx, const step_args *a, step_out *out)
 {
     (void)ctx;
     const EVP_MD *md = md_of(a, "alg", out);
     if (!md)
         return STEP_FAILED;
-    size_t len;
+    size_t len = 0;
+    uint8_t *joined = NULL;
     const uint8_t *data = arg_bytes(a, "data", &len);
+    if (arg_present(a, "hex_parts") && !(data = joined = hex_parts(a, &len, out)))
+        return STEP_FAILED;
     uint8_t d[EVP_MAX_MD_SIZE];
     unsigned n = 0;
-    if (!EVP_Digest(data ? data : (const uint8_t *)"", len, d, &n, md, NULL))
+    bool ok = EVP_Digest(data ? data : (const uint8_t *)"", len, d, &n, md, NULL);
+    free(joined);
+    if (!ok)
         return step_fail(out, "hashing failed");
     out_bytes(out, "digest", d, n);
     return 0;
@@ -273,7 +304,10 @@ out:
 const step_def steps_crypto_ops[] = {
     { "crypto.hash", "OpenSSL digest of data", 0,
       (const param_spec[]){
-          SW_DATA("data to hash"),
+          { "data", PT_BYTES, PF_ONE_OF, NULL, "data to hash" },
+          { "hex_parts", PT_STRING_LIST, PF_ONE_OF | PF_HEX, NULL,
+            "or the data as pieces of hex, joined: [\"0000017b\", \"${r.random}\"] (bytes and structures "
+            "become hex), e.g. a cpHash's command code || names || parameters" },
           { "alg", PT_SYNTAX, 0, "sha256", "hash algorithm", .syntax = SX_HASH },
           { 0 } },
       (const output_spec[]){

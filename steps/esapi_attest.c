@@ -16,12 +16,15 @@
 
 /* ---- the parts every attestation command shares ------------------------ */
 
+/* TSS 3.2's TPM2B_DATA holds sizeof(TPMU_HA) bytes (Part 2: sizeof(TPMT_HA)) */
+#define DATA_MAX sizeof(((TPM2B_DATA *)0)->buffer)
+
 #define SIGN_PARAMS                                                                                          \
     { "sign_handle", PT_OBJECT, 0, NULL, "the signing key (absent: TPM_RH_NULL, an unsigned attestation)" }, \
     { "sign_auth", PT_BYTES, PF_SECRET, NULL, "the signing key's auth value (else the one already set)",    \
       .max_len = sizeof(TPMU_HA) },                                                                          \
     { "qualifying_data", PT_BYTES, 0, NULL, "qualifyingData, e.g. a nonce: the attestation's extraData",    \
-      .max_len = sizeof(TPMT_HA) },                                                                          \
+      .max_len = DATA_MAX },                                                                                 \
     { "in_scheme", PT_SYNTAX, 0, "null", "signing scheme (null: the key's)", .syntax = SX_SIG_SCHEME },     \
     { "hash", PT_SYNTAX, 0, "sha256", "hash of in_scheme when it names none", .syntax = SX_HASH }
 
@@ -355,7 +358,7 @@ const step_def steps_esapi_attest[] = {
           { "partial_certificate", PT_BYTES, PF_REQUIRED, NULL,
             "DER of the partial certificate (TBSCertificate fields the caller fills: issuer, validity, subject, "
             "extensions)", .max_len = TPM2_MAX_DIGEST_BUFFER },
-          { "reserved", PT_BYTES, 0, NULL, "reserved (must be empty)", .max_len = sizeof(TPMT_HA) },
+          { "reserved", PT_BYTES, 0, NULL, "reserved (must be empty)", .max_len = DATA_MAX },
           SIGN_PARAMS,
           { 0 } },
       (const output_spec[]){

@@ -361,6 +361,8 @@ static void put_certify(step_out *out, const TPM2B_ATTEST *info, const TPMT_SIGN
     if (tpm_attest_unmarshal(info, &s) && s.type == TPM2_ST_ATTEST_NV) {
         out_bytes(out, "nv_contents", s.attested.nv.nvContents.buffer, s.attested.nv.nvContents.size);
         out_int(out, "offset", s.attested.nv.offset);
+        out_bytes(out, "extra_data", s.extraData.buffer, s.extraData.size);
+        out_bytes(out, "index_name", s.attested.nv.indexName.name, s.attested.nv.indexName.size);
     }
 }
 
@@ -492,6 +494,8 @@ const step_def steps_esapi_nv[] = {
           { "attest", PT_BYTES, 0, "the signed bytes (certify_info without its size): hash these to verify" },
           { "nv_contents", PT_BYTES, 0, "the contents attested" },
           { "offset", PT_INT, 0, "their offset" },
+          { "extra_data", PT_BYTES, 0, "extraData: the qualifying_data" },
+          { "index_name", PT_BYTES, 0, "indexName: the index's name (written)" },
           { 0 } },
       do_nv_certify },
     { 0 },

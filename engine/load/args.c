@@ -370,7 +370,7 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
             return false;
         }
         if (ref_find(item->str) || ref_has_escape(item->str)) {
-            if (!interp_arg(L, item, it, false))
+            if (!interp_arg(L, item, it, (p->flags & PF_HEX) != 0))
                 return false;
             continue;
         }

@@ -141,6 +141,13 @@ int ossl_verify_tpm_signature(EVP_PKEY *key, const uint8_t *digest, size_t diges
         OPENSSL_free(der);
         return -1;
     }
+    /* a signature made by another type of key does not verify (OpenSSL
+     * would refuse to set up RSA padding on an EC key) */
+    bool rsa_sig = sig->sigAlg != TPM2_ALG_ECDSA;
+    if (EVP_PKEY_get_base_id(key) != (rsa_sig ? EVP_PKEY_RSA : EVP_PKEY_EC)) {
+        OPENSSL_free(der);
+        return 0;
+    }
     int result = -1;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
     if (ctx && EVP_PKEY_verify_init(ctx) > 0 && EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 &&
