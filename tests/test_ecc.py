@@ -219,6 +219,43 @@ def test_commit(tpmrun):
     assert of_type(res, "esapi.commit")[-1]["rc"]["name"] == "TPM2_RC_SCHEME"
 
 
+
+def test_sign_ecdaa_completes_the_commit_it_names(tpmrun, tmp_path):
+    """esapi.sign's commit_count is the count of TPMS_SCHEME_ECDAA: each
+    commit completes once, in any order (a count sent as 0 would let the
+    second signature through and refuse the third)."""
+    path = write_scenario(tmp_path, "ecdaa_sign", """\
+  - esapi.create_primary: {template: "ecc256:ecdaa", attributes: "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign"}
+    save: daa
+  - esapi.commit: {sign_handle: "${daa}"}
+    save: c0
+  - esapi.commit: {sign_handle: "${daa}"}
+    save: c1
+  - name: second
+    esapi.sign: {key: "${daa}", digest: {hex: "%s"}, scheme: ecdaa, commit_count: "${c1.counter}"}
+  - name: second again
+    esapi.sign: {key: "${daa}", digest: {hex: "%s"}, scheme: ecdaa, commit_count: "${c1.counter}"}
+    expect: {rc: value}
+  - name: first
+    esapi.sign: {key: "${daa}", digest: {hex: "%s"}, scheme: ecdaa, commit_count: 0}
+""" % (("ab" * 32,) * 3))
+    run_ok(tpmrun, "--wire", path)
+    res = tpmrun.result("ecdaa_sign")
+    assert [s["outputs"]["counter"] for s in of_type(res, "esapi.commit")] == [0, 1]
+    second = named(res, "second")
+    assert second["outputs"]["signature"]["decoded"]["sigAlg"] in ("ecdaa", "TPM2_ALG_ECDAA")
+    # TPMT_SIG_SCHEME in the command: ECDAA (001a), SHA-256 (000b), count 1
+    assert "001a000b0001" in second["tpm_commands"][0]["command_hex"]
+    assert named(res, "first")["rc"]["value"] == "0x00000000"
+    bad = write_scenario(tmp_path, "ecdaa_bad", """\
+  - esapi.create_primary: {template: "ecc256:ecdsa"}
+    save: k
+  - esapi.sign: {key: "${k}", digest: {hex: "%s"}, scheme: ecdsa, commit_count: 1}
+""" % ("ab" * 32))
+    p = tpmrun(bad)
+    assert p.returncode == 1
+    assert "commit_count goes with scheme ecdaa" in tpmrun.result("ecdaa_bad")["steps"][1]["message"]
+
 def test_ecc_parameters(tpmrun):
     run_ok(tpmrun, ESAPI / "esapi_ecc_parameters.yaml")
     res = tpmrun.result("esapi_ecc_parameters")
