@@ -114,10 +114,15 @@ static ESYS_TR pcr_tr(const step_args *a, const char *name)
 
 static uint32_t do_pcr_extend(step_ctx *ctx, const step_args *a, step_out *out)
 {
+    TPML_DIGEST_VALUES v = { .count = 1 };
+    if (arg_present(a, "digests")) {    /* several banks in one command, as tpm2_pcrextend 8:sha1=..,sha256=.. */
+        if (!arg_struct(a, "digests", &v, out))
+            return STEP_FAILED;
+        return step_tss(out, "Esys_PCR_Extend", Esys_PCR_Extend(ctx->esys, pcr_tr(a, "pcr"), ctx->s1, ctx->s2, ctx->s3, &v));
+    }
     TPMI_ALG_HASH alg = *arg_hash(a, "hash");
     size_t len;
     const uint8_t *d = arg_bytes(a, "digest", &len);
-    TPML_DIGEST_VALUES v = { .count = 1 };
     v.digests[0].hashAlg = alg;
     size_t want = tpm_hash_size(alg);
     if (len != want)
@@ -245,11 +250,14 @@ const step_def steps_esapi_pcr[] = {
           { "update_counter", PT_INT, 0, "pcrUpdateCounter (the same in every round)" },
           { 0 } },
       do_pcr_read },
-    { "esapi.pcr_extend", "TPM2_PCR_Extend one bank of one PCR", NEED_ESYS | AUTH1,
+    { "esapi.pcr_extend", "TPM2_PCR_Extend of one PCR: one bank, or several in one command (digests)",
+      NEED_ESYS | AUTH1,
       (const param_spec[]){
           PCR_PARAM("PCR index (0..23)"),
-          { "digest", PT_BYTES, PF_REQUIRED, NULL, "the digest to extend", .max_len = sizeof(TPMU_HA) },
-          { "hash", PT_SYNTAX, 0, "sha256", "the bank", .syntax = SX_HASH },
+          { "digest", PT_BYTES, PF_ONE_OF, NULL, "the digest to extend (one bank: hash)", .max_len = sizeof(TPMU_HA) },
+          { "hash", PT_SYNTAX, 0, "sha256", "the bank of digest", .syntax = SX_HASH },
+          { "digests", PT_STRUCT, PF_ONE_OF, NULL, "or a TPML_DIGEST_VALUES, a digest for each of several banks "
+            "(esapi.pcr_event's digests, or count || (hashAlg || digest) ...)", .st = TS_DIGEST_VALUES },
           { 0 } },
       NULL, do_pcr_extend },
     { "esapi.pcr_reset", "TPM2_PCR_Reset: every bank of a resettable PCR to zeros (PC Client: 16 and 23 at any "
