@@ -256,6 +256,50 @@ def test_sign_ecdaa_completes_the_commit_it_names(tpmrun, tmp_path):
     assert p.returncode == 1
     assert "commit_count goes with scheme ecdaa" in tpmrun.result("ecdaa_bad")["steps"][1]["message"]
 
+
+def test_ecdh_zgen_with_a_public_area(tpmrun, tmp_path):
+    """public: the other party's TPM2B_PUBLIC instead of a point: the RFC 5903
+    exchange (i in the TPM, r's public area) gives g^ir, two TPM keys agree
+    both ways, and an RSA public area is refused with a message."""
+    (tmp_path / "i.pem").write_bytes(I_PEM.read_bytes())
+    (tmp_path / "r.pem").write_bytes(R_PEM.read_bytes())
+    path = write_scenario(tmp_path, "zgen_public", """\
+  - esapi.load_external: {key: {file: i.pem}, template: "ecc256:ecdh", attributes: "userwithauth|decrypt"}
+    save: i
+  - esapi.load_external: {key: {file: r.pem}, template: "ecc256:ecdh", attributes: "userwithauth|decrypt", with_private: false}
+    save: r
+  - name: rfc
+    esapi.ecdh_zgen: {key: "${i}", public: "${r.public}"}
+  - esapi.flush_context: {handle: "${r}"}
+  - esapi.create_primary: {template: "ecc256:ecdh", attributes: "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|decrypt"}
+    save: b
+  - name: a with b
+    esapi.ecdh_zgen: {key: "${i}", public: "${b.public}"}
+  - name: b with a
+    esapi.ecdh_zgen: {key: "${b}", public: "${i.public}"}
+""")
+    run_ok(tpmrun, "--show-secrets", path)
+    res = tpmrun.result("zgen_public")
+    rfc = named(res, "rfc")["outputs"]["out_point"]["decoded"]
+    assert (rfc["x"], rfc["y"]) == RFC_GIR
+    assert named(res, "a with b")["outputs"]["out_point"] == named(res, "b with a")["outputs"]["out_point"]
+    bad = write_scenario(tmp_path, "zgen_rsa", """\
+  - esapi.create_primary: {template: "ecc256:ecdh", attributes: "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|decrypt"}
+    save: b
+  - esapi.create_primary: {template: "rsa1024:null:aes128cfb"}
+    save: rsa
+  - esapi.ecdh_zgen: {key: "${b}", public: "${rsa.public}"}
+""")
+    assert tpmrun(bad).returncode == 1
+    assert "not an ECC key's public area" in tpmrun.result("zgen_rsa")["steps"][2]["message"]
+    both = write_scenario(tmp_path, "zgen_both", """\
+  - esapi.create_primary: {template: "ecc256:ecdh"}
+    save: b
+  - esapi.ecdh_zgen: {key: "${b}", public: "${b.public}", in_point: {hex: "000400000000"}}
+""")
+    p = tpmrun("--check", both)
+    assert p.returncode == 2 and "exactly one of" in p.stderr
+
 def test_ecc_parameters(tpmrun):
     run_ok(tpmrun, ESAPI / "esapi_ecc_parameters.yaml")
     res = tpmrun.result("esapi_ecc_parameters")
