@@ -65,7 +65,11 @@ static uint32_t do_hierarchy_control(step_ctx *ctx, const step_args *a, step_out
     ESYS_TR h = auth_handle(ctx, a, out);
     if (h == ESYS_TR_NONE)
         return STEP_FAILED;
-    ESYS_TR enable = arg_hierarchy(a, "enable")->esys_tr;
+    /* the permanent handles' ESYS_TRs; platform_nv is no hierarchy of its own */
+    uint32_t which = *arg_hierarchy_enable(a, "enable");
+    ESYS_TR enable = which == TPM2_RH_OWNER ? ESYS_TR_RH_OWNER
+                   : which == TPM2_RH_ENDORSEMENT ? ESYS_TR_RH_ENDORSEMENT
+                   : which == TPM2_RH_PLATFORM ? ESYS_TR_RH_PLATFORM : ESYS_TR_RH_PLATFORM_NV;
     TPMI_YES_NO state = arg_bool(a, "state") ? TPM2_YES : TPM2_NO;
     return step_tss(out, "Esys_HierarchyControl",
                     Esys_HierarchyControl(ctx->esys, h, ctx->s1, ctx->s2, ctx->s3, enable, state));
@@ -294,8 +298,9 @@ const step_def steps_esapi_admin[] = {
     ROW0("esapi.hierarchy_control", "TPM2_HierarchyControl: enable or disable a hierarchy (until TPM Reset)",
          NEED_ESYS | AUTH1, do_hierarchy_control,
          AUTH_HANDLE_PARAMS("platform", "platform, or the hierarchy that disables itself (owner, endorsement)"),
-         { "enable", PT_SYNTAX, PF_REQUIRED, NULL, "the hierarchy to switch (owner, endorsement, platform; "
-           "platform_nv is not named)", .syntax = SX_HIERARCHY },
+         { "enable", PT_SYNTAX, PF_REQUIRED, NULL, "the hierarchy to switch: owner, endorsement, platform or "
+           "platform_nv (its NV indices), or as tpm2_hierarchycontrol: shEnable, ehEnable, phEnable, phEnableNV",
+           .syntax = SX_HIERARCHY_ENABLE },
          { "state", PT_BOOL, PF_REQUIRED, NULL, "true: enable, false: disable" }),
     ROW0("esapi.set_primary_policy", "TPM2_SetPrimaryPolicy: a hierarchy's authPolicy (lasts until TPM2_Clear)",
          NEED_ESYS | AUTH1, do_set_primary_policy,

@@ -96,6 +96,11 @@ static uint32_t do_sign(step_ctx *ctx, const step_args *a, step_out *out)
     if (!ARG_TPM2B(a, "digest", &digest, out))
         return STEP_FAILED;
     TPMT_SIG_SCHEME scheme = tpm_alg_sig_scheme_for(arg_sig_scheme(a, "scheme"), hash_arg(a, "hash"));
+    if (arg_present(a, "commit_count")) {
+        if (scheme.scheme != TPM2_ALG_ECDAA)
+            return step_fail(out, "commit_count goes with scheme ecdaa");
+        scheme.details.ecdaa.count = (UINT16)arg_int(a, "commit_count");
+    }
     /* Without a ticket the TPM accepts only digests of data that does not
      * start with TPM2_GENERATED_VALUE, i.e. a NULL ticket for the owner. */
     TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
@@ -242,6 +247,8 @@ const step_def steps_esapi_crypto[] = {
           { "scheme", PT_SYNTAX, 0, "null", "signature scheme (null: the key's)", .syntax = SX_SIG_SCHEME },
           { "hash", PT_SYNTAX, 0, "sha256", "hash of the scheme", .syntax = SX_HASH },
           { "validation", PT_STRUCT, 0, NULL, "hashcheck ticket from esapi.hash (default: null ticket)", .st = TS_HASHCHECK },
+          { "commit_count", PT_INT, 0, NULL, "ecdaa: the commit counter of the esapi.commit it completes (default: 0)",
+            .min = 0, .max = 0xFFFF },
           { 0 } },
       (const output_spec[]){
           { "signature", PT_STRUCT, 0, "TPMT_SIGNATURE", TS_SIGNATURE },

@@ -22,10 +22,28 @@ static uint32_t do_ecdh_key_gen(step_ctx *ctx, const step_args *a, step_out *out
     return step_tss(out, "Esys_ECDH_KeyGen", rc);
 }
 
+/* The other party's point: in_point, or the unique point of an ECC public
+ * area (tpm2_ecdhzgen -k takes a key's public file). */
+static bool other_point(const step_args *a, TPM2B_ECC_POINT *in, step_out *out)
+{
+    if (arg_present(a, "in_point"))
+        return arg_struct(a, "in_point", in, out);
+    TPM2B_PUBLIC pub;
+    if (!arg_struct(a, "public", &pub, out))
+        return false;
+    if (pub.publicArea.type != TPM2_ALG_ECC) {
+        step_fail(out, "public is not an ECC key's public area");
+        return false;
+    }
+    memset(in, 0, sizeof *in);
+    in->point = pub.publicArea.unique.ecc;
+    return true;
+}
+
 static uint32_t do_ecdh_zgen(step_ctx *ctx, const step_args *a, step_out *out)
 {
     TPM2B_ECC_POINT in;
-    if (!arg_struct(a, "in_point", &in, out))
+    if (!other_point(a, &in, out))
         return STEP_FAILED;
     ESYS_TR key = arg_object_auth(ctx, a, "key", "auth", out);
     if (key == ESYS_TR_NONE)
@@ -136,7 +154,9 @@ const step_def steps_esapi_ecc[] = {
       (const param_spec[]){
           { "key", PT_OBJECT, PF_REQUIRED, NULL, "a loaded ECC decrypt key (scheme ecdh or null, not restricted)" },
           AUTH_PARAM,
-          { "in_point", PT_STRUCT, PF_REQUIRED, NULL, "the other party's public point", .st = TS_ECC_POINT },
+          { "in_point", PT_STRUCT, PF_ONE_OF, NULL, "the other party's public point", .st = TS_ECC_POINT },
+          { "public", PT_STRUCT, PF_ONE_OF, NULL, "or the other party's ECC TPM2B_PUBLIC: its point (as tpm2_ecdhzgen -k)",
+            .st = TS_PUBLIC },
           { 0 } },
       (const output_spec[]){
           POINT_OUT("out_point", PF_SECRET, "the shared point [d]in_point"),

@@ -114,10 +114,15 @@ static ESYS_TR pcr_tr(const step_args *a, const char *name)
 
 static uint32_t do_pcr_extend(step_ctx *ctx, const step_args *a, step_out *out)
 {
+    TPML_DIGEST_VALUES v = { .count = 1 };
+    if (arg_present(a, "digests")) {    /* several banks in one command, as tpm2_pcrextend 8:sha1=..,sha256=.. */
+        if (!arg_struct(a, "digests", &v, out))
+            return STEP_FAILED;
+        return step_tss(out, "Esys_PCR_Extend", Esys_PCR_Extend(ctx->esys, pcr_tr(a, "pcr"), ctx->s1, ctx->s2, ctx->s3, &v));
+    }
     TPMI_ALG_HASH alg = *arg_hash(a, "hash");
     size_t len;
     const uint8_t *d = arg_bytes(a, "digest", &len);
-    TPML_DIGEST_VALUES v = { .count = 1 };
     v.digests[0].hashAlg = alg;
     size_t want = tpm_hash_size(alg);
     if (len != want)
@@ -148,19 +153,62 @@ void esapi_pcr_out_digest_values(step_out *out, const char *name, const TPML_DIG
     }
 }
 
+#define EVENT_LONG_MAX (1024 * 1024)
+
+/* Event data over TPM2_PCR_Event's 1,024 bytes, as tpm2_pcrevent sends it:
+ * an event sequence (TPM2_HashSequenceStart with TPM_ALG_NULL), updates of
+ * 1,024 bytes, TPM2_EventSequenceComplete with the rest.  The sequence has
+ * an empty auth value (a password session); the PCR gets the step's first
+ * session, and its second (audit, say) follows the sequence's.  On failure
+ * the sequence is flushed: the scenario never held it. */
+static TSS2_RC event_long(step_ctx *ctx, ESYS_TR pcr, const uint8_t *data, size_t len, TPML_DIGEST_VALUES **digests,
+                          const char **call)
+{
+    TPM2B_AUTH empty = { 0 };
+    ESYS_TR seq = ESYS_TR_NONE;
+    *call = "Esys_HashSequenceStart";
+    TSS2_RC rc = Esys_HashSequenceStart(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &empty, TPM2_ALG_NULL,
+                                        &seq);
+    if (rc != TSS2_RC_SUCCESS)
+        return rc;
+    TPM2B_MAX_BUFFER buf;
+    *call = "Esys_SequenceUpdate";
+    for (; rc == TSS2_RC_SUCCESS && len > TPM2_MAX_DIGEST_BUFFER; data += buf.size, len -= buf.size) {
+        buf.size = TPM2_MAX_DIGEST_BUFFER;
+        memcpy(buf.buffer, data, buf.size);
+        rc = Esys_SequenceUpdate(ctx->esys, seq, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &buf);
+    }
+    if (rc == TSS2_RC_SUCCESS) {
+        *call = "Esys_EventSequenceComplete";
+        buf.size = (UINT16)len;
+        memcpy(buf.buffer, data, len);
+        rc = Esys_EventSequenceComplete(ctx->esys, pcr, seq, ctx->s1, ESYS_TR_PASSWORD, ctx->s2, &buf, digests);
+    }
+    if (rc != TSS2_RC_SUCCESS)
+        Esys_FlushContext(ctx->esys, seq);
+    return rc;
+}
+
 static uint32_t do_pcr_event(step_ctx *ctx, const step_args *a, step_out *out)
 {
-    TPM2B_EVENT data = { 0 };
-    if (!ARG_TPM2B(a, "event_data", &data, out))
-        return STEP_FAILED;
+    size_t len;
+    const uint8_t *bytes = arg_bytes(a, "event_data", &len);
     /* without a PCR: TPM_RH_NULL, the digests only */
     ESYS_TR pcr = arg_present(a, "pcr") ? pcr_tr(a, "pcr") : ESYS_TR_RH_NULL;
     TPML_DIGEST_VALUES *digests = NULL;
-    TSS2_RC rc = Esys_PCR_Event(ctx->esys, pcr, ctx->s1, ctx->s2, ctx->s3, &data, &digests);
+    const char *call = "Esys_PCR_Event";
+    TSS2_RC rc;
+    if (len > sizeof(((TPM2B_EVENT *)0)->buffer)) {
+        rc = event_long(ctx, pcr, bytes, len, &digests, &call);
+    } else {
+        TPM2B_EVENT data = { .size = (UINT16)len };
+        memcpy(data.buffer, bytes, len);
+        rc = Esys_PCR_Event(ctx->esys, pcr, ctx->s1, ctx->s2, ctx->s3, &data, &digests);
+    }
     if (rc == TSS2_RC_SUCCESS)
         esapi_pcr_out_digest_values(out, "digests", digests);
     Esys_Free(digests);
-    return step_tss(out, "Esys_PCR_Event", rc);
+    return step_tss(out, call, rc);
 }
 
 /* ---- administration (the platform hierarchy's, or a PCR's own auth) ------ */
@@ -245,11 +293,14 @@ const step_def steps_esapi_pcr[] = {
           { "update_counter", PT_INT, 0, "pcrUpdateCounter (the same in every round)" },
           { 0 } },
       do_pcr_read },
-    { "esapi.pcr_extend", "TPM2_PCR_Extend one bank of one PCR", NEED_ESYS | AUTH1,
+    { "esapi.pcr_extend", "TPM2_PCR_Extend of one PCR: one bank, or several in one command (digests)",
+      NEED_ESYS | AUTH1,
       (const param_spec[]){
           PCR_PARAM("PCR index (0..23)"),
-          { "digest", PT_BYTES, PF_REQUIRED, NULL, "the digest to extend", .max_len = sizeof(TPMU_HA) },
-          { "hash", PT_SYNTAX, 0, "sha256", "the bank", .syntax = SX_HASH },
+          { "digest", PT_BYTES, PF_ONE_OF, NULL, "the digest to extend (one bank: hash)", .max_len = sizeof(TPMU_HA) },
+          { "hash", PT_SYNTAX, 0, "sha256", "the bank of digest", .syntax = SX_HASH },
+          { "digests", PT_STRUCT, PF_ONE_OF, NULL, "or a TPML_DIGEST_VALUES, a digest for each of several banks "
+            "(esapi.pcr_event's digests, or count || (hashAlg || digest) ...)", .st = TS_DIGEST_VALUES },
           { 0 } },
       NULL, do_pcr_extend },
     { "esapi.pcr_reset", "TPM2_PCR_Reset: every bank of a resettable PCR to zeros (PC Client: 16 and 23 at any "
@@ -259,10 +310,12 @@ const step_def steps_esapi_pcr[] = {
           { 0 } },
       NULL, do_pcr_reset },
     { "esapi.pcr_event", "TPM2_PCR_Event: the TPM hashes event data in every allocated bank and extends a PCR "
-      "with the digests", NEED_ESYS | AUTH1,
+      "with the digests (data over 1,024 bytes, up to 1 MiB: through an event sequence, as tpm2_pcrevent)",
+      NEED_ESYS | AUTH1,
       (const param_spec[]){
           { "pcr", PT_INT, 0, NULL, "PCR index (0..23); absent: TPM_RH_NULL, the digests only", .min = 0, .max = 23 },
-          { "event_data", PT_BYTES, PF_REQUIRED, NULL, "the event data", .max_len = sizeof(((TPM2B_EVENT *)0)->buffer) },
+          { "event_data", PT_BYTES, PF_REQUIRED, NULL, "the event data (over 1,024 bytes, up to 1 MiB: through an "
+            "event sequence, as tpm2_pcrevent)", .max_len = EVENT_LONG_MAX },
           { 0 } },
       (const output_spec[]){
           DIGEST_VALUES_OUTPUTS("digests", "TPML_DIGEST_VALUES: the event data's digest in every allocated bank"),

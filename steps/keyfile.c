@@ -392,11 +392,15 @@ static bool tpm_has_ecc(ESYS_CONTEXT *esys)
 }
 
 /* The parent named in the file: a loaded persistent object, or a primary
- * made now in the hierarchy (*made: flush it afterwards). */
-static ESYS_TR file_parent(step_ctx *ctx, const step_args *a, const kf_parts *kp, bool *made, step_out *out)
+ * made now in the hierarchy (*made: flush it afterwards).  *borrowed: ESAPI
+ * gave the ESYS_TR the scenario already holds for that persistent handle
+ * (it hands out the one it knows), which must stay open. */
+static ESYS_TR file_parent(step_ctx *ctx, const step_args *a, const kf_parts *kp, bool *made, bool *borrowed,
+                           step_out *out)
 {
     ESYS_TR tr = ESYS_TR_NONE;
     *made = false;
+    *borrowed = false;
     uint32_t h = kp->parent;
     ESYS_TR hier = h == TPM2_RH_OWNER ? ESYS_TR_RH_OWNER : h == TPM2_RH_ENDORSEMENT ? ESYS_TR_RH_ENDORSEMENT
                  : h == TPM2_RH_PLATFORM ? ESYS_TR_RH_PLATFORM : h == TPM2_RH_NULL ? ESYS_TR_RH_NULL : ESYS_TR_NONE;
@@ -407,6 +411,7 @@ static ESYS_TR file_parent(step_ctx *ctx, const step_args *a, const kf_parts *kp
             step_fail(out, "the key file's parent 0x%08x is not in the TPM", h);
             return ESYS_TR_NONE;
         }
+        *borrowed = ctx_holds(ctx, h);
         return tr;
     }
     TPM2B_AUTH auth = { 0 };
@@ -445,9 +450,9 @@ static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
         memcpy(seed.secret, k->secret->data, seed.size);
     }
     kf_free(k);
-    bool made = false, given = arg_present(a, "parent");
+    bool made = false, borrowed = false, given = arg_present(a, "parent");
     ESYS_TR parent = given ? arg_object_auth(ctx, a, "parent", "parent_auth", out)
-                           : file_parent(ctx, a, &kp, &made, out);
+                           : file_parent(ctx, a, &kp, &made, &borrowed, out);
     if (parent == ESYS_TR_NONE)
         return STEP_FAILED;
     TSS2_RC rc = TSS2_RC_SUCCESS;
@@ -471,7 +476,7 @@ static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
     Esys_Free(imported);
     if (made)
         Esys_FlushContext(ctx->esys, parent);
-    else if (!given)
+    else if (!given && !borrowed)
         Esys_TR_Close(ctx->esys, &parent);
     if (rc == TSS2_RC_SUCCESS) {
         if (arg_present(a, "auth")) {

@@ -142,6 +142,41 @@ def test_hierarchy_control_disables_endorsement(tpmrun, tmp_path):
     assert on["ehEnable"] is True
 
 
+
+def test_hierarchy_control_platform_nv(tpmrun, tmp_path):
+    """phEnableNV (TPM_RH_PLATFORM_NV) is a hierarchy of its own to
+    TPM2_HierarchyControl: cleared, platform NV indices are refused, and
+    tpm2_hierarchycontrol's names work as well as tpmrun's."""
+    f = write(tmp_path, "ph_nv", """\
+  - esapi.hierarchy_control: {enable: phEnableNV, state: false}
+  - esapi.get_capability: {capability: properties-variable}
+    save: off
+  - name: refused
+    esapi.nv_define_space: {auth_handle: platform, nv_index: 0x01800002, size: 8}
+    expect: {rc: hierarchy}
+  - esapi.hierarchy_control: {auth_handle: p, enable: platform_nv, state: true}
+  - esapi.get_capability: {capability: properties-variable}
+    save: on
+  - esapi.nv_define_space: {auth_handle: platform, nv_index: 0x01800002, size: 8}
+    save: nv
+""")
+    run_ok(tpmrun, f)
+    res = tpmrun.result("ph_nv")
+    assert named(res, "refused")["rc"]["value"] == "0x00000185"
+    caps = [s for s in res["steps"] if s["type"] == "esapi.get_capability"]
+    off, on = (decoded(s)["properties"]["TPM2_PT_STARTUP_CLEAR"] for s in caps)
+    assert off["phEnableNV"] is False and off["phEnable"] is True
+    assert on["phEnableNV"] is True
+    sent = [s["tpm_commands"][0]["command"] for s in res["steps"] if s["type"] == "esapi.hierarchy_control"]
+    assert sent == ["HierarchyControl", "HierarchyControl"]
+
+
+def test_hierarchy_control_refuses_an_unknown_hierarchy(tpmrun, tmp_path):
+    f = write(tmp_path, "ph_bad", "  - esapi.hierarchy_control: {enable: lockout, state: false}\n")
+    p = tpmrun("--check", f)
+    assert p.returncode == 2
+    assert "ph_bad.yaml:3:" in p.stderr and "lockout" in p.stderr
+
 def test_clear_resets_owner_auth_and_removes_persistent_objects(tpmrun, tmp_path):
     f = write(tmp_path, "clear", """\
   - esapi.hierarchy_change_auth: {new_auth: owner-pw}

@@ -219,6 +219,87 @@ def test_commit(tpmrun):
     assert of_type(res, "esapi.commit")[-1]["rc"]["name"] == "TPM2_RC_SCHEME"
 
 
+
+def test_sign_ecdaa_completes_the_commit_it_names(tpmrun, tmp_path):
+    """esapi.sign's commit_count is the count of TPMS_SCHEME_ECDAA: each
+    commit completes once, in any order (a count sent as 0 would let the
+    second signature through and refuse the third)."""
+    path = write_scenario(tmp_path, "ecdaa_sign", """\
+  - esapi.create_primary: {template: "ecc256:ecdaa", attributes: "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign"}
+    save: daa
+  - esapi.commit: {sign_handle: "${daa}"}
+    save: c0
+  - esapi.commit: {sign_handle: "${daa}"}
+    save: c1
+  - name: second
+    esapi.sign: {key: "${daa}", digest: {hex: "%s"}, scheme: ecdaa, commit_count: "${c1.counter}"}
+  - name: second again
+    esapi.sign: {key: "${daa}", digest: {hex: "%s"}, scheme: ecdaa, commit_count: "${c1.counter}"}
+    expect: {rc: value}
+  - name: first
+    esapi.sign: {key: "${daa}", digest: {hex: "%s"}, scheme: ecdaa, commit_count: 0}
+""" % (("ab" * 32,) * 3))
+    run_ok(tpmrun, "--wire", path)
+    res = tpmrun.result("ecdaa_sign")
+    assert [s["outputs"]["counter"] for s in of_type(res, "esapi.commit")] == [0, 1]
+    second = named(res, "second")
+    assert second["outputs"]["signature"]["decoded"]["sigAlg"] in ("ecdaa", "TPM2_ALG_ECDAA")
+    # TPMT_SIG_SCHEME in the command: ECDAA (001a), SHA-256 (000b), count 1
+    assert "001a000b0001" in second["tpm_commands"][0]["command_hex"]
+    assert named(res, "first")["rc"]["value"] == "0x00000000"
+    bad = write_scenario(tmp_path, "ecdaa_bad", """\
+  - esapi.create_primary: {template: "ecc256:ecdsa"}
+    save: k
+  - esapi.sign: {key: "${k}", digest: {hex: "%s"}, scheme: ecdsa, commit_count: 1}
+""" % ("ab" * 32))
+    p = tpmrun(bad)
+    assert p.returncode == 1
+    assert "commit_count goes with scheme ecdaa" in tpmrun.result("ecdaa_bad")["steps"][1]["message"]
+
+
+def test_ecdh_zgen_with_a_public_area(tpmrun, tmp_path):
+    """public: the other party's TPM2B_PUBLIC instead of a point: the RFC 5903
+    exchange (i in the TPM, r's public area) gives g^ir, two TPM keys agree
+    both ways, and an RSA public area is refused with a message."""
+    (tmp_path / "i.pem").write_bytes(I_PEM.read_bytes())
+    (tmp_path / "r.pem").write_bytes(R_PEM.read_bytes())
+    path = write_scenario(tmp_path, "zgen_public", """\
+  - esapi.load_external: {key: {file: i.pem}, template: "ecc256:ecdh", attributes: "userwithauth|decrypt"}
+    save: i
+  - esapi.load_external: {key: {file: r.pem}, template: "ecc256:ecdh", attributes: "userwithauth|decrypt", with_private: false}
+    save: r
+  - name: rfc
+    esapi.ecdh_zgen: {key: "${i}", public: "${r.public}"}
+  - esapi.flush_context: {handle: "${r}"}
+  - esapi.create_primary: {template: "ecc256:ecdh", attributes: "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|decrypt"}
+    save: b
+  - name: a with b
+    esapi.ecdh_zgen: {key: "${i}", public: "${b.public}"}
+  - name: b with a
+    esapi.ecdh_zgen: {key: "${b}", public: "${i.public}"}
+""")
+    run_ok(tpmrun, "--show-secrets", path)
+    res = tpmrun.result("zgen_public")
+    rfc = named(res, "rfc")["outputs"]["out_point"]["decoded"]
+    assert (rfc["x"], rfc["y"]) == RFC_GIR
+    assert named(res, "a with b")["outputs"]["out_point"] == named(res, "b with a")["outputs"]["out_point"]
+    bad = write_scenario(tmp_path, "zgen_rsa", """\
+  - esapi.create_primary: {template: "ecc256:ecdh", attributes: "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|decrypt"}
+    save: b
+  - esapi.create_primary: {template: "rsa1024:null:aes128cfb"}
+    save: rsa
+  - esapi.ecdh_zgen: {key: "${b}", public: "${rsa.public}"}
+""")
+    assert tpmrun(bad).returncode == 1
+    assert "not an ECC key's public area" in tpmrun.result("zgen_rsa")["steps"][2]["message"]
+    both = write_scenario(tmp_path, "zgen_both", """\
+  - esapi.create_primary: {template: "ecc256:ecdh"}
+    save: b
+  - esapi.ecdh_zgen: {key: "${b}", public: "${b.public}", in_point: {hex: "000400000000"}}
+""")
+    p = tpmrun("--check", both)
+    assert p.returncode == 2 and "exactly one of" in p.stderr
+
 def test_ecc_parameters(tpmrun):
     run_ok(tpmrun, ESAPI / "esapi_ecc_parameters.yaml")
     res = tpmrun.result("esapi_ecc_parameters")

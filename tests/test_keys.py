@@ -548,6 +548,32 @@ def test_keyfile_parents(tpmrun, tmp_path):
     assert cmds[-3:] == ["CreatePrimary", "Load", "FlushContext"]
 
 
+def test_keyfile_load_keeps_the_scenarios_persistent_parent(tpmrun, tmp_path):
+    """A key file whose parent is a persistent object the scenario made:
+    ESAPI 3.2 hands keyfile.load the scenario's own ESYS_TR for it, which
+    must stay usable (it was closed: TSS2_ESYS_RC_BAD_TR afterwards)."""
+    steps = f"""  - esapi.create_primary: {{{SRK}}}
+    save: prim
+  - esapi.create: {{parent: "${{prim}}", template: "ecc256:ecdsa"}}
+    save: key
+  - esapi.evict_control: {{object_handle: "${{prim}}", persistent_handle: 0x81100000}}
+    save: prim_p
+  - esapi.flush_context: {{handle: "${{prim}}"}}
+  - keyfile.write: {{path: k.pem, public: "${{key.public}}", private: "${{key.private}}", parent: 0x81100000}}
+  - keyfile.load: {{path: k.pem}}
+    save: k
+  - esapi.flush_context: {{handle: "${{k}}"}}
+  - keyfile.load: {{path: k.pem}}
+  - name: still the scenario's
+    esapi.read_public: {{object: "${{prim_p}}"}}
+    expect: {{outputs: {{name: "${{prim.name}}"}}}}
+  - esapi.evict_control: {{object_handle: "${{prim_p}}"}}
+    expect: {{outputs: {{evicted: true}}}}
+"""
+    run_ok(tpmrun, write_scenario(tmp_path, "kf_persistent", steps))
+    res = tpmrun.result("kf_persistent")
+    assert res["cleanup"]["transient_handles_after"] == 0
+
 @pytest.mark.parametrize("content,args,message", [
     (b"not a key", "path: bad.pem", "not a TSS2 key"),
     (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "path: bad.pem", 'not a PEM "TSS2 PRIVATE KEY" file'),

@@ -137,14 +137,74 @@ def test_pcr_allocate_scenario(tpmrun):
 
 # --- load-time checks ---------------------------------------------------------------
 
+
+def test_pcr_extend_several_banks_in_one_command(tpmrun, tmp_path):
+    """digests: one TPM2_PCR_Extend with a TPML_DIGEST_VALUES (what
+    tpm2_pcrextend 8:sha1=..,sha256=.. sends); each bank gets its own digest,
+    and pcr_event's digests extend another PCR alike."""
+    d1, d256 = bytes([1]) * 20, bytes([2]) * 32
+    tpml = (2).to_bytes(4, "big") + b"\x00\x04" + d1 + b"\x00\x0b" + d256
+    f = write(tmp_path, "multi", f"""\
+  - name: both
+    esapi.pcr_extend: {{pcr: 8, digests: {{hex: "{tpml.hex()}"}}}}
+  - esapi.pcr_read: {{pcrs: "sha1:8+sha256:8"}}
+    save: r
+  - esapi.pcr_event: {{event_data: abc}}
+    save: ev
+  - name: from pcr_event
+    esapi.pcr_extend: {{pcr: 9, digests: "${{ev.digests}}"}}
+  - esapi.pcr_read: {{pcrs: "sha256:9+sha384:9"}}
+    save: r9
+""")
+    _, res = run(tpmrun, f, "multi")
+    assert commands(named(res, "both")) == ["PCR_Extend"]
+    reads = [s for s in res["steps"] if s["type"] == "esapi.pcr_read"]
+    values = [hexof(v) for v in reads[0]["outputs"]["values"]]
+    assert values == [extend(bytes(20), d1, "sha1"), extend(ZERO32, d256)]
+    v9 = [hexof(v) for v in reads[1]["outputs"]["values"]]
+    assert v9 == [extend(ZERO32, hashlib.sha256(b"abc").digest()),
+                  extend(bytes(48), hashlib.sha384(b"abc").digest(), "sha384")]
+    assert commands(named(res, "from pcr_event")) == ["PCR_Extend"]
+    p = tpmrun("--check", write(tmp_path, "both_given", """\
+  - esapi.pcr_extend: {pcr: 8, digest: {hex: "00"}, digests: {hex: "00000000"}}
+"""))
+    assert p.returncode == 2 and "digest" in p.stderr
+
+
+def test_pcr_event_over_1024_bytes_is_an_event_sequence(tpmrun, tmp_path):
+    """As tpm2_pcrevent: HashSequenceStart(null), updates of 1,024 bytes,
+    EventSequenceComplete with the rest; the digests and the PCR are those
+    of the whole data, and nothing is left loaded."""
+    data = bytes(range(256)) * 9 + b"tail"                     # 2,308 bytes
+    (tmp_path / "event.bin").write_bytes(data)
+    f = write(tmp_path, "long_event", """\
+  - name: long
+    esapi.pcr_event: {pcr: 16, event_data: {file: event.bin}}
+  - esapi.pcr_read: {pcrs: "sha1:16+sha256:16"}
+  - name: no PCR
+    esapi.pcr_event: {event_data: {file: event.bin}}
+""")
+    _, res = run(tpmrun, f, "long_event")
+    long = named(res, "long")
+    assert commands(long) == ["HashSequenceStart", "SequenceUpdate", "SequenceUpdate", "EventSequenceComplete"]
+    out = long["outputs"]
+    assert hexof(out["sha1"]) == hashlib.sha1(data).digest()
+    assert hexof(out["sha512"]) == hashlib.sha512(data).digest()
+    values = [hexof(v) for v in res["steps"][1]["outputs"]["values"]]
+    assert values == [extend(bytes(20), hashlib.sha1(data).digest(), "sha1"),
+                      extend(ZERO32, hashlib.sha256(data).digest())]
+    assert hexof(named(res, "no PCR")["outputs"]["sha256"]) == hashlib.sha256(data).digest()
+    assert res["cleanup"]["transient_handles_after"] == 0
+
 @pytest.mark.parametrize("step,text", [
-    ('esapi.pcr_event: {pcr: 16, event_data: {hex: "' + "00" * 1025 + '"}}',
-     "'event_data' is 1025 bytes; esapi.pcr_event takes at most 1024"),
+    ('esapi.pcr_event: {pcr: 16, event_data: {file: big.bin}}',
+     "'event_data' is 1048577 bytes; esapi.pcr_event takes at most 1048576"),
     ("esapi.pcr_reset: {pcr: 24}", "bad.yaml:3:28: error: 'pcr' must be 0..23, not 24"),
     ('esapi.pcr_allocate: {pcr_allocation: "sha256:bogus"}', "bad.yaml:3:50: error: expected a PCR number, got 'bogus'"),
     ("esapi.pcr_set_auth_policy: {auth_policy: {hex: \"00\"}}", "missing required parameter 'pcr_num'"),
 ])
 def test_checked_before_the_run(tpmrun, tmp_path, step, text):
+    (tmp_path / "big.bin").write_bytes(bytes(1024 * 1024 + 1))
     p = tpmrun("--check", write(tmp_path, "bad", f"  - {step}\n"))
     assert p.returncode == 2
     assert text in p.stderr

@@ -238,6 +238,11 @@ ESYS_TR ctx_object_by_name(step_ctx *ctx, const uint8_t *name, size_t len)
     return ESYS_TR_NONE;
 }
 
+bool ctx_holds(step_ctx *ctx, uint32_t tpm_handle)
+{
+    return world_holds(ctx->world, tpm_handle);
+}
+
 TSS2_RC ctx_set_auth(step_ctx *ctx, ESYS_TR tr, const TPM2B_AUTH *auth)
 {
     return world_set_auth(ctx->world, tr, auth);

@@ -88,6 +88,10 @@ void ctx_object_gone(step_ctx *ctx, const step_args *a, const char *name);
 /* A loaded object of the scenario with this TPM name (a JSON policy names
  * objects by name); ESYS_TR_NONE if none. */
 ESYS_TR ctx_object_by_name(step_ctx *ctx, const uint8_t *name, size_t len);
+/* Does the scenario hold an object with this TPM handle (0x81000001 ...)?
+ * ESAPI 3.2's Esys_TR_FromTPMPublic hands out the ESYS_TR it already has
+ * for a handle: a step must not close that one. */
+bool ctx_holds(step_ctx *ctx, uint32_t tpm_handle);
 /* The auth value later steps use for tr (an object or a hierarchy):
  * Esys_TR_SetAuth, remembered for later steps.  Use it instead
  * of Esys_TR_SetAuth for what should last beyond this step. */
