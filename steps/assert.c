@@ -2,6 +2,7 @@
 #include "steps.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static uint32_t compare(const step_args *a, step_out *out, bool want_equal)
 {
@@ -10,7 +11,10 @@ static uint32_t compare(const step_args *a, step_out *out, bool want_equal)
     out_bool(out, "equal", eq);
     if (eq == want_equal)
         return 0;
-    char *da = value_describe(actual), *de = value_describe(expected);
+    /* one side secret: both are hidden, or the other would tell what the secret is (not) */
+    bool hide = arg_hidden(a, "actual") || arg_hidden(a, "expected");
+    char *da = hide ? strdup("<redacted>") : value_describe(actual, false);
+    char *de = hide ? strdup("<redacted>") : value_describe(expected, false);
     const char *msg = arg_str(a, "message");
     if (want_equal)
         step_fail(out, "%s%sactual %s, expected %s", msg ? msg : "", msg ? ": " : "", da ? da : "?", de ? de : "?");
