@@ -93,6 +93,8 @@ static json_t *record_json(const world *r, const proxy_record *rec)
         json_object_set_new(c, "fault", json_string(rec->fault));
     if (!rec->answered)
         json_object_set_new(c, "answered", json_false());
+    if (rec->own)
+        json_object_set_new(c, "proxy", json_true());
     if (r->opts->wire)
         wire_bytes(c, rec, &r->secrets, !r->opts->show_secrets);
     return c;
