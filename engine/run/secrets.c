@@ -1,5 +1,6 @@
 /* secrets: the marks and bytes of a running scenario's secrets. */
 #include "run/secrets.h"
+#include "base/hex.h"
 #include "load/ref.h"
 
 #include <ctype.h>
@@ -134,7 +135,7 @@ static void add_bytes(secret_set *s, const uint8_t *data, size_t len)
     }
     memcpy(copy, data, len);
     s->items = grown;
-    s->items[s->n++] = (struct secret_bytes){ copy, len };
+    s->items[s->n++] = (struct secret_bytes){ copy, len, hex_encode(data, len) };
 }
 
 static void learn_all(secret_set *s, const value *v)
@@ -193,15 +194,26 @@ static size_t secret_at(const secret_set *s, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* Is v a known secret, or does it hold one (its bytes, or its hex in any case)? */
 static bool holds_known(const secret_set *s, const value *v)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->items[i].len == v->len && !memcmp(s->items[i].data, v->bytes, v->len))
-            return true;
-    for (size_t at = 0; at < v->len; at++)
-        if (secret_at(s, v->bytes + at, v->len - at))
-            return true;
-    return false;
+    uint8_t *lower = NULL;      /* v in lower case, made once, for the hex forms */
+    bool found = false;
+    for (size_t i = 0; i < s->n && !found; i++) {
+        const struct secret_bytes *b = &s->items[i];
+        if (b->len == v->len && !memcmp(b->data, v->bytes, v->len)) {
+            found = true;
+        } else if (b->len >= SECRETS_MIN_HELD) {
+            found = memmem(v->bytes, v->len, b->data, b->len) != NULL;
+            if (!found && b->hex && 2 * b->len <= v->len && !lower && (lower = malloc(v->len)))
+                for (size_t k = 0; k < v->len; k++)
+                    lower[k] = (uint8_t)tolower(v->bytes[k]);
+            if (!found && b->hex && lower)
+                found = memmem(lower, v->len, b->hex, 2 * b->len) != NULL;
+        }
+    }
+    free(lower);
+    return found;
 }
 
 bool secrets_taint(const secret_set *s, value *v)
@@ -259,8 +271,10 @@ void secrets_overwrite(const secret_set *s, uint8_t *buf, size_t len, uint8_t fi
 
 void secrets_free(secret_set *s)
 {
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
         free(s->items[i].data);
+        free(s->items[i].hex);
+    }
     free(s->items);
     for (size_t i = 0; i < s->n_refs; i++)
         free(s->refs[i]);

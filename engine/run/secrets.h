@@ -27,7 +27,7 @@
 #define SECRETS_MIN_HELD 8
 
 typedef struct secret_set {
-    struct secret_bytes { uint8_t *data; size_t len; } *items;
+    struct secret_bytes { uint8_t *data; size_t len; char *hex; } *items;   /* hex: lower case */
     size_t n;
     char **refs;        /* "name" / "name.field": vars and env names a secret parameter uses */
     size_t n_refs;

@@ -80,8 +80,8 @@ static void resolve_args(world *w, const step *st, step_args *args, json_t *inpu
             continue;
         if (p->flags & PF_SECRET)
             value_mark_secret(val);
-        secrets_taint(&w->secrets, val);    /* the bytes of a secret seen before */
         secrets_learn(&w->secrets, val);
+        secrets_taint(&w->secrets, val);    /* the bytes of a secret seen before */
         json_object_set_new(inputs, p->name, value_to_json(val, !w->opts->show_secrets));
     }
 }
@@ -165,8 +165,9 @@ static void mark_secret_outputs(world *w, const step_def *d, value *outs)
         if (v && (o->flags & PF_SECRET))
             value_mark_secret(v);
     }
-    secrets_taint(&w->secrets, outs);
+    /* what holds a known secret is marked, not learned: the secret it holds is known */
     secrets_learn(&w->secrets, outs);
+    secrets_taint(&w->secrets, outs);
 }
 
 /* expect.outputs; a malloc'd message on the first mismatch. */
