@@ -13,7 +13,10 @@ static uint32_t compare(const step_args *a, step_out *out, bool want_equal)
     out_bool(out, "equal", eq);
     if (eq == want_equal)
         return 0;
-    char *da = value_describe(actual), *de = value_describe(expected);
+    /* one side secret: both are hidden, or the other would tell what the secret is (not) */
+    bool hide = arg_hidden(a, "actual") || arg_hidden(a, "expected");
+    char *da = hide ? strdup("<redacted>") : value_describe(actual, false);
+    char *de = hide ? strdup("<redacted>") : value_describe(expected, false);
     const char *msg = arg_str(a, "message");
     if (want_equal)
         step_fail(out, "%s%sactual %s, expected %s", msg ? msg : "", msg ? ": " : "", da ? da : "?", de ? de : "?");
@@ -107,8 +110,12 @@ static uint32_t do_field(step_ctx *ctx, const step_args *a, step_out *out)
     json_decref(root);
     if (!actual)
         return j ? step_fail(out, "out of memory") : STEP_FAILED;
+    if (value_holds_secret(v))
+        value_mark_secret(actual);      /* a field of a secret is secret */
     bool eq = !expected || field_equal(actual, expected);     /* no expected: being there is the check */
-    char *da = eq ? NULL : value_describe(actual), *de = eq ? NULL : value_describe(expected);
+    bool hide = arg_hidden(a, "value") || (expected && arg_hidden(a, "expected"));
+    char *da = eq ? NULL : hide ? strdup("<redacted>") : value_describe(actual, false);
+    char *de = eq ? NULL : hide ? strdup("<redacted>") : value_describe(expected, false);
     out_put(out, "actual", actual);
     if (eq)
         return 0;

@@ -66,6 +66,8 @@ static uint32_t do_duplicate(step_ctx *ctx, const step_args *a, step_out *out)
         out_bytes(out, "out_sym_seed", seed->secret, seed->size);
         /* the TPM's answer: the key it made, empty when the step gave one */
         out_bytes(out, "encryption_key_out", key_out->buffer, key_out->size);
+        if (parent == ESYS_TR_RH_NULL && sym.algorithm == TPM2_ALG_NULL)
+            out_mark_secret(out, "duplicate");  /* no wrapper: the sensitive area in the clear */
     }
     if (key_out)
         OPENSSL_cleanse(key_out, sizeof *key_out);
@@ -148,7 +150,8 @@ const step_def steps_esapi_import[] = {
             .syntax = SX_SYMMETRIC },
           { 0 } },
       (const output_spec[]){
-          { "duplicate", PT_STRUCT, 0, "the wrapped sensitive area", TS_PRIVATE },
+          { "duplicate", PT_STRUCT, 0,
+            "the wrapped sensitive area (secret when nothing wraps it: no new_parent, symmetric null)", TS_PRIVATE },
           { "out_sym_seed", PT_BYTES, 0, "the seed encrypted for the new parent" },
           { "encryption_key_out", PT_BYTES, PF_SECRET, "the inner wrapper's key the TPM made (empty when encryption_key was given)" },
           { 0 } },

@@ -155,6 +155,9 @@ static uint32_t do_rewrap(step_ctx *ctx, const step_args *a, step_out *out)
     if (rc == TSS2_RC_SUCCESS) {
         out_struct(out, "out_duplicate", TS_PRIVATE, out_dup);
         out_bytes(out, "out_sym_seed", out_seed->secret, out_seed->size);
+        /* no new parent: no outer wrapper, and often no inner one (the sensitive area in the clear) */
+        if (new_parent == ESYS_TR_RH_NULL)
+            out_mark_secret(out, "out_duplicate");
     }
     Esys_Free(out_dup);
     Esys_Free(out_seed);
@@ -353,7 +356,8 @@ const step_def steps_esapi_objects[] = {
             .max_len = sizeof(TPMU_ENCRYPTED_SECRET) },
           { 0 } },
       (const output_spec[]){
-          { "out_duplicate", PT_STRUCT, 0, "the duplicate wrapped for the new parent", TS_PRIVATE },
+          { "out_duplicate", PT_STRUCT, 0,
+            "the duplicate wrapped for the new parent (secret without one: the outer wrapper is gone)", TS_PRIVATE },
           { "out_sym_seed", PT_BYTES, 0, "the seed encrypted for the new parent (esapi.import's in_sym_seed)" },
           { 0 } },
       do_rewrap },

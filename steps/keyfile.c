@@ -396,6 +396,7 @@ static bool tpm_has_ecc(ESYS_CONTEXT *esys)
  * gave the ESYS_TR the scenario already holds for that persistent handle
  * (it hands out the one it knows), which must stay open. */
 static ESYS_TR file_parent(step_ctx *ctx, const step_args *a, const kf_parts *kp, bool *made, bool *borrowed,
+                           TSS2_RC *tpm_rc,
                            step_out *out)
 {
     ESYS_TR tr = ESYS_TR_NONE;
@@ -417,7 +418,7 @@ static ESYS_TR file_parent(step_ctx *ctx, const step_args *a, const kf_parts *kp
     TPM2B_AUTH auth = { 0 };
     if (arg_present(a, "hierarchy_auth") && !ARG_TPM2B(a, "hierarchy_auth", &auth, out))
         return ESYS_TR_NONE;
-    TSS2_RC rc = Esys_TR_SetAuth(ctx->esys, hier, &auth);
+    TSS2_RC rc = ctx_use_auth(ctx, hier, &auth);     /* for this step only */
     TPM2B_PUBLIC tmpl;
     srk_template(kp->rsa_parent || !tpm_has_ecc(ctx->esys), &tmpl);
     TPM2B_SENSITIVE_CREATE sens = { 0 };
@@ -427,7 +428,7 @@ static ESYS_TR file_parent(step_ctx *ctx, const step_args *a, const kf_parts *kp
         rc = Esys_CreatePrimary(ctx->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl, &outside,
                                 &pcrs, &tr, NULL, NULL, NULL, NULL);
     if (rc != TSS2_RC_SUCCESS) {
-        step_tss(out, "Esys_CreatePrimary", rc);
+        *tpm_rc = step_tss(out, "Esys_CreatePrimary", rc);    /* the step's code: expect: {rc:} sees it */
         return ESYS_TR_NONE;
     }
     *made = true;
@@ -451,10 +452,11 @@ static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
     }
     kf_free(k);
     bool made = false, borrowed = false, given = arg_present(a, "parent");
+    TSS2_RC parent_rc = STEP_FAILED;
     ESYS_TR parent = given ? arg_object_auth(ctx, a, "parent", "parent_auth", out)
-                           : file_parent(ctx, a, &kp, &made, &borrowed, out);
+                           : file_parent(ctx, a, &kp, &made, &borrowed, &parent_rc, out);
     if (parent == ESYS_TR_NONE)
-        return STEP_FAILED;
+        return parent_rc;
     TSS2_RC rc = TSS2_RC_SUCCESS;
     const char *call = "Esys_Load";
     TPM2B_PRIVATE *imported = NULL;

@@ -194,8 +194,10 @@ def test_tpm_error_message_names_the_code(tpmrun, tmp_path):
     assert p.returncode == 1
     res = tpmrun.result("tpmfail")
     assert res["failed_step"]["message"].startswith("Esys_Create: TPM2_RC_AUTH_FAIL (0x98e) tpm:session(1):")
-    assert res["steps"][1]["rc"] == {"value": "0x0000098e", "name": "TPM2_RC_AUTH_FAIL",
-                                     "text": res["steps"][1]["rc"]["text"]}
+    # the text is Tss2_RC_Decode's, as tpm2_rc_decode prints it
+    decoded = subprocess.run(["tpm2_rc_decode", "0x98e"], capture_output=True, text=True, check=True).stdout.strip()
+    assert decoded == "tpm:session(1):the authorization HMAC check failed and DA counter incremented"
+    assert res["steps"][1]["rc"] == {"value": "0x0000098e", "name": "TPM2_RC_AUTH_FAIL", "text": decoded}
 
 
 # ---- auth values: a step's own auth: is for that step only ----------------

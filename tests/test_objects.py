@@ -164,10 +164,14 @@ def test_rewrap(tpmrun):
     res = run_ok(tpmrun, ESAPI / "esapi_rewrap.yaml")
     rw = named(res, "from A to B")["outputs"]
     assert len(bytes.fromhex(rw["out_sym_seed"]["hex"])) == 256        # OAEP for B's RSA key
+    assert named(res, "the blob is B's now, not A's")["rc"]["name"] == "TPM2_RC_SIZE"
+    # without any wrapper the duplicate holds the key bytes (a secret of the scenario): hidden ...
+    assert named(res, "from B to no parent at all")["outputs"]["out_duplicate"] == "<redacted>"
+    # ... unless asked for
+    res = run_ok(tpmrun, ESAPI / "esapi_rewrap.yaml", "--show-secrets")
     clear = named(res, "from B to no parent at all")["outputs"]["out_duplicate"]["hex"]
     # TPM2B_PRIVATE(TPM2B_SENSITIVE(keyedhash, no auth, seedValue, the key))
     assert clear[8:16] == "00080000" and clear.endswith(b"\x00\x0ehmac key bytes".hex())
-    assert named(res, "the blob is B's now, not A's")["rc"]["name"] == "TPM2_RC_SIZE"
 
 
 def test_rsa_encrypt_decrypt(tpmrun):

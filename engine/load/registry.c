@@ -134,14 +134,15 @@ static void print_row(FILE *f, const step_def *d, bool verbose)
     if (!verbose)
         return;
     for (const param_spec *p = d->params; p && p->name; p++) {
-        fprintf(f, "    %-20s %-16s %s%s", p->name, registry_param_type_name(p),
-                (p->flags & PF_REQUIRED) ? "required. " : "", p->doc);
+        fprintf(f, "    %-20s %-16s %s%s%s", p->name, registry_param_type_name(p),
+                (p->flags & PF_REQUIRED) ? "required. " : "", (p->flags & PF_SECRET) ? "secret. " : "", p->doc);
         if (p->def)
             fprintf(f, " (default: %s)", p->def);
         fputc('\n', f);
     }
     for (const output_spec *o = d->outputs; o && o->name; o++)
-        fprintf(f, "    -> %-17s %-16s %s\n", o->name, registry_output_type_name(o), o->doc);
+        fprintf(f, "    -> %-17s %-16s %s%s\n", o->name, registry_output_type_name(o),
+                (o->flags & PF_SECRET) ? "secret. " : "", o->doc);
 }
 
 bool registry_print_catalogue(FILE *f, bool verbose, char *const *names, size_t n)

@@ -8,11 +8,13 @@
 #include "run/fapi_world.h"
 #include "run/proxy_server.h"
 #include "run/proxy_tcti.h"
+#include "run/secrets.h"
 #include "run/swtpm.h"
 #include "run/tcti.h"
 #include "run/tpm_info.h"
 #include "tpm/tpm_cc.h"
 #include "tpm/tpm_rc.h"
+#include "tpm/tpm_wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,36 @@ static void park_records(tpm_link *t)
     }
 }
 
+/* --wire: the bytes of a command and its response, secrets overwritten
+ * unless they are to be shown: by the command's layout (tpm/tpm_wire.h),
+ * and every secret the scenario knows (run/secrets.h). */
+static void wire_bytes(json_t *c, const proxy_record *rec, const secret_set *secrets, bool hide_secrets)
+{
+    uint8_t *cmd = rec->command ? malloc(rec->command_size + 1) : NULL;
+    uint8_t *resp = rec->response ? malloc(rec->response_size + 1) : NULL;
+    if (cmd)
+        memcpy(cmd, rec->command, rec->command_size);
+    if (resp)
+        memcpy(resp, rec->response, rec->response_size);
+    if (hide_secrets && cmd) {
+        tpm_wire_redact(cmd, rec->command_size, resp, resp ? rec->response_size : 0);
+        /* and what the scenario knows to be secret, wherever it is */
+        secrets_overwrite(secrets, cmd, rec->command_size, TPM_WIRE_REDACTED);
+        secrets_overwrite(secrets, resp, resp ? rec->response_size : 0, TPM_WIRE_REDACTED);
+    } else if (hide_secrets) {  /* (out of memory) without the command, the response cannot be read */
+        free(resp);
+        resp = NULL;
+    }
+    char *ch = cmd ? hex_encode(cmd, rec->command_size) : NULL;
+    char *rh = resp ? hex_encode(resp, rec->response_size) : NULL;
+    json_object_set_new(c, "command_hex", json_string(ch ? ch : ""));
+    json_object_set_new(c, "response_hex", json_string(rh ? rh : ""));
+    free(ch);
+    free(rh);
+    free(cmd);
+    free(resp);
+}
+
 static json_t *record_json(const world *r, const proxy_record *rec)
 {
     const char *cc = tpm_cc_name(rec->command_code);
@@ -61,14 +93,10 @@ static json_t *record_json(const world *r, const proxy_record *rec)
         json_object_set_new(c, "fault", json_string(rec->fault));
     if (!rec->answered)
         json_object_set_new(c, "answered", json_false());
-    if (r->opts->wire) {
-        char *ch = hex_encode(rec->command, rec->command_size);
-        char *rh = hex_encode(rec->response, rec->response_size);
-        json_object_set_new(c, "command_hex", json_string(ch ? ch : ""));
-        json_object_set_new(c, "response_hex", json_string(rh ? rh : ""));
-        free(ch);
-        free(rh);
-    }
+    if (rec->own)
+        json_object_set_new(c, "proxy", json_true());
+    if (r->opts->wire)
+        wire_bytes(c, rec, &r->secrets, !r->opts->show_secrets);
     return c;
 }
 

@@ -438,6 +438,8 @@ proxy_verdict proxy_exchange(proxy *p, int client, const uint8_t *cmd, size_t le
 static size_t own_command(proxy *p, const uint8_t *cmd, size_t len, uint8_t *resp)
 {
     proxy_record *r = new_record(p, PROXY_TPMRUN, cmd, len);
+    if (r)
+        r->own = true;
     size_t n = 0;
     if (set_tpm_locality(p, p->step_locality >= 0 ? p->step_locality : 0) != TSS2_RC_SUCCESS ||
         forward(p, cmd, len, resp, &n, r ? &r->tpm_ms : &(double){ 0 }) != TSS2_RC_SUCCESS)

@@ -39,6 +39,8 @@ typedef struct proxy_record {
     double tpm_ms;                  /* the real TPM's part */
     const char *fault;              /* the fault injected (the rule's `what`), or NULL */
     bool answered;                  /* the client got a whole answer */
+    bool own;                       /* the proxy's own command (flushing what a client left): no
+                                     * client's, and no fault rule counts it */
 } proxy_record;
 
 /* Something a client other than tpmrun left in the TPM, flushed by the proxy. */

@@ -9,6 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A var or env value a secret parameter uses is secret wherever it goes. */
+static value *from_file(const world *r, const char *name, const char *field, value *v)
+{
+    if (v && secrets_ref_is_secret(&r->secrets, name, field))
+        value_mark_secret(v);
+    return v;
+}
+
 static value *lookup(const world *r, const char *name, const char *field, diag *d)
 {
     if (strcmp(name, "workdir") == 0)
@@ -19,7 +27,7 @@ static value *lookup(const world *r, const char *name, const char *field, diag *
             diag_fail(d, "environment variable %s is not set", field);
             return NULL;
         }
-        return value_string(e);
+        return from_file(r, name, field, value_string(e));
     }
     const value *saved = value_map_get(r->saved, name);
     if (saved) {
@@ -36,7 +44,7 @@ static value *lookup(const world *r, const char *name, const char *field, diag *
     if (var) {
         const value *v = field ? value_map_get(var, field) : var;
         if (v)
-            return value_copy(v);
+            return from_file(r, name, field, value_copy(v));
     }
     /* The loader saw it defined earlier, so its step did not save it (it failed or was skipped). */
     diag_fail(d, "${%s} has no value: the step that saves it did not succeed", name);
@@ -60,6 +68,7 @@ static value *interpolate(const world *r, const char *text, diag *d)
     char *buf = NULL;
     size_t len = 0;
     const char *p = text;
+    bool secret = false;    /* text with a secret inside is secret */
     if (!append(&buf, &len, "", 0))
         return NULL;
     for (const char *q; (q = strstr(p, "${"));) {
@@ -81,6 +90,7 @@ static value *interpolate(const world *r, const char *text, diag *d)
             free(buf);
             return NULL;
         }
+        secret = secret || value_holds_secret(v);
         if (v->kind == VAL_STRING) {
             append(&buf, &len, (const char *)v->bytes, v->len);
         } else if (v->kind == VAL_BYTES || v->kind == VAL_STRUCT) {     /* a structure as its wire bytes */
@@ -99,6 +109,8 @@ static value *interpolate(const world *r, const char *text, diag *d)
     append(&buf, &len, p, strlen(p));
     value *out = value_string_n(buf, len);
     free(buf);
+    if (out)
+        out->secret = secret;
     return out;
 }
 

@@ -59,6 +59,11 @@ const uint8_t *arg_bytes(const step_args *a, const char *name, size_t *len)
     return NULL;
 }
 
+bool arg_hidden(const step_args *a, const char *name)
+{
+    return a->hide_secrets && value_holds_secret(arg(a, name));
+}
+
 bool arg_tpm2b(const step_args *a, const char *name, void *tpm2b, size_t cap, step_out *out)
 {
     size_t len;
@@ -164,6 +169,11 @@ void out_struct(step_out *out, const char *name, tpm_struct st, const void *c_st
 void out_int(step_out *out, const char *name, int64_t i) { out_put(out, name, value_int(i)); }
 void out_bool(step_out *out, const char *name, bool b) { out_put(out, name, value_bool(b)); }
 void out_string(step_out *out, const char *name, const char *s) { out_put(out, name, value_string(s)); }
+
+void out_mark_secret(step_out *out, const char *name)
+{
+    value_mark_secret((value *)value_map_get(out->outputs, name));
+}
 
 uint32_t step_fail(step_out *out, const char *fmt, ...)
 {

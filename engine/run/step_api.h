@@ -46,6 +46,9 @@ const uint8_t *arg_bytes(const step_args *a, const char *name, size_t *len);
  * (size field first, as every TPM2B); false when too long (message set). */
 bool arg_tpm2b(const step_args *a, const char *name, void *tpm2b, size_t cap, step_out *out);
 #define ARG_TPM2B(a, name, t2b, out) arg_tpm2b((a), (name), (t2b), sizeof((t2b)->buffer), (out))
+/* Is the parameter's value (or a part of it) a secret the results hide?
+ * Then a message must not show it (nor, compared with it, the other side). */
+bool arg_hidden(const step_args *a, const char *name);
 /* PT_STRUCT: unmarshals into *dst (the C struct); false with message. */
 bool arg_struct(const step_args *a, const char *name, void *dst, step_out *out);
 /* PT_SYNTAX: the C value the parameter's text parsed to, one accessor per
@@ -147,6 +150,10 @@ void out_struct(step_out *out, const char *name, tpm_struct st, const void *c_st
 void out_int(step_out *out, const char *name, int64_t i);
 void out_bool(step_out *out, const char *name, bool b);
 void out_string(step_out *out, const char *name, const char *s);
+/* Output `name` (already put) is a secret this time -- a duplicate that no
+ * wrapper protects is the sensitive area in the clear: hidden in the results
+ * and secret wherever it goes, as a PF_SECRET output always is. */
+void out_mark_secret(step_out *out, const char *name);
 /* A one-line message for the results and console: why the step failed,
  * or a note kept beside a step that passes.  Returns STEP_FAILED. */
 uint32_t step_fail(step_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,6 +10,7 @@
 struct step_args {
     const step_def *def;
     value **values;         /* one per param, row order; NULL = absent without default */
+    bool hide_secrets;      /* results hide secrets (no --show-secrets) */
 };
 
 struct step_out {

@@ -14,6 +14,7 @@
 #include "run/conn.h"
 #include "run/fapi_world.h"
 #include "run/resolve.h"
+#include "run/secrets.h"
 #include "run/step_api.h"
 #include "run/step_io.h"
 #include "tpm/tpm_rc.h"
@@ -74,9 +75,14 @@ static void resolve_args(world *w, const step *st, step_args *args, json_t *inpu
             diag_clear(&e);
             return;
         }
-        if (args->values[i])
-            json_object_set_new(inputs, p->name,
-                                value_to_json(args->values[i], (p->flags & PF_SECRET) && !w->opts->show_secrets));
+        value *val = args->values[i];
+        if (!val)
+            continue;
+        if (p->flags & PF_SECRET)
+            value_mark_secret(val);
+        secrets_learn(&w->secrets, val);
+        secrets_taint(&w->secrets, val);    /* the bytes of a secret seen before */
+        json_object_set_new(inputs, p->name, value_to_json(val, !w->opts->show_secrets));
     }
 }
 
@@ -113,7 +119,7 @@ static void pick_sessions(world *w, const step *st, ESYS_TR s[3], json_t *inputs
             fail(v, STATUS_FAILED, dup_printf("session %zu is no longer loaded (it was flushed or closed by the TPM)",
                                              i + 1));
         }
-        json_array_append_new(list, value_to_json(val, false));
+        json_array_append_new(list, value_to_json(val, !w->opts->show_secrets));
         value_free(val);
         if (v->st != STATUS_PASSED)
             return;
@@ -150,6 +156,20 @@ static uint32_t call_handler(world *w, const step *st, const step_args *args, co
 
 /* ---- judging ------------------------------------------------------------ */
 
+/* The outputs a secret makes: secret outputs of the row, and outputs that
+ * are (or hold) a secret seen before -- an input echoed, a file read back. */
+static void mark_secret_outputs(world *w, const step_def *d, value *outs)
+{
+    for (const output_spec *o = d->outputs; o && o->name; o++) {
+        value *v = (value *)value_map_get(outs, o->name);
+        if (v && (o->flags & PF_SECRET))
+            value_mark_secret(v);
+    }
+    /* what holds a known secret is marked, not learned: the secret it holds is known */
+    secrets_learn(&w->secrets, outs);
+    secrets_taint(&w->secrets, outs);
+}
+
 /* expect.outputs; a malloc'd message on the first mismatch. */
 static char *check_outputs(world *w, const step *st, const value *outs)
 {
@@ -165,11 +185,18 @@ static char *check_outputs(world *w, const step *st, const value *outs)
         }
         const value *got = value_map_get(outs, eo->field);
         char *msg = NULL;
+        secrets_taint(&w->secrets, want);
         if (!value_equal(want, got)) {
-            char *dw = value_describe(want), *dg = value_describe(got);
-            msg = dup_printf("output '%s' is %s, expected %s", eo->field, dg ? dg : "?", dw ? dw : "?");
-            free(dw);
-            free(dg);
+            /* one side secret: both are, or the other would tell what the secret is (not) */
+            if (!w->opts->show_secrets && (value_holds_secret(want) || value_holds_secret(got))) {
+                msg = dup_printf("output '%s' is <redacted>, expected <redacted> (a secret: --show-secrets shows both)",
+                                 eo->field);
+            } else {
+                char *dw = value_describe(want, false), *dg = value_describe(got, false);
+                msg = dup_printf("output '%s' is %s, expected %s", eo->field, dg ? dg : "?", dw ? dw : "?");
+                free(dw);
+                free(dg);
+            }
         }
         value_free(want);
         if (msg)
@@ -180,7 +207,7 @@ static char *check_outputs(world *w, const step *st, const value *outs)
 
 /* NEED_PROGRAM steps: the exit status must be expect.exit (default 0).
  * The message ends with the last line the program wrote to stderr. */
-static char *check_exit(const step *st, const value *outs)
+static char *check_exit(const step *st, const value *outs, bool hide_secrets)
 {
     const value *x = value_map_get(outs, "exit");
     int want = st->expect_exit_set ? st->expect_exit : 0;
@@ -189,7 +216,8 @@ static char *check_exit(const step *st, const value *outs)
     const value *e = value_map_get(outs, "stderr");
     const char *line = "";
     size_t n = 0;
-    if (e && e->kind == VAL_STRING) {   /* text only: bytes would not make a message */
+    /* text only: bytes would not make a message; a secret would not belong in one */
+    if (e && e->kind == VAL_STRING && !(hide_secrets && e->secret)) {
         size_t end = e->len;
         while (end && (e->bytes[end - 1] == '\n' || e->bytes[end - 1] == '\r' || e->bytes[end - 1] == ' '))
             end--;
@@ -243,7 +271,7 @@ static void judge(world *w, const step *st, uint32_t rc, const step_out *out, js
     judge_rc(st, rc, out, v);
     bool clean = v->st == STATUS_PASSED && rc == TSS2_RC_SUCCESS;
     if (clean && (st->def->needs & NEED_PROGRAM)) {
-        char *m = check_exit(st, out->outputs);
+        char *m = check_exit(st, out->outputs, !w->opts->show_secrets);
         if (m)
             fail(v, STATUS_FAILED, m);
     }
@@ -262,7 +290,7 @@ static json_t *outputs_json(const step_def *d, const value *outs, bool show_secr
     for (const output_spec *o = d->outputs; o && o->name; o++) {
         const value *v = value_map_get(outs, o->name);
         if (v)
-            json_object_set_new(j, o->name, value_to_json(v, (o->flags & PF_SECRET) && !show_secrets));
+            json_object_set_new(j, o->name, value_to_json(v, !show_secrets));
     }
     return j;
 }
@@ -347,6 +375,7 @@ json_t *step_run(world *w, const step *st, status *result, json_t **failure)
     step_out_init(&out, d);
     if (!step_args_init(&args, d))
         fail(&v, STATUS_ERROR, strdup("out of memory"));
+    args.hide_secrets = !w->opts->show_secrets;
     if (v.st == STATUS_PASSED)
         resolve_args(w, st, &args, inputs, &v);
     if (v.st == STATUS_PASSED && (d->needs & NEED_FAPI) && !fapi_world_context(w->fapi))
@@ -358,6 +387,8 @@ json_t *step_run(world *w, const step *st, status *result, json_t **failure)
         pick_sessions(w, st, sessions, inputs, &v);
     bool ran = v.st == STATUS_PASSED;
     uint32_t rc = ran ? call_handler(w, st, &args, sessions, &out, j) : 0;
+    if (ran)    /* before the commands are taken: their bytes may hold the outputs */
+        mark_secret_outputs(w, d, out.outputs);
     json_t *cmds = link->proxy || link->n_pending ? conn_take_commands(w, link, &tpm_ms) : NULL;
     if (cmds)
         json_object_set_new(j, "tpm_commands", cmds);
@@ -371,6 +402,10 @@ json_t *step_run(world *w, const step *st, status *result, json_t **failure)
     }
     if (v.st != STATUS_PASSED)
         name_faults(cmds, &v);
+    if (!w->opts->show_secrets) {   /* a handler's or program's words may hold a secret */
+        v.message = secrets_scrub(&w->secrets, v.message);
+        out.message = secrets_scrub(&w->secrets, out.message);
+    }
     json_object_set_new(j, "status", json_string(status_name(v.st)));
     if (v.message)
         json_object_set_new(j, "message", json_string(v.message));

@@ -20,7 +20,7 @@ world *world_new(const scenario *sc, const run_opts *o, const char **why)
         w->n_tpms = scenario_tpm_count(sc);
         w->tpms = calloc(w->n_tpms, sizeof *w->tpms);
     }
-    if (!w || !w->saved || !w->tpms) {
+    if (!w || !w->saved || !w->tpms || !secrets_scan_scenario(&w->secrets, sc)) {
         world_free(w);
         *why = "out of memory";
         return NULL;
@@ -63,6 +63,7 @@ void world_free(world *w)
     free(w->step_auths);
     free(w->auth_changes);
     value_free(w->saved);
+    secrets_free(&w->secrets);
     free(w);
 }
 

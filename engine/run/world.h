@@ -12,6 +12,7 @@
 #include "load/scenario.h"
 #include "load/faults.h"
 #include "run/proxy.h"
+#include "run/secrets.h"
 
 /* How a scenario runs (jobs.c fills it in). */
 typedef struct run_opts {
@@ -96,6 +97,7 @@ typedef struct world {
      * its first change: put back at the end on an external TPM */
     struct auth_change { int tpm; ESYS_TR tr; TPM2B_AUTH before; } *auth_changes;
     size_t n_auth_changes;
+    secret_set secrets;     /* what is secret so far (run/secrets.h) */
 } world;
 
 /* The world of sc, its TPMs not connected yet; NULL with *why set. */

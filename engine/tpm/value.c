@@ -203,6 +203,7 @@ value *value_copy(const value *v)
     c->st = v->st;
     c->i = v->i;
     c->handle = v->handle;
+    c->secret = v->secret;
     if (v->parsed && !value_set_parsed(c, v->syntax, v->parsed, v->parsed_len)) {
         value_free(c);
         return NULL;
@@ -343,11 +344,33 @@ static bool printable_utf8(const uint8_t *d, size_t n)
     return true;
 }
 
-json_t *value_to_json(const value *v, bool redact)
+void value_mark_secret(value *v)
+{
+    if (!v)
+        return;
+    v->secret = true;
+    for (size_t i = 0; i < v->count; i++)
+        value_mark_secret(v->items[i]);
+}
+
+bool value_holds_secret(const value *v)
+{
+    if (!v)
+        return false;
+    if (v->secret)
+        return true;
+    for (size_t i = 0; i < v->count; i++)
+        if (value_holds_secret(v->items[i]))
+            return true;
+    return false;
+}
+
+json_t *value_to_json(const value *v, bool hide_secrets)
 {
     if (!v)
         return json_null();
-    if (redact && v->kind != VAL_OBJECT && v->kind != VAL_SESSION)
+    /* an object or session is a handle and a name, never its auth value */
+    if (hide_secrets && v->secret && v->kind != VAL_OBJECT && v->kind != VAL_SESSION)
         return json_string("<redacted>");
     char *hex;
     json_t *j;
@@ -389,23 +412,25 @@ json_t *value_to_json(const value *v, bool redact)
     case VAL_MAP:
         j = json_object();
         for (size_t i = 0; j && i < v->count; i++)
-            json_object_set_new(j, v->keys[i], value_to_json(v->items[i], false));
+            json_object_set_new(j, v->keys[i], value_to_json(v->items[i], hide_secrets));
         return j;
     case VAL_LIST:
         j = json_array();
         for (size_t i = 0; j && i < v->count; i++)
-            json_array_append_new(j, value_to_json(v->items[i], false));
+            json_array_append_new(j, value_to_json(v->items[i], hide_secrets));
         return j;
     }
     return json_null();
 }
 
-char *value_describe(const value *v)
+char *value_describe(const value *v, bool hide_secrets)
 {
     char *s = NULL, *hex = NULL;
     int r = -1;
     if (!v)
         return strdup("nothing");
+    if (hide_secrets && value_holds_secret(v))
+        return strdup("<redacted>");
     switch (v->kind) {
     case VAL_STRING:
         r = asprintf(&s, "\"%.*s\"", (int)(v->len > 64 ? 64 : v->len), (const char *)v->bytes);

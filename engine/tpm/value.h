@@ -36,6 +36,10 @@ struct value {
     int syntax;
     void *parsed;           /* NULL: not parsed */
     size_t parsed_len;
+    /* A secret (an auth value, key material, an unsealed output, or what
+     * came from one through a reference): kept by value_copy, hidden by
+     * value_to_json unless secrets are shown. */
+    bool secret;
 };
 
 value *value_new(val_kind k);
@@ -65,10 +69,17 @@ bool value_equal(const value *a, const value *b);
 
 /* JSON for the results: bytes as {"hex": ...} (plus "text" when printable
  * UTF-8), structures as {"type", "hex", "decoded"}, objects as
- * {"handle", "name"}; `redact` replaces content with "<redacted>". */
-json_t *value_to_json(const value *v, bool redact);
-/* Short human text for messages ("4 bytes 666f6f6f", "TPM2B_PUBLIC (58 bytes)"). */
-char *value_describe(const value *v);
+ * {"handle", "name"}; with `hide_secrets`, a secret value (or item of a
+ * map or list) is "<redacted>". */
+json_t *value_to_json(const value *v, bool hide_secrets);
+/* Short human text for messages ("4 bytes 666f6f6f", "TPM2B_PUBLIC (58
+ * bytes)"); with `hide_secrets` a secret (or a map or list holding one) is
+ * "<redacted>": nothing of its value, not even its size. */
+char *value_describe(const value *v, bool hide_secrets);
+/* Marks v and everything inside it secret. */
+void value_mark_secret(value *v);
+/* Is v, or anything inside it, secret? */
+bool value_holds_secret(const value *v);
 
 const char *value_kind_name(val_kind k);
 
