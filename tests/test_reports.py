@@ -98,7 +98,7 @@ def check_page(browser, html, runs):
     shown = browser.evaluate("Array.from(document.querySelectorAll('#latency-table tbody tr'))"
                              ".map(tr => [tr.cells[0].textContent, +tr.cells[2].textContent])")
     assert dict(shown) == commands_by_code(runs)
-    assert count_of(browser, "#latency-chart g.row") == len(shown)
+    assert count_of(browser, "#latency-chart g.row") == min(40, len(shown))
     return statuses
 
 

@@ -11,6 +11,7 @@
 #define LABEL_W 170.0
 #define ROW_H 18.0
 #define TOP 22.0
+#define CHART_ROWS 40       /* the codes with the most TPM time; the table has them all */
 
 typedef struct scale {
     double lo, hi;      /* decades */
@@ -44,18 +45,20 @@ static void axis(FILE *f, const scale *s, double height)
     for (double d = s->lo; d <= s->hi; d++) {
         double x = x_of(s, pow(10, d));
         fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, TOP - 6, x, height);
-        fprintf(f, "<text x=\"%.1f\" y=\"12\" text-anchor=\"middle\">%g ms</text>\n", x, pow(10, d));
+        fprintf(f, "<text x=\"%.1f\" y=\"12\" text-anchor=\"%s\">%g ms</text>\n", x,
+                d + 1 > s->hi ? "end" : "middle", pow(10, d));
     }
 }
 
 static void chart(FILE *f, const latency *l)
 {
     scale s = scale_of(l);
-    double height = TOP + ROW_H * (double)l->n + 4;
+    size_t rows = l->n < CHART_ROWS ? l->n : CHART_ROWS;
+    double height = TOP + ROW_H * (double)rows + 4;
     fprintf(f, "<svg id=\"latency-chart\" role=\"img\" aria-label=\"TPM time per command, log scale\" "
                "width=\"100%%\" viewBox=\"0 0 %.0f %.0f\" preserveAspectRatio=\"xMinYMin meet\">\n", CHART_W, height);
     axis(f, &s, height);
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < rows; i++) {
         const latency_row *r = &l->rows[i];
         double y = TOP + ROW_H * (double)i, x0 = x_of(&s, pow(10, s.lo));
         fprintf(f, "<g class=\"row\"><title>");
@@ -70,6 +73,9 @@ static void chart(FILE *f, const latency *l)
         fprintf(f, "<circle class=\"max\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"/></g>\n", x_of(&s, r->st.max), y + 9);
     }
     fputs("</svg>\n", f);
+    if (rows < l->n)
+        fprintf(f, "<p class=\"muted\">The chart shows the %zu command codes with the most TPM time; the table "
+                   "has all %zu.</p>\n", rows, l->n);
 }
 
 static void num_cell(FILE *f, double v)

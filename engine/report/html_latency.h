@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include "report/latency.h"
 
-/* <section id="latency">: an SVG chart (#latency-chart, a row per command
- * code, log scale) and #latency-table, a row per command code. */
+/* <section id="latency">: an SVG chart (#latency-chart, a row for each of
+ * the 40 command codes with the most TPM time, log scale) and
+ * #latency-table, a row per command code. */
 void html_latency_write(FILE *f, const latency *l);
 
 #endif
