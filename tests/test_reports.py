@@ -199,6 +199,9 @@ def test_junit_and_tap_stay_well_formed_whatever_the_text(tpmrun, tmp_path):
     failure = case.find("failure")
     assert failure.get("message").startswith("step 2 exec (line 7): exit status 3, expected 0: fail \ufffd[31mred")
     assert failure.get("message").endswith(" <x>&amp;")
+    description = case.find("properties/property[@name='description']").get("value")
+    assert description.startswith("<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\"> \ufffd[31mred")
+    assert description == NOT_XML.sub("\ufffd", res["description"])
     out = case.find("system-out").text
     assert "esapi.get_random" in out and "<b>bold</b>" in out and "stderr with escapes" in out
     assert "      exit status 3" in out

@@ -95,6 +95,25 @@ static void outcome(FILE *f, const json_t *r, status st)
     fputs("\"/>\n", f);
 }
 
+/* The scenario's description and origin, as testcase properties (what
+ * pytest's record_property writes; CI systems show them). */
+static void properties(FILE *f, const json_t *r)
+{
+    static const char *const keys[] = { "description", "origin" };
+    bool any = false;
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = str(r, keys[i]);
+        if (!v)
+            continue;
+        fprintf(f, "%s        <property name=\"%s\" value=\"", any ? "" : "      <properties>\n", keys[i]);
+        xml_put(f, v, true);
+        fputs("\"/>\n", f);
+        any = true;
+    }
+    if (any)
+        fputs("      </properties>\n", f);
+}
+
 /* Names are unique: a scenario that appears more than once (--repeat, or
  * in several results directories) is "name [run k]", k counting from 1. */
 static void testcase(FILE *f, const json_t *r, json_t *seen, json_t *total)
@@ -112,6 +131,7 @@ static void testcase(FILE *f, const json_t *r, json_t *seen, json_t *total)
     fputs("\" file=\"", f);
     xml_put(f, str(r, "file"), true);
     fprintf(f, "\" time=\"%.3f\">\n", num(r, "duration_ms") / 1e3);
+    properties(f, r);
     if (st != STATUS_PASSED)
         outcome(f, r, st);
     char *lines = steplines_all(r);
