@@ -47,7 +47,7 @@ const char html_style_css[] =
     ".tl .lbl{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}\n"
     ".tl .cmd{font-size:12px;color:var(--muted);padding-left:22px}\n"
     ".tl .t{font-size:12px;text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    ".track{position:relative;height:16px;background:var(--soft);border-radius:3px}\n"
+    ".track{position:relative;height:16px;background:var(--soft);border-radius:3px;overflow:hidden}\n"
     ".bar{position:absolute;top:3px;height:10px;background:var(--eng);min-width:2px;border-radius:2px;"
     "overflow:hidden}\n"
     ".bar .tpm{position:absolute;left:0;top:0;bottom:0;background:var(--tpm)}\n"

@@ -87,7 +87,8 @@ static bool read_dir(const char *path, results_list *out, diag *d)
     closedir(dir);
     if (!ok)
         diag_fail(d, "out of memory");
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         ok = ok && read_file(names[i], out, d);
         free(names[i]);
