@@ -3,9 +3,12 @@ JUnit and TAP (well-formed whatever a scenario or a program writes), the
 console without terminal escapes, --repeat keeping every run, `tpmrun
 report` merging results directories, and `tpmrun diff`."""
 import json
+import os
 import re
 import shutil
+import stat
 import subprocess
+import threading
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -256,6 +259,23 @@ def test_skipped_results_in_junit_tap_and_html(tpmrun, tmp_path):
     assert re.search(r'id="n-skipped">1<', html.read_text())
     p = subprocess.run([TPMRUN, "report", results], capture_output=True, text=True)
     assert re.search(r"^SKIP  small_ok .*\n      .*small_ok.yaml: not on this TPM", p.stdout, re.M)
+
+
+def test_reports_go_into_a_fifo_as_it_is(tpmrun, tmp_path):
+    """A report path that is not a regular file (/dev/stdout, a FIFO) is
+    written into, not renamed over."""
+    results = tmp_path / "results"
+    run_set(tpmrun, results, names=["small_ok"])
+    fifo = tmp_path / "tap.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    p = subprocess.run([TPMRUN, "report", results, "--tap", fifo], capture_output=True, text=True, timeout=60)
+    reader.join(60)
+    assert p.returncode == 0, p.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert got == ["TAP version 13\n1..1\nok 1 - small_ok\n"]
 
 
 def nearest_rank(values, q):

@@ -115,6 +115,14 @@ static const json_t *failing_command(const json_t *step, bool *bad)
     return last ? last : json_array_get(cmds, json_array_size(cmds) ? json_array_size(cmds) - 1 : 0);
 }
 
+/* A step's response code says something when it sent TPM commands or got
+ * an error (a program's step reports success otherwise). */
+static bool sent_commands_or_failed(const json_t *step)
+{
+    const char *rc = str(json_object_get(step, "rc"), "value");
+    return json_array_size(json_object_get(step, "tpm_commands")) || (rc && strcmp(rc, "0x00000000"));
+}
+
 static void rc_dd(FILE *f, const char *label, const json_t *rc)
 {
     if (!rc)
@@ -182,7 +190,8 @@ static void failure(FILE *f, const json_t *r, size_t group_k, const group *g, si
     fputs("</pre>\n", f);
     if (step) {
         fputs("<dl>\n", f);
-        rc_dd(f, "response code", json_object_get(step, "rc"));
+        if (sent_commands_or_failed(step))
+            rc_dd(f, "response code", json_object_get(step, "rc"));
         rc_dd(f, "expected", json_object_get(step, "expected_rc"));
         command_dd(f, step);
         fputs("</dl>\n", f);

@@ -88,8 +88,11 @@ static void diagnostics(FILE *f, const json_t *r, status st)
         yaml_str(f, "type", str(fs, "type"));
         yaml_str(f, "name", str(fs, "name"));
         yaml_str(f, "tpm", str(fs, "tpm"));
-        yaml_str(f, "rc", str(rc, "value"));
-        yaml_str(f, "rc_text", str(rc, "text"));
+        if (json_array_size(json_object_get(step, "tpm_commands")) ||
+            (str(rc, "value") && strcmp(str(rc, "value"), "0x00000000"))) {     /* else a program's step */
+            yaml_str(f, "rc", str(rc, "value"));
+            yaml_str(f, "rc_text", str(rc, "text"));
+        }
         yaml_str(f, "expected_rc", str(want, "value"));
     }
     fprintf(f, "  duration_ms: %.3f\n", json_number_value(json_object_get(r, "duration_ms")));
