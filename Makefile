@@ -11,7 +11,7 @@ DESTDIR ?=
 PYTHON  ?= /usr/bin/python3
 PKGS     = tss2-esys tss2-fapi tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 jansson
 DEB_PKGS = build-essential pkg-config libtss2-dev libssl-dev libyaml-dev libjansson-dev \
-           swtpm swtpm-tools tpm2-tools tpm2-openssl openssl strace valgrind \
+           swtpm swtpm-tools tpm2-tools tpm2-openssl openssl strace valgrind chromium \
            python3-pytest python3-jsonschema python3-yaml python3-tpm2-pytss
 
 CC      ?= cc
@@ -36,6 +36,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libtss2-fapi is not linked: engine/run/fapi_lazy.c loads it when a
 # scenario uses FAPI (it pulls in some forty libraries every run would pay for)
 PKG_LIBS   = $(shell pkg-config --libs $(filter-out tss2-fapi,$(PKGS)) 2>/dev/null) -ldl
+# results and reports name the tpm2-tss tpmrun was built with
+TSS_VERSION = $(shell pkg-config --modversion tss2-esys 2>/dev/null)
 
 # engine/ layers (base, tpm, load, run, report; main.c on top) and steps/ families
 ENGINE_SRC = $(wildcard engine/*.c engine/*/*.c)
@@ -57,6 +59,8 @@ Q = $(if $(V),,@)
 $(BIN): $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/engine/main.o: CFLAGS += -DTPMRUN_TSS_VERSION='"$(TSS_VERSION)"'
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

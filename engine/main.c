@@ -1,13 +1,15 @@
 /* tpmrun: the command line.  It wires the layers together: the step
  * families (steps/) into the registry, scenario files through the loader
  * (load/) into jobs that run them (run/), and results into reports (report/). */
-#include "base/status.h"
 #include "load/registry.h"
 #include "load/scenario.h"
 #include "load/schema.h"
+#include "report/cmd_diff.h"
+#include "report/cmd_report.h"
 #include "report/console.h"
-#include "report/junit.h"
+#include "report/emit.h"
 #include "report/results.h"
+#include "report/termtext.h"
 #include "report/timings.h"
 #include "run/jobs.h"
 #include "run/select.h"
@@ -24,11 +26,16 @@
 #include <unistd.h>
 
 #define TPMRUN_VERSION "0.1.0"
+#ifndef TPMRUN_TSS_VERSION      /* the Makefile passes pkg-config's */
+#define TPMRUN_TSS_VERSION "unknown"
+#endif
 
 static const char usage_text[] =
     "usage: tpmrun [options] PATH...\n"
+    "       tpmrun report [options] RESULTS...   reports from results directories\n"
+    "       tpmrun diff [options] OLD NEW        what changed between two runs\n"
     "Runs TPM 2.0 scenario files (YAML or JSON); a directory means every\n"
-    "*.yaml, *.yml and *.json below it.\n"
+    "*.yaml, *.yml and *.json below it.  'tpmrun report --help', 'tpmrun diff --help'.\n"
     "\n"
     "  --tcti CONF        run against this TPM (tpm2-tools syntax: swtpm:path=...,\n"
     "                     device:/dev/tpmrm0, mssim:host=...,port=...); default:\n"
@@ -36,6 +43,8 @@ static const char usage_text[] =
     "                     per scenario\n"
     "  --results DIR      write DIR/<scenario>.json (default: results)\n"
     "  --junit FILE       write a JUnit XML report\n"
+    "  --tap FILE         write a TAP version 13 report\n"
+    "  --html FILE        write a self-contained HTML report\n"
     "  -j, --jobs N       run N scenarios at once (private swtpms only; default:\n"
     "                     the number of CPUs)\n"
     "  --timeout SEC      give up on a scenario after SEC seconds (default 300)\n"
@@ -60,7 +69,8 @@ static const char usage_text[] =
     "                     as a faults: entry: 'warning=yielded,every=2',\n"
     "                     'drop,commands=GetRandom,times=1' (repeatable)\n"
     "  --timings          after the run, a table of where the time went (TPM vs engine)\n"
-    "  --repeat N         run every scenario N times (for --timings)\n"
+    "  --repeat N         run every scenario N times; results keep every run, with\n"
+    "                     each step's min, median, p95 and max time\n"
     "  -v, --verbose      one line per step\n"
     "  -h, --help         this text\n"
     "  --version          print the version\n"
@@ -130,7 +140,8 @@ static void collect(files *f, const char *path, bool top)
 typedef struct run_report {
     const char *results_dir;
     bool verbose;
-    size_t passed, failed, errors;
+    long repeat, round;         /* --repeat N; the run under way (0-based) */
+    console_counts counts;
     json_t **results;
     size_t n_results;
     bool write_failed;
@@ -140,19 +151,19 @@ static void on_done(void *user, const scenario *sc, json_t *result)
 {
     (void)sc;
     run_report *rr = user;
+    json_object_set_new(result, "versions",
+                        json_pack("{s:s, s:s}", "tpmrun", TPMRUN_VERSION, "tpm2-tss", TPMRUN_TSS_VERSION));
+    if (rr->repeat > 1)         /* the runs of a scenario are written together at the end */
+        json_object_set_new(result, "run", json_integer(rr->round + 1));
     diag d = { 0 };
-    if (!results_write(rr->results_dir, result, &d)) {
-        fprintf(stderr, "tpmrun: %s\n", diag_text(&d));
+    if (rr->repeat == 1 && !results_write(rr->results_dir, result, &d)) {
+        termtext_printf(stderr, "tpmrun: %s\n", diag_text(&d));
         rr->write_failed = true;
     }
     diag_clear(&d);
     console_result(stdout, result, rr->verbose);
     fflush(stdout);
-    switch (status_parse(json_string_value(json_object_get(result, "status")))) {
-    case STATUS_PASSED: rr->passed++; break;
-    case STATUS_FAILED: rr->failed++; break;
-    case STATUS_ERROR: rr->errors++; break;
-    }
+    console_count(&rr->counts, result);
     json_t **nr = realloc(rr->results, (rr->n_results + 1) * sizeof *nr);
     if (nr) {
         rr->results = nr;
@@ -185,7 +196,7 @@ static bool strlist_add(strlist *l, const char *s)
 
 /* What the command line asks for. */
 typedef struct options {
-    const char *tcti, *results_dir, *junit;
+    const char *tcti, *results_dir, *junit, *tap, *html;
     bool check, list, schema, verbose, secrets, wire, timings;
     long jobs, repeat;
     double timeout;
@@ -203,7 +214,7 @@ static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
            O_TIMINGS, O_REPEAT, O_FAULT, O_TAG, O_EXCLUDE_TAG, O_LAST_FAILED, O_SHARD, O_DURATIONS,
-           O_LIST_SCENARIOS };
+           O_LIST_SCENARIOS, O_TAP, O_HTML };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -216,6 +227,7 @@ static int read_options(int argc, char **argv, options *o)
         { "tag", required_argument, 0, O_TAG },         { "exclude-tag", required_argument, 0, O_EXCLUDE_TAG },
         { "last-failed", no_argument, 0, O_LAST_FAILED }, { "shard", required_argument, 0, O_SHARD },
         { "durations", required_argument, 0, O_DURATIONS }, { "list", no_argument, 0, O_LIST_SCENARIOS },
+        { "tap", required_argument, 0, O_TAP },         { "html", required_argument, 0, O_HTML },
         { 0, 0, 0, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -228,6 +240,8 @@ static int read_options(int argc, char **argv, options *o)
         case O_TCTI: o->tcti = optarg; break;
         case O_RESULTS: o->results_dir = optarg; break;
         case O_JUNIT: o->junit = optarg; break;
+        case O_TAP: o->tap = optarg; break;
+        case O_HTML: o->html = optarg; break;
         case 'j':
             errno = 0;
             o->jobs = strtol(optarg, &end, 10);
@@ -356,14 +370,14 @@ static int load_all(const files *f, scenario ***out, size_t *n)
         diag d = { 0 };
         scenario *sc;
         if (!scenario_load(f->paths[i], &sc, &d)) {
-            fprintf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
+            termtext_printf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
             diag_clear(&d);
             bad++;
             continue;
         }
         for (size_t k = 0; k < *n; k++) {
             if (!strcmp(scs[k]->id, sc->id)) {
-                fprintf(stderr, "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
+                termtext_printf(stderr, "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
                         sc->file, sc->id, scs[k]->file);
                 bad++;
                 break;
@@ -378,23 +392,24 @@ static int load_all(const files *f, scenario ***out, size_t *n)
 /* Runs the scenarios and writes the reports; the exit status. */
 static int run_all(const options *o, scenario **scs, size_t n)
 {
-    run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose };
+    run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose, .repeat = o->repeat };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
                      .faults = &o->faults, .timeout_s = o->timeout, .done = on_done, .user = &rr };
     double t0 = now_s();
     bool complete = true;
-    for (long k = 0; k < o->repeat && complete; k++)
+    for (rr.round = 0; rr.round < o->repeat && complete; rr.round++)
         complete = jobs_run(scs, n, &jo);
     double secs = now_s() - t0;
-    console_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
-    if (o->junit) {
-        diag d = { 0 };
-        if (!junit_write(o->junit, rr.results, rr.n_results, secs, &d)) {
-            fprintf(stderr, "tpmrun: %s\n", diag_text(&d));
-            rr.write_failed = true;
-        }
-        diag_clear(&d);
+    console_summary(stdout, &rr.counts, secs);
+    diag d = { 0 };
+    if (o->repeat > 1 && !results_write_runs(o->results_dir, rr.results, rr.n_results, &d)) {
+        termtext_printf(stderr, "tpmrun: %s\n", diag_text(&d));
+        rr.write_failed = true;
     }
+    diag_clear(&d);
+    emit_opts eo = { .junit = o->junit, .tap = o->tap, .html = o->html, .seconds = secs };
+    if (!emit_reports(&eo, rr.results, rr.n_results))
+        rr.write_failed = true;
     if (o->timings)
         timings_print(stdout, rr.results, rr.n_results);
     for (size_t i = 0; i < rr.n_results; i++)
@@ -402,7 +417,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
     free(rr.results);
     if (!complete)
         fputs("tpmrun: interrupted; TPMs stopped and work directories removed\n", stderr);
-    return !complete ? 130 : (rr.failed || rr.errors || rr.write_failed) ? 1 : 0;
+    return !complete ? 130 : (rr.counts.failed || rr.counts.errors || rr.write_failed) ? 1 : 0;
 }
 
 /* What the options ask for; the exit status. */
@@ -470,6 +485,10 @@ int main(int argc, char **argv)
 #undef FAMILY
     };
     registry_set_families(families, sizeof families / sizeof *families);
+    if (argc > 1 && !strcmp(argv[1], "report"))     /* subcommands, git-style */
+        return cmd_report_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "diff"))
+        return cmd_diff_main(argc - 1, argv + 1);
     options o;
     int status = parse_options(argc, argv, &o);
     if (status >= 0)

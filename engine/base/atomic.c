@@ -6,10 +6,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* A path that is there and is not a regular file (/dev/stdout, a FIFO) is
+ * written in place: renaming over it would replace it. */
+static bool write_in_place(const char *path, const void *data, size_t len, diag *d)
+{
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    if (!ok)
+        diag_fail(d, "cannot write %s: %s", path, strerror(errno));
+    return ok;
+}
 
 bool atomic_write(const char *path, const void *data, size_t len, diag *d)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return write_in_place(path, data, len, d);
     char *tmp = NULL;
     if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
         diag_fail(d, "out of memory");

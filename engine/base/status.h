@@ -7,6 +7,7 @@ typedef enum {
     STATUS_PASSED,
     STATUS_FAILED,      /* it ran and did not do what the scenario says */
     STATUS_ERROR,       /* it could not run as written (no TPM, a crash, a timeout ...) */
+    STATUS_SKIPPED,     /* it did not run, on purpose (the reports know it; nothing produces it yet) */
 } status;
 
 const char *status_name(status s);

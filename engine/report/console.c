@@ -1,8 +1,13 @@
 /* console: a line per scenario (a line per step with -v), the failing
- * step's place and message, and the summary. */
+ * step's place and message, and the summary.  Every text that comes from a
+ * scenario, its results or a program goes through termtext: no terminal
+ * escape reaches the console. */
 #include "report/console.h"
 #include "base/status.h"
+#include "report/steplines.h"
+#include "report/termtext.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static double num(const json_t *o, const char *k)
@@ -10,45 +15,65 @@ static double num(const json_t *o, const char *k)
     return json_number_value(json_object_get(o, k));
 }
 
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
 static void warn_leftovers(FILE *f, const json_t *cleanup, const char *tpm)
 {
     json_int_t left = json_integer_value(json_object_get(cleanup, "transient_handles_after")) +
                       json_integer_value(json_object_get(cleanup, "loaded_sessions_after"));
     if (left)
-        fprintf(f, "      warning: the TPM%s%s%s still holds %lld transient objects/sessions after cleanup\n",
-                tpm ? " '" : "", tpm ? tpm : "", tpm ? "'" : "", (long long)left);
+        termtext_printf(f, "      warning: the TPM%s%s%s still holds %lld transient objects/sessions after cleanup\n",
+                        tpm ? " '" : "", tpm ? tpm : "", tpm ? "'" : "", (long long)left);
+}
+
+static const char *tag_of(status st)
+{
+    switch (st) {
+    case STATUS_PASSED: return "PASS ";
+    case STATUS_FAILED: return "FAIL ";
+    case STATUS_SKIPPED: return "SKIP ";
+    case STATUS_ERROR: break;
+    }
+    return "ERROR";
+}
+
+static void print_steps(FILE *f, const json_t *steps)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(steps, i, s) {
+        char *line = steplines_format(s);
+        termtext_printf(f, "      %s\n", line ? line : "?");
+        free(line);
+    }
 }
 
 void console_result(FILE *f, const json_t *r, bool verbose)
 {
-    status st = status_parse(json_string_value(json_object_get(r, "status")));
-    const char *tag = st == STATUS_PASSED ? "PASS " : st == STATUS_FAILED ? "FAIL " : "ERROR";
+    status st = status_parse(str(r, "status"));
     json_t *steps = json_object_get(r, "steps");
-    fprintf(f, "%s %-44s %8.1f ms  (TPM %.1f ms, %zu steps)\n", tag,
-            json_string_value(json_object_get(r, "scenario")), num(r, "duration_ms"), num(r, "tpm_ms"),
-            json_array_size(steps));
-    if (verbose) {
-        size_t i;
-        json_t *s;
-        json_array_foreach(steps, i, s) {
-            const char *name = json_string_value(json_object_get(s, "name"));
-            const char *tpm = json_string_value(json_object_get(s, "tpm"));    /* with several TPMs */
-            fprintf(f, "      %3zu %-28s %-7s %8.2f ms  (TPM %.2f ms%s%s)%s%s\n", i + 1,
-                    json_string_value(json_object_get(s, "type")), json_string_value(json_object_get(s, "status")),
-                    num(s, "duration_ms"), num(s, "tpm_ms"), tpm ? " on " : "", tpm ? tpm : "", name ? "  " : "",
-                    name ? name : "");
-        }
-    }
+    json_int_t run = json_integer_value(json_object_get(r, "run"));
+    char runs[32] = "";
+    if (run)
+        snprintf(runs, sizeof runs, ", run %lld", (long long)run);
+    termtext_printf(f, "%s %-44s %8.1f ms  (TPM %.1f ms, %zu steps%s)\n", tag_of(st), str(r, "scenario"),
+                    num(r, "duration_ms"), num(r, "tpm_ms"), json_array_size(steps), runs);
+    if (verbose)
+        print_steps(f, steps);
     if (st != STATUS_PASSED) {
         const json_t *fs = json_object_get(r, "failed_step");
-        const char *msg = json_string_value(json_object_get(r, "message"));
+        const char *msg = str(r, "message");
         if (fs)
-            fprintf(f, "      %s:%d: step %d %s: %s\n", json_string_value(json_object_get(r, "file")),
-                    (int)json_integer_value(json_object_get(fs, "line")),
-                    (int)json_integer_value(json_object_get(fs, "index")) + 1,
-                    json_string_value(json_object_get(fs, "type")), msg ? msg : "failed");
+            termtext_printf(f, "      %s:%d: step %d %s: %s\n", str(r, "file"),
+                            (int)json_integer_value(json_object_get(fs, "line")),
+                            (int)json_integer_value(json_object_get(fs, "index")) + 1, str(fs, "type"),
+                            msg ? msg : "failed");
         else
-            fprintf(f, "      %s: %s\n", json_string_value(json_object_get(r, "file")), msg ? msg : "error");
+            termtext_printf(f, "      %s: %s\n", str(r, "file"),
+                            msg ? msg : st == STATUS_SKIPPED ? "skipped" : "error");
     }
     json_t *tpms = json_object_get(r, "tpms");     /* with `tpms:` each TPM has its cleanup */
     const char *key;
@@ -59,11 +84,22 @@ void console_result(FILE *f, const json_t *r, bool verbose)
         warn_leftovers(f, json_object_get(t, "cleanup"), key);
 }
 
-void console_summary(FILE *f, size_t passed, size_t failed, size_t errors, double seconds)
+void console_summary(FILE *f, const console_counts *c, double seconds)
 {
-    if (errors)
-        fprintf(f, "%zu passed, %zu failed, %zu errors in %.2f s\n", passed, failed, errors, seconds);
-    else
-        fprintf(f, "%zu passed, %zu failed in %.2f s\n", passed, failed, seconds);
+    fprintf(f, "%zu passed, %zu failed", c->passed, c->failed);
+    if (c->errors)
+        fprintf(f, ", %zu errors", c->errors);
+    if (c->skipped)
+        fprintf(f, ", %zu skipped", c->skipped);
+    fprintf(f, " in %.2f s\n", seconds);
 }
 
+void console_count(console_counts *c, const json_t *result)
+{
+    switch (status_parse(str(result, "status"))) {
+    case STATUS_PASSED: c->passed++; break;
+    case STATUS_FAILED: c->failed++; break;
+    case STATUS_ERROR: c->errors++; break;
+    case STATUS_SKIPPED: c->skipped++; break;
+    }
+}

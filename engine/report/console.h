@@ -7,9 +7,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+typedef struct console_counts {
+    size_t passed, failed, errors, skipped;
+} console_counts;
+
 /* One line per scenario; with verbose, one per step; details on failure. */
 void console_result(FILE *f, const json_t *result, bool verbose);
-/* "N passed, M failed" (plus errors) and the total time. */
-void console_summary(FILE *f, size_t passed, size_t failed, size_t errors, double seconds);
+/* Counts a result by its status. */
+void console_count(console_counts *c, const json_t *result);
+/* "N passed, M failed" (plus errors, skipped) and the total time. */
+void console_summary(FILE *f, const console_counts *c, double seconds);
 
 #endif

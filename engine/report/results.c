@@ -1,6 +1,8 @@
 /* results: results/<scenario>.json, written atomically. */
 #include "report/results.h"
 #include "base/atomic.h"
+#include "report/groups.h"
+#include "report/repeat.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,3 +46,30 @@ bool results_write(const char *dir, const json_t *result, diag *d)
     return ok;
 }
 
+
+bool results_write_runs(const char *dir, json_t *const *runs, size_t n, diag *d)
+{
+    groups gs;
+    if (!groups_make(runs, n, &gs)) {
+        diag_fail(d, "out of memory");
+        return false;
+    }
+    bool ok = true;
+    for (size_t k = 0; ok && k < gs.n; k++) {
+        const group *g = &gs.g[k];
+        if (g->n == 1) {
+            ok = results_write(dir, runs[g->runs[0]], d);
+            continue;
+        }
+        json_t **these = malloc(g->n * sizeof *these);
+        json_t *merged = NULL;
+        for (size_t i = 0; these && i < g->n; i++)
+            these[i] = runs[g->runs[i]];
+        merged = these ? repeat_merge(these, g->n) : NULL;
+        ok = merged ? results_write(dir, merged, d) : (diag_fail(d, "out of memory"), false);
+        json_decref(merged);
+        free(these);
+    }
+    groups_free(&gs);
+    return ok;
+}

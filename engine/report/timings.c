@@ -1,13 +1,15 @@
 /* timings: aggregate the results of a run into a table of figures. */
 #include "report/timings.h"
+#include "report/stats.h"
+#include "report/termtext.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct row {
     const char *type;
-    size_t count;
-    double total, tpm, max;
+    samples dur, tpm;
+    double total;
     size_t commands;
 } row;
 
@@ -17,11 +19,37 @@ static int by_total(const void *a, const void *b)
     return d > 0 ? 1 : d < 0 ? -1 : 0;
 }
 
+static row *row_for(row **rows, size_t *n, const char *type)
+{
+    for (size_t j = 0; j < *n; j++)
+        if (!strcmp((*rows)[j].type, type))
+            return &(*rows)[j];
+    row *nr = realloc(*rows, (*n + 1) * sizeof *nr);
+    if (!nr)
+        return NULL;
+    *rows = nr;
+    nr[*n] = (row){ .type = type };
+    return &nr[(*n)++];
+}
+
+static void print_rows(FILE *f, row *rows, size_t n_rows)
+{
+    fprintf(f, "\n%-28s %6s %9s %9s %9s %9s %10s %8s %6s\n", "step type", "runs", "min ms", "median ms", "p95 ms",
+            "max ms", "TPM med ms", "engine%", "cmds");
+    for (size_t j = 0; j < n_rows; j++) {
+        row *rw = &rows[j];
+        stats d = stats_of(&rw->dur), t = stats_of(&rw->tpm);
+        termtext_printf(f, "%-28s %6zu %9.3f %9.3f %9.3f %9.3f %10.3f %7.1f%% %6zu\n", rw->type, d.n, d.min,
+                        d.median, d.p95, d.max, t.median, d.sum > 0 ? 100.0 * (d.sum - t.sum) / d.sum : 0.0,
+                        rw->commands);
+    }
+}
+
 void timings_print(FILE *f, json_t *const *results, size_t n)
 {
     row *rows = NULL;
     size_t n_rows = 0;
-    double sum_dur = 0, sum_tpm = 0, sum_start = 0;
+    double sum_dur = 0, sum_tpm = 0, sum_start = 0, all_steps = 0, all_tpm = 0;
     size_t n_start = 0;
     for (size_t i = 0; i < n; i++) {
         const json_t *r = results[i];
@@ -36,48 +64,30 @@ void timings_print(FILE *f, json_t *const *results, size_t n)
         json_t *s;
         json_array_foreach(json_object_get(r, "steps"), k, s) {
             const char *type = json_string_value(json_object_get(s, "type"));
-            if (!type)
+            row *rw = type ? row_for(&rows, &n_rows, type) : NULL;
+            if (!rw)
                 continue;
-            row *rw = NULL;
-            for (size_t j = 0; j < n_rows && !rw; j++)
-                if (!strcmp(rows[j].type, type))
-                    rw = &rows[j];
-            if (!rw) {
-                row *nr = realloc(rows, (n_rows + 1) * sizeof *nr);
-                if (!nr)
-                    break;
-                rows = nr;
-                rw = &rows[n_rows++];
-                memset(rw, 0, sizeof *rw);
-                rw->type = type;
-            }
             double d = json_number_value(json_object_get(s, "duration_ms"));
-            rw->count++;
+            double t = json_number_value(json_object_get(s, "tpm_ms"));
+            stats_add(&rw->dur, d);
             rw->total += d;
-            rw->tpm += json_number_value(json_object_get(s, "tpm_ms"));
+            stats_add(&rw->tpm, t);
             rw->commands += json_array_size(json_object_get(s, "tpm_commands"));
-            if (d > rw->max)
-                rw->max = d;
+            all_steps += d;
+            all_tpm += t;
         }
     }
     qsort(rows, n_rows, sizeof *rows, by_total);
-    fprintf(f, "\n%-28s %6s %10s %10s %10s %10s %8s %6s\n", "step type", "runs", "mean ms", "max ms",
-            "TPM ms", "engine ms", "engine%", "cmds");
-    double all_steps = 0, all_tpm = 0;
-    for (size_t j = 0; j < n_rows; j++) {
-        const row *rw = &rows[j];
-        double eng = rw->total - rw->tpm;
-        fprintf(f, "%-28s %6zu %10.3f %10.3f %10.3f %10.3f %7.1f%% %6zu\n", rw->type, rw->count,
-                rw->total / (double)rw->count, rw->max, rw->tpm / (double)rw->count, eng / (double)rw->count,
-                rw->total > 0 ? 100.0 * eng / rw->total : 0.0, rw->commands);
-        all_steps += rw->total;
-        all_tpm += rw->tpm;
-    }
+    print_rows(f, rows, n_rows);
     fprintf(f, "\nscenarios: %zu, %.1f ms in all (TPM %.1f ms, engine %.1f ms = %.1f%%)\n", n, sum_dur, sum_tpm,
             sum_dur - sum_tpm, sum_dur > 0 ? 100.0 * (sum_dur - sum_tpm) / sum_dur : 0.0);
     fprintf(f, "steps: %.1f ms (TPM %.1f ms, engine %.1f ms); connect/cleanup: %.1f ms\n", all_steps, all_tpm,
             all_steps - all_tpm, sum_dur - all_steps);
     if (n_start)
         fprintf(f, "private swtpm start: %.2f ms mean over %zu starts\n", sum_start / (double)n_start, n_start);
+    for (size_t j = 0; j < n_rows; j++) {
+        stats_free(&rows[j].dur);
+        stats_free(&rows[j].tpm);
+    }
     free(rows);
 }
