@@ -2,6 +2,7 @@
  * families (steps/) into the registry, scenario files through the loader
  * (load/) into jobs that run them (run/), and results into reports (report/). */
 #include "base/status.h"
+#include "load/man_steps.h"
 #include "load/registry.h"
 #include "load/scenario.h"
 #include "load/schema.h"
@@ -38,7 +39,8 @@ static const char usage_text[] =
     "  --timeout SEC      give up on a scenario after SEC seconds (default 300)\n"
     "  --check            load and type-check only; no TPM\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
-    "                     parameters, outputs)\n"
+    "                     parameters, outputs; with --man: the tpmrun-steps(7)\n"
+    "                     manual page, in roff)\n"
     "  --schema           print the JSON Schema of scenario files\n"
     "  --show-secrets     do not redact auth values and key material in results\n"
     "  --wire             include command and response bytes in results\n"
@@ -155,7 +157,7 @@ static double now_s(void)
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit;
-    bool check, list, schema, verbose, secrets, wire, timings;
+    bool check, list, man, schema, verbose, secrets, wire, timings;
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
@@ -167,7 +169,7 @@ typedef struct options {
 static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
-           O_TIMINGS, O_REPEAT, O_FAULT };
+           O_TIMINGS, O_REPEAT, O_FAULT, O_MAN };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -177,6 +179,7 @@ static int read_options(int argc, char **argv, options *o)
         { "help", no_argument, 0, 'h' },              { "version", no_argument, 0, O_VERSION },
         { "timeout", required_argument, 0, O_TIMEOUT }, { "timings", no_argument, 0, O_TIMINGS },
         { "repeat", required_argument, 0, O_REPEAT },   { "fault", required_argument, 0, O_FAULT },
+        { "man", no_argument, 0, O_MAN },
         { 0, 0, 0, 0 },
     };
     *o = (options){ .results_dir = "results", .jobs = 1, .repeat = 1, .timeout = 300 };
@@ -213,6 +216,7 @@ static int read_options(int argc, char **argv, options *o)
             break;
         case O_CHECK: o->check = true; break;
         case O_LIST: o->list = true; break;
+        case O_MAN: o->man = true; break;
         case O_SCHEMA: o->schema = true; break;
         case O_SECRETS: o->secrets = true; break;
         case O_WIRE: o->wire = true; break;
@@ -318,6 +322,14 @@ static int run_all(const options *o, scenario **scs, size_t n)
 static int run_command(const options *op)
 {
     const options o = *op;
+    if (o.man && (!o.list || o.n_paths)) {
+        fputs("tpmrun: --man goes with --list-steps alone (the page lists every step)\n", stderr);
+        return 2;
+    }
+    if (o.man) {
+        man_steps_write(stdout, TPMRUN_VERSION);
+        return 0;
+    }
     if (o.list)     /* with names: those steps */
         return registry_print_catalogue(stdout, o.verbose, o.paths, (size_t)o.n_paths) ? 0 : 2;
     if (o.schema) {
