@@ -4,15 +4,27 @@
 #   make run        deps + build + run every scenario on private swtpms
 #   make check      deps + build + the pytest suite
 #   make SAN=1 ...  the same with ASan + UBSan (separate build directory)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=   (make uninstall)
+#   make man        regenerate man/tpmrun-steps.7 (like make schema)
+#   make schema-lines  the yaml-language-server line atop scenario files lacking it
+#   make package    a Debian package in build/package/ (make package-check: and run it)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man
+DATADIR  = $(PREFIX)/share/tpmrun
+DOCDIR   = $(PREFIX)/share/doc/tpmrun
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+# the one place the version is written: engine/main.c (debian/changelog agrees)
+VERSION := $(shell sed -n 's/^\#define TPMRUN_VERSION "\(.*\)"$$/\1/p' engine/main.c)
 PYTHON  ?= /usr/bin/python3
 PKGS     = tss2-esys tss2-fapi tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 jansson
 DEB_PKGS = build-essential pkg-config libtss2-dev libssl-dev libyaml-dev libjansson-dev \
            swtpm swtpm-tools tpm2-tools tpm2-openssl openssl strace valgrind chromium \
            python3-pytest python3-jsonschema python3-yaml python3-tpm2-pytss
+# the man pages' check (man), the Debian package (make package, package-check)
+DEB_PKGS += man-db debhelper lintian
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -50,7 +62,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 BENCH_SRC  = $(wildcard tests/bench/*.c)
 BENCH_BINS = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all deps run check unit install clean schema bench valgrind
+.PHONY: all deps run check unit install uninstall clean schema schema-lines man bench valgrind package package-check
 all: $(BIN)
 
 # V=1 shows the full commands
@@ -65,7 +77,7 @@ $(BUILD)/engine/main.o: CFLAGS += -DTPMRUN_TSS_VERSION='"$(TSS_VERSION)"'
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -110,10 +122,51 @@ valgrind: $(BIN)
 schema: $(BIN)
 	./$(BIN) --schema > schemas/scenario.schema.json
 
+man: $(BIN)
+	./$(BIN) --list-steps --man > man/tpmrun-steps.7
+
+# Gives every YAML scenario that lacks it the first line the YAML language
+# server reads (editors: hover help, completion, errors as you type).
+schema-lines:
+	@find scenarios -name '*.yaml' -o -name '*.yml' | while read -r f; do \
+	  head -n 1 "$$f" | grep -q '^# yaml-language-server: ' && continue; \
+	  rel=$$(realpath -m --relative-to="$$(dirname "$$f")" schemas/scenario.schema.json); \
+	  sed -i "1i # yaml-language-server: \$$schema=$$rel" "$$f" && echo "  $$f"; done
+
+# The binary, man pages, bash completion, schemas, docs, and scenarios/ as
+# examples (with the files they read); docs/.../schemas points at the schemas
+# so that the examples' yaml-language-server lines still resolve.
 install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tpmrun
-	install -D -m 0644 schemas/scenario.schema.json $(DESTDIR)$(PREFIX)/share/tpmrun/scenario.schema.json
-	install -D -m 0644 schemas/results.schema.json $(DESTDIR)$(PREFIX)/share/tpmrun/results.schema.json
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/tpmrun
+	install -D -m 0644 man/tpmrun.1 $(DESTDIR)$(MANDIR)/man1/tpmrun.1
+	install -D -m 0644 man/tpmrun-scenario.5 $(DESTDIR)$(MANDIR)/man5/tpmrun-scenario.5
+	install -D -m 0644 man/tpmrun-steps.7 $(DESTDIR)$(MANDIR)/man7/tpmrun-steps.7
+	install -D -m 0644 completion/tpmrun.bash $(DESTDIR)$(BASHCOMPDIR)/tpmrun
+	install -D -m 0644 -t $(DESTDIR)$(DATADIR) schemas/scenario.schema.json schemas/results.schema.json
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) README.md docs/*.md
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/ci docs/ci/*.yml
+	cd scenarios && find . -type f | while read -r f; do \
+	  install -D -m 0644 "$$f" "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; done
+	ln -sfn $$(realpath -m --relative-to=$(DOCDIR) $(DATADIR)) $(DESTDIR)$(DOCDIR)/schemas
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tpmrun $(DESTDIR)$(BASHCOMPDIR)/tpmrun
+	rm -f $(DESTDIR)$(MANDIR)/man1/tpmrun.1 $(DESTDIR)$(MANDIR)/man5/tpmrun-scenario.5 $(DESTDIR)$(MANDIR)/man7/tpmrun-steps.7
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# The Debian package, built from a copy of the tree (dpkg-buildpackage writes
+# to the parent directory): $(PKG_DIR)/tpmrun_<version>_<arch>.deb.
+PKG_DIR ?= build/package
+package:
+	rm -rf $(PKG_DIR) && mkdir -p $(PKG_DIR)/src
+	git ls-files -z --cached --others --exclude-standard | \
+	  tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(PKG_DIR)/src
+	cd $(PKG_DIR)/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(PKG_DIR)/tpmrun_$(VERSION)_*.deb
+
+# Builds the package, unpacks it and runs the unpacked tpmrun on an example.
+package-check:
+	$(PYTHON) -m pytest -q -m slow tests/test_distribution.py
 
 clean:
 	rm -rf build tpmrun

@@ -1,6 +1,8 @@
 /* tpmrun: the command line.  It wires the layers together: the step
  * families (steps/) into the registry, scenario files through the loader
  * (load/) into jobs that run them (run/), and results into reports (report/). */
+#include "base/status.h"
+#include "load/man_steps.h"
 #include "load/registry.h"
 #include "load/scenario.h"
 #include "load/schema.h"
@@ -56,7 +58,8 @@ static const char usage_text[] =
     "  --shard K/N        the K-th of N disjoint parts (for a CI matrix)\n"
     "  --durations DIR    results of an earlier run: balance --shard by time\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
-    "                     parameters, outputs)\n"
+    "                     parameters, outputs; with --man: the tpmrun-steps(7)\n"
+    "                     manual page, in roff)\n"
     "  --schema           print the JSON Schema of scenario files\n"
     "  --show-secrets     do not redact secrets (auth values, key material, unsealed\n"
     "                     data, and what came from them) in results and messages\n"
@@ -197,7 +200,7 @@ static bool strlist_add(strlist *l, const char *s)
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit, *tap, *html;
-    bool check, list, schema, verbose, secrets, wire, timings;
+    bool check, list, man, schema, verbose, secrets, wire, timings;
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
@@ -214,7 +217,7 @@ static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
            O_TIMINGS, O_REPEAT, O_FAULT, O_TAG, O_EXCLUDE_TAG, O_LAST_FAILED, O_SHARD, O_DURATIONS,
-           O_LIST_SCENARIOS, O_TAP, O_HTML };
+           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -228,6 +231,7 @@ static int read_options(int argc, char **argv, options *o)
         { "last-failed", no_argument, 0, O_LAST_FAILED }, { "shard", required_argument, 0, O_SHARD },
         { "durations", required_argument, 0, O_DURATIONS }, { "list", no_argument, 0, O_LIST_SCENARIOS },
         { "tap", required_argument, 0, O_TAP },         { "html", required_argument, 0, O_HTML },
+        { "man", no_argument, 0, O_MAN },
         { 0, 0, 0, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -268,6 +272,7 @@ static int read_options(int argc, char **argv, options *o)
             break;
         case O_CHECK: o->check = true; break;
         case O_LIST: o->list = true; break;
+        case O_MAN: o->man = true; break;
         case O_SCHEMA: o->schema = true; break;
         case O_SECRETS: o->secrets = true; break;
         case O_WIRE: o->wire = true; break;
@@ -424,6 +429,14 @@ static int run_all(const options *o, scenario **scs, size_t n)
 static int run_command(const options *op)
 {
     const options o = *op;
+    if (o.man && (!o.list || o.n_paths)) {
+        fputs("tpmrun: --man goes with --list-steps alone (the page lists every step)\n", stderr);
+        return 2;
+    }
+    if (o.man) {
+        man_steps_write(stdout, TPMRUN_VERSION);
+        return 0;
+    }
     if (o.list)     /* with names: those steps */
         return registry_print_catalogue(stdout, o.verbose, o.paths, (size_t)o.n_paths) ? 0 : 2;
     if (o.schema) {

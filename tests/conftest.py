@@ -17,6 +17,21 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TPMRUN = os.environ.get("TPMRUN", str(ROOT / "tpmrun"))
 
 
+# Tests marked slow (minutes: building the Debian package) run only when
+# asked for with -m, as `make package-check` does; `make check` skips them.
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes minutes; run with -m slow (make package-check)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("-m"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow (make package-check)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def swtpm_processes_under(path):
     """pids of swtpm processes whose command line mentions path."""
     pids = []

@@ -290,22 +290,27 @@ void faults_free(fault_list *l)
 
 json_t *faults_schema(void)
 {
-    json_t *names = json_pack("{s:[{s:s},{s:s,s:{s:s},s:i}]}", "anyOf", "type", "string", "type", "array", "items",
-                              "type", "string", "minItems", 1);
     json_t *props = json_pack(
-        "{s:{s:[s,s],s:s},s:{s:s,s:i,s:i},s:{s:[s,s],s:[b]},s:{s:s,s:i},s:{s:[s,s],s:[b]},"
+        "{s:{s:[s,s],s:s},s:{s:s,s:i,s:i,s:s},s:{s:[s,s],s:[b],s:s},s:{s:s,s:i,s:s},s:{s:[s,s],s:[b],s:s},"
         "s:{s:s,s:i,s:s},s:{s:s,s:i,s:s}}",
         "warning", "type", "string", "integer", "description",
         "answer with this response code (yielded, retry, testing, TPM2_RC_...) instead of sending the command",
-        "delay_ms", "type", "integer", "minimum", 1, "maximum", 600000,
-        "drop", "type", "boolean", "null", "enum", 1,
-        "truncate", "type", "integer", "minimum", 0,
-        "garbage", "type", "boolean", "null", "enum", 1,
+        "delay_ms", "type", "integer", "minimum", 1, "maximum", 600000, "description",
+        "hold the command this many milliseconds before sending it",
+        "drop", "type", "boolean", "null", "enum", 1, "description", "close the client's connection, no answer",
+        "truncate", "type", "integer", "minimum", 0, "description", "send only this many bytes of the answer",
+        "garbage", "type", "boolean", "null", "enum", 1, "description", "answer with bytes that are no TPM response",
         "every", "type", "integer", "minimum", 1, "description", "every Nth matching command (default 1)",
         "times", "type", "integer", "minimum", 1, "description", "at most this many times (default: no limit)");
-    json_object_set(props, "commands", names);
-    json_object_set(props, "clients", names);
-    json_object_set_new(props, "steps", names);
+    static const char *const filters[][2] = {
+        { "commands", "only these TPM commands (GetRandom, Sign, TPM2_CC_..., or numbers)" },
+        { "clients", "only these clients: tpmrun, fapi, or a program's name" },
+        { "steps", "only in these steps: a step's name: or its type (esapi.sign)" },
+    };
+    for (size_t i = 0; i < sizeof filters / sizeof *filters; i++)
+        json_object_set_new(props, filters[i][0],
+                            json_pack("{s:[{s:s},{s:s,s:{s:s},s:i}],s:s}", "anyOf", "type", "string", "type", "array",
+                                      "items", "type", "string", "minItems", 1, "description", filters[i][1]));
     json_t *one_of = json_array();
     for (size_t i = 0; kinds[i]; i++)
         json_array_append_new(one_of, json_pack("{s:[s]}", "required", kinds[i]));

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults", NULL };
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults",
+                                        "$schema", NULL };
 static const char *const tpm_keys[] = { "ek_cert", NULL };
 
 
@@ -93,6 +94,8 @@ static bool load_about(loader *L, scenario *sc, const node *root)
             return false;
         sc->origin = strdup(n->str);
     }
+    if ((n = node_get(root, "$schema")) && !loader_want_string(L, n, "$schema"))  /* for editors of JSON files */
+        return false;
     if ((n = node_get(root, "tags"))) {
         if (n->kind != NODE_SEQ) {
             diag_set(L->d, n->loc, "tags must be a list of strings, not %s", node_kind_name(n));

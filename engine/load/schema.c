@@ -219,13 +219,18 @@ static json_t *step_schema(const step_def *d)
     else
         json_decref(req);
     if (all_optional) {
-        /* a step without required parameters may be written "- esapi.startup:" (null) */
-        json_t *alt = json_pack("{s:[o,{s:s}]}", "anyOf", params, "type", "null");
+        /* a step without required parameters may be written "- esapi.startup:" (null);
+         * the description goes on the alternatives too, for hover help */
+        json_t *alt = json_pack("{s:s,s:[o,{s:s}]}", "description", d->doc, "anyOf", params, "type", "null");
         params = alt;
     }
     json_t *s = json_pack("{s:s,s:[s],s:{s:o,s:o,s:o,s:o},s:b}", "type", "object", "required", d->name,
-                          "properties", d->name, params, "name", json_pack("{s:s}", "type", "string"),
-                          "save", json_pack("{s:s,s:s}", "type", "string", "pattern", "^[A-Za-z_][A-Za-z0-9_]*$"),
+                          "properties", d->name, params,
+                          "name", json_pack("{s:s,s:s}", "type", "string", "description",
+                                            "a name for the step in results, messages and faults: steps:"),
+                          "save", json_pack("{s:s,s:s,s:s}", "type", "string", "pattern", "^[A-Za-z_][A-Za-z0-9_]*$",
+                                            "description",
+                                            "keep the outputs: ${name} is the first, ${name.field} any of them"),
                           "expect", ref_to("expect"),
                           "additionalProperties", 0);
     if (d->needs & NEED_ESYS)
@@ -247,6 +252,33 @@ static json_t *step_schema(const step_def *d)
     return s;
 }
 
+/* Sets properties[key].description of an object schema. */
+static void describe(json_t *object_schema, const char *key, const char *doc)
+{
+    json_t *p = json_object_get(json_object_get(object_schema, "properties"), key);
+    if (p)
+        json_object_set_new(p, "description", json_string(doc));
+}
+
+/* The top-level keys tpmrun only reads (fapi:, faults:, tpms: describe themselves). */
+static void describe_top(json_t *schema)
+{
+    static const char *const docs[][2] = {
+        { "scenario", "the scenario's id: results/<id>.json, JUnit test name (default: the file name without extension)" },
+        { "description", "what the scenario shows" },
+        { "origin", "where it comes from: the test or example it ports" },
+        { "tags", "words to sort scenarios by" },
+        { "vars", "literal values every step can use as ${name}" },
+        { "steps", "the steps, run in order: each a mapping whose one step key (esapi.sign ...) holds its parameters" },
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
+        describe(schema, docs[i][0], docs[i][1]);
+    json_object_set_new(json_object_get(schema, "properties"), "$schema",
+                        json_pack("{s:s,s:s}", "type", "string", "description",
+                                  "JSON files: this schema, for editors (YAML files use the # yaml-language-server "
+                                  "comment); tpmrun ignores it"));
+}
+
 char *schema_json(void)
 {
     size_t n;
@@ -263,12 +295,22 @@ char *schema_json(void)
         "type", "object", "properties", "hex", "type", "string", "required", "hex", "additionalProperties", 0,
         "type", "object", "properties", "base64", "type", "string", "required", "base64", "additionalProperties", 0,
         "type", "object", "properties", "file", "type", "string", "required", "file", "additionalProperties", 0);
+    static const char *const byte_forms[][2] = {
+        { "hex", "the bytes in hexadecimal (666f6f)" },
+        { "base64", "the bytes in base64 (Zm9v)" },
+        { "file", "a file's bytes: a path relative to the scenario file" },
+    };
+    for (size_t i = 0; i < 3; i++)
+        describe(json_array_get(json_object_get(bytes, "anyOf"), i + 1), byte_forms[i][0], byte_forms[i][1]);
     json_t *reference = json_pack("{s:s,s:s,s:s}", "type", "string", "pattern", "^\\$\\{[^}]+\\}$",
                                   "description", "${name} or ${name.field}: a value a previous step saved, a var, ${env.NAME} or ${workdir}");
-    json_t *expect = json_pack("{s:s,s:{s:{s:[{s:s},{s:s}]},s:{s:s},s:{s:s,s:i,s:i,s:s}},s:b}",
+    json_t *expect = json_pack("{s:s,s:s,s:{s:{s:[{s:s},{s:s}],s:s},s:{s:s,s:s},s:{s:s,s:i,s:i,s:s}},s:b}",
+                               "description", "what the step must give; without expect it must succeed",
                                "type", "object", "properties",
-                               "rc", "anyOf", "type", "string", "type", "integer",
-                               "outputs", "type", "object",
+                               "rc", "anyOf", "type", "string", "type", "integer", "description",
+                               "the response code the step must fail with: TPM2_RC_AUTH_FAIL, auth_fail or a number",
+                               "outputs", "type", "object", "description",
+                               "output name -> the value it must have (bytes as text, {hex:} ...)",
                                "exit", "type", "integer", "minimum", 0, "maximum", 255, "description",
                                "exec: the program's exit status (default 0)",
                                "additionalProperties", 0);
@@ -288,6 +330,7 @@ char *schema_json(void)
         "vars", "type", "object",
         "steps", "type", "array", "items", json_pack("{s:o}", "oneOf", steps),
         "definitions", "bytes", bytes, "reference", reference, "expect", expect);
+    describe_top(schema);
     json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
     json_object_set_new(json_object_get(schema, "properties"), "faults", faults_schema());
     json_t *tpm_settings = json_pack("{s:[{s:s},{s:s,s:{s:{s:s,s:s}},s:b}]}", "anyOf", "type", "null", "type",
