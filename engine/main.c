@@ -123,8 +123,12 @@ typedef struct run_report {
 
 static void on_done(void *user, const scenario *sc, json_t *result)
 {
-    (void)sc;
     run_report *rr = user;
+    if (!result) {
+        fprintf(stderr, "tpmrun: out of memory: the result of %s is lost\n", sc->file);
+        rr->errors++;
+        return;
+    }
     diag d = { 0 };
     if (!results_write(rr->results_dir, result, &d)) {
         fprintf(stderr, "tpmrun: %s\n", diag_text(&d));

@@ -1,5 +1,6 @@
 /* jobs: child process per scenario; parent owns swtpms, directories, output. */
 #include "run/jobs.h"
+#include "base/jsonx.h"
 #include "run/run.h"
 #include "run/swtpm.h"
 
@@ -63,6 +64,27 @@ static void stop_tpms(job *jb)
     free(jb->tpms);
     jb->tpms = NULL;
     jb->n_tpms = 0;
+}
+
+/* A result for a scenario that did not run to its end; its text (a path,
+ * a message naming one) may be any bytes.  NULL only when out of memory. */
+static json_t *error_result(const scenario *sc, const char *msg, json_t *steps)
+{
+    json_t *r = json_object();
+    if (!steps)
+        steps = json_array();
+    if (!r || !steps) {
+        json_decref(r);
+        json_decref(steps);
+        return NULL;
+    }
+    if (json_object_set_new(r, "scenario", jsonx_text(sc->id)) ||
+        json_object_set_new(r, "file", jsonx_text(sc->file)) || json_object_set_new(r, "status", json_string("error")) ||
+        json_object_set_new(r, "message", jsonx_text(msg)) || json_object_set_new(r, "steps", steps)) {
+        json_decref(r);
+        return NULL;
+    }
+    return r;
 }
 
 /* ---- child side ------------------------------------------------------- */
@@ -146,15 +168,13 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
             jb->n_tpms++;
     }
     if (diag_failed(&err)) {
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
-                               "status", "error", "message", err.msg, "steps");
+        jb->result = error_result(jb->sc, err.msg, NULL);
         diag_clear(&err);
         return false;
     }
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
-                               "status", "error", "message", "cannot create a pipe", "steps");
+        jb->result = error_result(jb->sc, "cannot create a pipe", NULL);
         return false;
     }
     fflush(NULL);
@@ -174,8 +194,7 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
     close(p[1]);
     if (pid < 0) {
         close(p[0]);
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
-                               "status", "error", "message", "cannot fork", "steps");
+        jb->result = error_result(jb->sc, "cannot fork", NULL);
         return false;
     }
     jb->pid = pid;
@@ -189,7 +208,7 @@ static void take_lines(job *jb)
     char *start = jb->buf, *nl;
     while ((nl = memchr(start, '\n', jb->len - (size_t)(start - jb->buf)))) {
         json_error_t e;
-        json_t *j = json_loadb(start, (size_t)(nl - start), 0, &e);
+        json_t *j = json_loadb(start, (size_t)(nl - start), JSON_ALLOW_NUL, &e);
         if (j) {
             json_t *st = json_object_get(j, "step"), *res = json_object_get(j, "result");
             json_t *done = json_object_get(j, "done");
@@ -263,17 +282,15 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
         char *msg = crash_message(jb, status, timed_out, o->timeout_s);
         json_decref(jb->result);
         /* what the process finished before it died is kept */
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:o}", "scenario", jb->sc->id, "file", jb->sc->file, "status",
-                               "error", "message", msg ? msg : "crashed", "steps",
-                               jb->done_steps ? json_incref(jb->done_steps) : json_array());
-        json_object_set_new(jb->result, "tpm",
-                            json_pack("{s:s,s:b}", "tcti", jb->n_tpms ? jb->tpms[0]->tcti : o->tcti ? o->tcti : "(default)",
-                                      "private_swtpm", jb->n_tpms > 0));
+        jb->result = error_result(jb->sc, msg ? msg : "crashed", json_incref(jb->done_steps));
+        json_t *tpm = json_pack("{s:o,s:b}", "tcti", jsonx_text(jb->n_tpms ? jb->tpms[0]->tcti : o->tcti ? o->tcti : "(default)"),
+                                "private_swtpm", jb->n_tpms > 0);
+        json_object_set_new(jb->result, "tpm", tpm);
         if (jb->last_step >= 0) {
             const step *st = &jb->sc->steps[jb->last_step];
             json_object_set_new(jb->result, "failed_step",
-                                json_pack("{s:i,s:s,s:i,s:s}", "index", st->index, "type", st->def->name,
-                                          "line", st->loc.line, "message", msg ? msg : "crashed"));
+                                json_pack("{s:i,s:s,s:i,s:o}", "index", st->index, "type", st->def->name,
+                                          "line", st->loc.line, "message", jsonx_text(msg ? msg : "crashed")));
         }
         json_object_set_new(jb->result, "duration_ms", json_real((now_s() - jb->started) * 1e3));
         free(msg);
@@ -304,7 +321,7 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
     jb->workdir = NULL;
     jb->pid = 0;
     if (o->done)
-        o->done(o->user, jb->sc, jb->result);
+        o->done(o->user, jb->sc, jb->result);   /* NULL: out of memory */
     json_decref(jb->result);
     jb->result = NULL;
     free(jb->buf);
