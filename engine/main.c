@@ -4,6 +4,7 @@
 #include "base/status.h"
 #include "load/registry.h"
 #include "load/scenario.h"
+#include "load/scenario_files.h"
 #include "load/schema.h"
 #include "report/console.h"
 #include "report/junit.h"
@@ -12,16 +13,17 @@
 #include "run/jobs.h"
 #include "steps/steps.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define TPMRUN_VERSION "0.1.0"
+#define MAX_TIMEOUT_S  604800      /* a week: more is a typo */
 
 static const char usage_text[] =
     "usage: tpmrun [options] PATH...\n"
@@ -35,7 +37,7 @@ static const char usage_text[] =
     "  --results DIR      write DIR/<scenario>.json (default: results)\n"
     "  --junit FILE       write a JUnit XML report\n"
     "  -j, --jobs N       run N scenarios at once (private swtpms only)\n"
-    "  --timeout SEC      give up on a scenario after SEC seconds (default 300)\n"
+    "  --timeout SEC      give up on a scenario after SEC seconds (default 300; 0: never)\n"
     "  --check            load and type-check only; no TPM\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
     "                     parameters, outputs)\n"
@@ -52,65 +54,6 @@ static const char usage_text[] =
     "  --version          print the version\n"
     "\n"
     "Exit status: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error.\n";
-
-typedef struct files {
-    char **paths;
-    size_t n;
-} files;
-
-static bool has_ext(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    return dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void add_file(files *f, const char *path)
-{
-    char **np = realloc(f->paths, (f->n + 1) * sizeof *np);
-    if (!np)
-        return;
-    f->paths = np;
-    f->paths[f->n] = strdup(path);
-    if (f->paths[f->n])
-        f->n++;
-}
-
-/* Directories are walked in name order so runs are reproducible. */
-static void collect(files *f, const char *path, bool top)
-{
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        if (top || has_ext(path))
-            add_file(f, path);  /* a missing file is reported by the loader */
-        return;
-    }
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    files sub = { 0 };
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *p = NULL;
-        if (asprintf(&p, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name) >= 0)
-            add_file(&sub, p);
-        free(p);
-    }
-    closedir(d);
-    if (sub.n)
-        qsort(sub.paths, sub.n, sizeof *sub.paths, cmp_str);
-    for (size_t i = 0; i < sub.n; i++) {
-        collect(f, sub.paths[i], false);
-        free(sub.paths[i]);
-    }
-    free(sub.paths);
-}
 
 typedef struct run_report {
     const char *results_dir;
@@ -200,9 +143,11 @@ static int read_options(int argc, char **argv, options *o)
             }
             break;
         case O_TIMEOUT:
+            /* nan compares false with everything, inf is "never": both refused */
             o->timeout = strtod(optarg, &end);
-            if (*end || o->timeout < 0) {
-                fprintf(stderr, "tpmrun: --timeout expects seconds, not '%s'\n", optarg);
+            if (end == optarg || *end || !isfinite(o->timeout) || o->timeout < 0 || o->timeout > MAX_TIMEOUT_S) {
+                fprintf(stderr, "tpmrun: --timeout expects seconds from 0 (none) to %d, not '%s'\n", MAX_TIMEOUT_S,
+                        optarg);
                 return 2;
             }
             break;
@@ -260,7 +205,7 @@ static int parse_options(int argc, char **argv, options *o)
 
 /* Loads every file; each error is one line on stderr.  Returns how many
  * failed to load (also a scenario id used twice). */
-static int load_all(const files *f, scenario ***out, size_t *n)
+static int load_all(const scenario_files *f, scenario ***out, size_t *n)
 {
     scenario **scs = calloc(f->n + 1, sizeof *scs);
     int bad = 0;
@@ -288,9 +233,27 @@ static int load_all(const files *f, scenario ***out, size_t *n)
     return scs ? bad : bad + 1;
 }
 
+/* Where the reports go can be written: said before anything runs. */
+static bool outputs_writable(const options *o)
+{
+    diag d = { 0 };
+    bool ok = results_check_dir(o->results_dir, true, &d);
+    if (ok && o->junit) {
+        char *copy = strdup(o->junit);
+        ok = copy && results_check_dir(dirname(copy), false, &d);
+        free(copy);
+    }
+    if (!ok)
+        fprintf(stderr, "tpmrun: %s\n", diag_failed(&d) ? d.msg : "out of memory");
+    diag_clear(&d);
+    return ok;
+}
+
 /* Runs the scenarios and writes the reports; the exit status. */
 static int run_all(const options *o, scenario **scs, size_t n)
 {
+    if (!outputs_writable(o))
+        return 2;
     run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
                      .faults = &o->faults, .timeout_s = o->timeout, .done = on_done, .user = &rr };
@@ -338,9 +301,11 @@ static int run_command(const options *op)
         return 2;
     }
     int status;
-    files f = { 0 };
+    scenario_files f = { 0 };
     for (int i = 0; i < o.n_paths; i++)
-        collect(&f, o.paths[i], true);
+        scenario_files_collect(&f, o.paths[i], o.results_dir);
+    for (size_t i = 0; o.verbose && i < f.n_skipped; i++)
+        fprintf(stderr, "tpmrun: %s: skipped, not a scenario (JSON without steps, or a results file)\n", f.skipped[i]);
     scenario **scs;
     size_t n;
     int bad = load_all(&f, &scs, &n);
@@ -358,9 +323,7 @@ static int run_command(const options *op)
     for (size_t i = 0; i < n; i++)
         scenario_free(scs[i]);
     free(scs);
-    for (size_t i = 0; i < f.n; i++)
-        free(f.paths[i]);
-    free(f.paths);
+    scenario_files_free(&f);
     return status;
 }
 

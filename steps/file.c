@@ -200,7 +200,7 @@ static uint32_t do_read(step_ctx *ctx, const step_args *a, step_out *out)
     if (err == EFBIG)
         rc = step_fail(out, "'%s' is larger than %zu MiB", path, READ_MAX >> 20);
     else if (err)
-        rc = step_fail(out, "cannot read '%s': %s", path, strerror(err));
+        rc = step_fail(out, "cannot read '%s': %s", path, slurp_error(err));
     else if (check_as(as, buf, len, path, out)) {
         out_put(out, "data", as == TS_NONE ? value_bytes(buf ? buf : (const uint8_t *)"", len)
                                            : value_struct(as, buf, len));

@@ -209,7 +209,7 @@ static uint8_t *read_input(step_ctx *ctx, const step_args *a, size_t *len, step_
     uint8_t *buf = NULL;
     int err = slurp_file(path, (size_t)1 << 20, &buf, len);     /* key files are small */
     if (err)
-        step_fail(out, "cannot read %s: %s", path, strerror(err));
+        step_fail(out, "cannot read %s: %s", path, slurp_error(err));
     else if (*len == 0)
         step_fail(out, "cannot read %s (empty or unreadable)", path);
     if (err || *len == 0) {

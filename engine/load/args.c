@@ -32,7 +32,7 @@ static bool read_data_file(loader *L, const node *n, uint8_t **out, size_t *len)
     else if (err == EFBIG)
         diag_set(L->d, n->loc, "file '%s' is larger than %u MiB", n->str, DOC_MAX_BYTES >> 20);
     else if (err)
-        diag_set(L->d, n->loc, "cannot read file '%s': %s", n->str, strerror(err));
+        diag_set(L->d, n->loc, "cannot read file '%s': %s", n->str, slurp_error(err));
     return err == 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool mkdir_p(const char *dir)
 {
@@ -23,6 +24,29 @@ static bool mkdir_p(const char *dir)
     bool ok = mkdir(d, 0755) == 0 || errno == EEXIST;
     free(d);
     return ok;
+}
+
+bool results_check_dir(const char *dir, bool create, diag *d)
+{
+    if (create && !mkdir_p(dir)) {
+        diag_fail(d, "cannot create the results directory %s: %s", dir, strerror(errno));
+        return false;
+    }
+    char *probe = NULL;
+    if (asprintf(&probe, "%s/.tpmrun-probe-XXXXXX", dir) < 0) {
+        diag_fail(d, "out of memory");
+        return false;
+    }
+    int fd = mkstemp(probe);
+    if (fd < 0) {
+        diag_fail(d, "cannot write in %s: %s", dir, strerror(errno));
+        free(probe);
+        return false;
+    }
+    close(fd);
+    unlink(probe);
+    free(probe);
+    return true;
 }
 
 bool results_write(const char *dir, const json_t *result, diag *d)
