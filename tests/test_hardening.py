@@ -158,3 +158,26 @@ def test_second_run_of_a_directory_skips_results_and_non_scenario_json(tpmrun, t
     p = subprocess.run([TPMRUN, "--check", "policy.json"], capture_output=True, text=True, env=env, cwd=work)
     assert p.returncode == 2
     assert "policy.json:1:" in p.stderr and "unknown top-level key" in p.stderr
+
+
+def test_missing_swtpm_setup_is_named(tpmrun, tmp_path):
+    """A scenario that needs EK certificates runs swtpm_setup; when it is not
+    installed the error says so (it said 'exited with status 127')."""
+    import shutil
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for prog in ("swtpm", "swtpm_localca", "swtpm_ioctl"):
+        (bin_dir / prog).symlink_to(shutil.which(prog))
+    path = write(tmp_path / "ek.yaml", """
+        scenario: ek
+        tpms:
+          a: {ek_cert: true}
+        steps:
+          - esapi.get_random: {bytes: 4}
+        """)
+    p = tpmrun(path, env={"PATH": str(bin_dir)})
+    assert p.returncode == 1
+    res = tpmrun.result("ek")
+    assert res["status"] == "error"
+    assert res["message"] == "cannot run swtpm_setup: No such file or directory " \
+                             "(not installed? it is in Debian's swtpm-tools)"

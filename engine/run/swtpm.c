@@ -247,9 +247,23 @@ static bool run_to_end(char *const argv[], diag *d)
     if (pid == 0)
         child_exec(argv, parent, pfd[1]);
     close(pfd[1]);
-    close(pfd[0]);
     if (pid < 0) {
+        close(pfd[0]);
         diag_fail(d, "fork: %s", strerror(errno));
+        return false;
+    }
+    /* EOF: exec succeeded; an errno: it did not (a missing program is
+     * named, not "exited with status 127") */
+    int child_errno = 0;
+    ssize_t got;
+    do
+        got = read(pfd[0], &child_errno, sizeof child_errno);
+    while (got < 0 && errno == EINTR);
+    close(pfd[0]);
+    if (got == (ssize_t)sizeof child_errno) {
+        reap(pid, -1, NULL);
+        diag_fail(d, "cannot run %s: %s%s", argv[0], strerror(child_errno),
+                  child_errno == ENOENT ? " (not installed? it is in Debian's swtpm-tools)" : "");
         return false;
     }
     int status = 0;
