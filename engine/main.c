@@ -1,6 +1,7 @@
 /* tpmrun: the command line.  It wires the layers together: the step
  * families (steps/) into the registry, scenario files through the loader
  * (load/) into jobs that run them (run/), and results into reports (report/). */
+#include "base/jsonx.h"
 #include "base/status.h"
 #include "load/registry.h"
 #include "load/scenario.h"
@@ -55,14 +56,54 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error.\n";
 
+/* What a run keeps: each result goes to its file as it comes, and only
+ * what the reports at the end need stays (a long or repeated run would
+ * otherwise hold every result, all its steps' data, in memory). */
 typedef struct run_report {
     const char *results_dir;
     bool verbose;
     size_t passed, failed, errors;
-    json_t **results;
-    size_t n_results;
+    json_t **summaries;     /* for JUnit: results_summary of each result */
+    size_t n_summaries;
+    timings *timings;       /* --timings: sums only */
+    scenario **scs;         /* this round's scenarios, and which have reported */
+    bool *reported;
+    size_t n_scs;
     bool write_failed;
 } run_report;
+
+static void keep_summary(run_report *rr, json_t *summary)
+{
+    json_t **ns = summary ? realloc(rr->summaries, (rr->n_summaries + 1) * sizeof *ns) : NULL;
+    if (!ns) {
+        json_decref(summary);
+        return;
+    }
+    rr->summaries = ns;
+    rr->summaries[rr->n_summaries++] = summary;
+}
+
+static void mark_reported(run_report *rr, const scenario *sc)
+{
+    for (size_t i = 0; i < rr->n_scs; i++)
+        if (rr->scs[i] == sc)
+            rr->reported[i] = true;
+}
+
+/* After an interrupt: the scenarios of the round that did not report
+ * (running, or not started) are errors in JUnit, not left out. */
+static void add_not_run(run_report *rr)
+{
+    for (size_t i = 0; i < rr->n_scs; i++) {
+        if (rr->reported[i])
+            continue;
+        json_t *s = json_pack("{s:o,s:o,s:s,s:s,s:f}", "scenario", jsonx_text(rr->scs[i]->id), "file",
+                              jsonx_text(rr->scs[i]->file), "status", "error", "message",
+                              "not run to its end: tpmrun was interrupted", "duration_ms", 0.0);
+        keep_summary(rr, s);
+        rr->errors++;
+    }
+}
 
 static void on_done(void *user, const scenario *sc, json_t *result)
 {
@@ -72,6 +113,7 @@ static void on_done(void *user, const scenario *sc, json_t *result)
         rr->errors++;
         return;
     }
+    mark_reported(rr, sc);
     diag d = { 0 };
     if (!results_write(rr->results_dir, result, &d)) {
         fprintf(stderr, "tpmrun: %s\n", diag_text(&d));
@@ -85,11 +127,8 @@ static void on_done(void *user, const scenario *sc, json_t *result)
     case STATUS_FAILED: rr->failed++; break;
     case STATUS_ERROR: rr->errors++; break;
     }
-    json_t **nr = realloc(rr->results, (rr->n_results + 1) * sizeof *nr);
-    if (nr) {
-        rr->results = nr;
-        rr->results[rr->n_results++] = json_incref(result);
-    }
+    keep_summary(rr, results_summary(result));
+    timings_add(rr->timings, result);
 }
 
 static double now_s(void)
@@ -254,28 +293,39 @@ static int run_all(const options *o, scenario **scs, size_t n)
 {
     if (!outputs_writable(o))
         return 2;
-    run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose };
+    run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose, .scs = scs, .n_scs = n,
+                      .reported = calloc(n ? n : 1, sizeof(bool)), .timings = o->timings ? timings_new() : NULL };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
                      .faults = &o->faults, .timeout_s = o->timeout, .done = on_done, .user = &rr };
+    if (!rr.reported) {
+        fputs("tpmrun: out of memory\n", stderr);
+        return 1;
+    }
     double t0 = now_s();
     bool complete = true;
-    for (long k = 0; k < o->repeat && complete; k++)
+    for (long k = 0; k < o->repeat && complete; k++) {
+        memset(rr.reported, 0, n * sizeof *rr.reported);
         complete = jobs_run(scs, n, &jo);
+        if (!complete)
+            add_not_run(&rr);
+    }
     double secs = now_s() - t0;
     console_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
     if (o->junit) {
         diag d = { 0 };
-        if (!junit_write(o->junit, rr.results, rr.n_results, secs, &d)) {
+        if (!junit_write(o->junit, rr.summaries, rr.n_summaries, secs, &d)) {
             fprintf(stderr, "tpmrun: %s\n", diag_text(&d));
             rr.write_failed = true;
         }
         diag_clear(&d);
     }
     if (o->timings)
-        timings_print(stdout, rr.results, rr.n_results);
-    for (size_t i = 0; i < rr.n_results; i++)
-        json_decref(rr.results[i]);
-    free(rr.results);
+        timings_print(stdout, rr.timings);
+    for (size_t i = 0; i < rr.n_summaries; i++)
+        json_decref(rr.summaries[i]);
+    free(rr.summaries);
+    free(rr.reported);
+    timings_free(rr.timings);
     if (!complete)
         fputs("tpmrun: interrupted; TPMs stopped and work directories removed\n", stderr);
     return !complete ? 130 : (rr.failed || rr.errors || rr.write_failed) ? 1 : 0;

@@ -181,3 +181,121 @@ def test_missing_swtpm_setup_is_named(tpmrun, tmp_path):
     assert res["status"] == "error"
     assert res["message"] == "cannot run swtpm_setup: No such file or directory " \
                              "(not installed? it is in Debian's swtpm-tools)"
+
+
+# ---- nothing outlives tpmrun -------------------------------------------------------------------
+
+def pid_alive(pid):
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(cond, seconds=10):
+    deadline = time.time() + seconds
+    while time.time() < deadline and not cond():
+        time.sleep(0.02)
+    return cond()
+
+
+# A program that starts three more: one in its group, one that left it with
+# setsid, one a daemon's double fork (its parent exits at once); the pids go
+# to a file, then it waits.
+SPAWNER = ("sleep 311 & a=$!; setsid sleep 312 & b=$!; "
+           "(setsid sleep 313 & echo $! > {pids}.c) ; "
+           "while [ ! -s {pids}.c ]; do sleep 0.01; done; "
+           "echo $$ $a $b $(cat {pids}.c) > {pids}.tmp; mv {pids}.tmp {pids}; sleep 314")
+
+
+def start_spawner(tpmrun, tmp_path, *extra, after=()):
+    pids = tmp_path / "pids"
+    path = write(tmp_path / "spawn.yaml", f"""
+        scenario: spawn
+        steps:
+          - exec: {{command: "{SPAWNER.format(pids=pids)}"}}
+        """)
+    proc = subprocess.Popen([TPMRUN, "--results", str(tpmrun.results), *map(str, extra), path, *map(str, after)],
+                            env=tpmrun.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert wait_until(pids.exists, 30), "the program did not start"
+    procs = [int(x) for x in pids.read_text().split()]
+    assert len(procs) == 4 and all(pid_alive(p) for p in procs)
+    return proc, procs
+
+
+def test_killed_tpmrun_leaves_no_process_and_no_directory(tpmrun, tmp_path):
+    """SIGKILL (or the OOM killer) cannot be caught: the scenario process
+    learns of it (PR_SET_PDEATHSIG), ends every program its exec started,
+    also those that left their process group, and removes its work
+    directory and its swtpm's."""
+    proc, procs = start_spawner(tpmrun, tmp_path)
+    assert list(tpmrun.tmp.iterdir())
+    proc.kill()
+    proc.communicate(timeout=20)
+    assert wait_until(lambda: not any(pid_alive(p) for p in procs)), \
+        f"left running: {[p for p in procs if pid_alive(p)]}"
+    assert wait_until(lambda: not list(tpmrun.tmp.iterdir())), f"left behind: {list(tpmrun.tmp.iterdir())}"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGQUIT, signal.SIGINT, signal.SIGTERM])
+def test_stop_signals_end_every_program_and_clean_up(tpmrun, tmp_path, sig):
+    """A hang-up (the terminal or CI session went away) and SIGQUIT stop the
+    run as Ctrl-C does; programs that left their group end too."""
+    proc, procs = start_spawner(tpmrun, tmp_path)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert wait_until(lambda: not any(pid_alive(p) for p in procs)), \
+        f"left running: {[p for p in procs if pid_alive(p)]}"
+    # private_tmp checks that no directory and no swtpm is left
+
+
+def test_a_timeout_ends_programs_that_left_the_group(tpmrun, tmp_path):
+    proc, procs = start_spawner(tpmrun, tmp_path, "--timeout", "2")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert tpmrun.result("spawn")["message"].startswith("timed out after 2 s")
+    assert wait_until(lambda: not any(pid_alive(p) for p in procs)), \
+        f"left running: {[p for p in procs if pid_alive(p)]}"
+
+
+def test_programs_that_left_the_group_end_with_their_step(tpmrun, tmp_path):
+    """The program ends at once; what it left behind (in its group, with
+    setsid, or as a daemon) is ended with the step, and the step does not
+    wait for their copies of its pipes."""
+    pids = tmp_path / "pids"
+    path = write(tmp_path / "leave.yaml", f"""
+        scenario: leave
+        steps:
+          - exec: {{command: "sleep 321 & setsid sleep 322 & (setsid sleep 323 & echo $! > {pids}.c); echo $! $(cat {pids}.c) > {pids}"}}
+          - esapi.get_random: {{bytes: 4}}
+        """)
+    p = tpmrun(path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    procs = [int(x) for x in pids.read_text().split()]
+    assert len(procs) == 2
+    assert not any(pid_alive(x) for x in procs), f"left running: {[x for x in procs if pid_alive(x)]}"
+    assert tpmrun.result("leave")["steps"][0]["duration_ms"] < 900     # no wait for the pipes held elsewhere
+
+
+def test_junit_after_an_interrupt_lists_what_did_not_run(tpmrun, tmp_path):
+    """The scenario that was running and the one not started yet are errors
+    in the JUnit file (it said tests=0 failures=0); the one that finished
+    keeps its result."""
+    junit = tmp_path / "junit.xml"
+    first = write(tmp_path / "first.yaml", SMALL.replace("small_ok", "first"))
+    proc, procs = start_spawner(tpmrun, tmp_path, "--junit", junit, first, after=[FIX / "small_ok.yaml"])
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    import xml.etree.ElementTree as ET
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("3", "2", "0")
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert list(cases) == ["first", "spawn", "small_ok"]
+    assert not list(cases["first"])
+    for name in ("spawn", "small_ok"):
+        assert cases[name].find("error").get("message") == "not run to its end: tpmrun was interrupted"

@@ -8,7 +8,24 @@
 #include <string.h>
 #include <unistd.h>
 
+typedef struct bytes {
+    const void *data;
+    size_t len;
+} bytes;
+
+static bool write_bytes(FILE *f, void *user)
+{
+    const bytes *b = user;
+    return fwrite(b->data, 1, b->len, f) == b->len;
+}
+
 bool atomic_write(const char *path, const void *data, size_t len, diag *d)
+{
+    bytes b = { data, len };
+    return atomic_write_with(path, write_bytes, &b, d);
+}
+
+bool atomic_write_with(const char *path, bool (*fill)(FILE *f, void *user), void *user, diag *d)
 {
     char *tmp = NULL;
     if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
@@ -16,7 +33,7 @@ bool atomic_write(const char *path, const void *data, size_t len, diag *d)
         return false;
     }
     FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(data, 1, len, f) == len;
+    bool ok = f && fill(f, user);
     if (f) {
         ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
         ok = fclose(f) == 0 && ok;

@@ -26,6 +26,13 @@ static bool mkdir_p(const char *dir)
     return ok;
 }
 
+/* Straight to the file: a result may hold megabytes of hex. */
+static bool dump_result(FILE *f, void *result)
+{
+    return json_dumpf(result, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) == 0 &&
+           fputc('\n', f) != EOF;
+}
+
 bool results_check_dir(const char *dir, bool create, diag *d)
 {
     if (create && !mkdir_p(dir)) {
@@ -56,15 +63,40 @@ bool results_write(const char *dir, const json_t *result, diag *d)
         return false;
     }
     const char *id = json_string_value(json_object_get(result, "scenario"));
-    char *path = NULL, *text = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    char *path = NULL;
     bool ok = false;
-    if (text && id && asprintf(&path, "%s/%s.json", dir, id) >= 0) {
-        size_t len = strlen(text);
-        text[len] = '\n';       /* json_dumps leaves room: replace NUL with newline */
-        ok = atomic_write(path, text, len + 1, d);
-    }
+    if (id && asprintf(&path, "%s/%s.json", dir, id) >= 0)
+        ok = atomic_write_with(path, dump_result, (void *)result, d);
     free(path);
-    free(text);
     return ok;
 }
 
+
+json_t *results_summary(const json_t *result)
+{
+    static const char *const keep[] = { "scenario", "file", "status", "message", "duration_ms" };
+    json_t *s = json_object();
+    for (size_t i = 0; s && i < sizeof keep / sizeof *keep; i++) {
+        json_t *v = json_object_get(result, keep[i]);
+        if (v && json_object_set(s, keep[i], v)) {
+            json_decref(s);
+            return NULL;
+        }
+    }
+    /* failed_step without what a step may carry beyond its place and message */
+    const json_t *fs = json_object_get(result, "failed_step");
+    if (s && fs) {
+        static const char *const step_keep[] = { "index", "type", "line", "name", "tpm", "message" };
+        json_t *f = json_object();
+        for (size_t i = 0; f && i < sizeof step_keep / sizeof *step_keep; i++) {
+            json_t *v = json_object_get(fs, step_keep[i]);
+            if (v)
+                json_object_set(f, step_keep[i], v);
+        }
+        if (!f || json_object_set_new(s, "failed_step", f)) {
+            json_decref(s);
+            return NULL;
+        }
+    }
+    return s;
+}

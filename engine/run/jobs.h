@@ -20,7 +20,7 @@ typedef struct jobs_opts {
     void *user;
 } jobs_opts;
 
-/* Returns false when interrupted by SIGINT/SIGTERM (everything was still
+/* Returns false when interrupted by SIGINT, SIGTERM, SIGHUP or SIGQUIT (everything was still
  * stopped and removed). */
 bool jobs_run(scenario **scs, size_t n, const jobs_opts *o);
 

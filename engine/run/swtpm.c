@@ -5,10 +5,10 @@
  * kernel to die with us (PR_SET_PDEATHSIG).  Readiness is "the data socket
  * accepts a connection". */
 #include "run/swtpm.h"
+#include "base/rmtree.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -47,20 +47,6 @@ static void sleep_ns(long ns)
         ;
 }
 
-
-/* ---- directory removal ------------------------------------------------ */
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb; (void)type; (void)ftw;
-    remove(path);           /* best effort: keep going */
-    return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-    if (dir)
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* ---- child handling --------------------------------------------------- */
 
@@ -491,7 +477,7 @@ fail:
     if (pfd[1] >= 0) close(pfd[1]);
     terminate(t->pid);
     if (dir_made)
-        rm_tree(t->dir);
+        rmtree(t->dir);
     free(sock); free(ctrl); free(state); free(server); free(ctrlarg);
     free(logpath); free(logarg);
     free(t->tcti);
@@ -506,7 +492,7 @@ void swtpm_stop(swtpm *t)
         return;
     terminate(t->pid);
     t->pid = -1;
-    rm_tree(t->dir);
+    rmtree(t->dir);
     free(t->dir);
     free(t->tcti);
     free(t);
