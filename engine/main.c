@@ -1,11 +1,13 @@
 /* tpmrun: the command line.  It wires the layers together: the step
  * families (steps/) into the registry, scenario files through the loader
  * (load/) into jobs that run them (run/), and results into reports (report/). */
+#include "base/confine.h"
 #include "base/jsonx.h"
 #include "base/status.h"
 #include "load/registry.h"
 #include "load/scenario.h"
 #include "load/scenario_files.h"
+#include "load/untrusted.h"
 #include "load/schema.h"
 #include "report/console.h"
 #include "report/junit.h"
@@ -43,6 +45,10 @@ static const char usage_text[] =
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
     "                     parameters, outputs)\n"
     "  --schema           print the JSON Schema of scenario files\n"
+    "  --untrusted        for scenario files you did not write (a pull request's): no\n"
+    "                     exec, no ${env.*}, files only in the scenario's directory\n"
+    "                     (reads) and work directory (writes; 16 MiB at most), no\n"
+    "                     absolute paths, no symbolic links out\n"
     "  --show-secrets     do not redact auth values and key material in results\n"
     "  --wire             include command and response bytes in results\n"
     "  --fault SPEC       inject a fault for every client of every scenario's TPM,\n"
@@ -141,7 +147,7 @@ static double now_s(void)
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit;
-    bool check, list, schema, verbose, secrets, wire, timings;
+    bool check, list, schema, verbose, secrets, wire, timings, untrusted;
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
@@ -153,7 +159,7 @@ typedef struct options {
 static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
-           O_TIMINGS, O_REPEAT, O_FAULT };
+           O_TIMINGS, O_REPEAT, O_FAULT, O_UNTRUSTED };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -163,6 +169,7 @@ static int read_options(int argc, char **argv, options *o)
         { "help", no_argument, 0, 'h' },              { "version", no_argument, 0, O_VERSION },
         { "timeout", required_argument, 0, O_TIMEOUT }, { "timings", no_argument, 0, O_TIMINGS },
         { "repeat", required_argument, 0, O_REPEAT },   { "fault", required_argument, 0, O_FAULT },
+        { "untrusted", no_argument, 0, O_UNTRUSTED },
         { 0, 0, 0, 0 },
     };
     *o = (options){ .results_dir = "results", .jobs = 1, .repeat = 1, .timeout = 300 };
@@ -204,6 +211,7 @@ static int read_options(int argc, char **argv, options *o)
         case O_SCHEMA: o->schema = true; break;
         case O_SECRETS: o->secrets = true; break;
         case O_WIRE: o->wire = true; break;
+        case O_UNTRUSTED: o->untrusted = true; break;
         case O_FAULT: {
             diag d = { 0 };
             bool ok = faults_parse_option(optarg, "--fault", &o->faults, &d);
@@ -244,17 +252,18 @@ static int parse_options(int argc, char **argv, options *o)
 
 /* Loads every file; each error is one line on stderr.  Returns how many
  * failed to load (also a scenario id used twice). */
-static int load_all(const scenario_files *f, scenario ***out, size_t *n)
+static int load_all(const scenario_files *f, bool untrusted, scenario ***out, size_t *n)
 {
     scenario **scs = calloc(f->n + 1, sizeof *scs);
     int bad = 0;
     *n = 0;
     for (size_t i = 0; scs && i < f->n; i++) {
         diag d = { 0 };
-        scenario *sc;
-        if (!scenario_load(f->paths[i], &sc, &d)) {
+        scenario *sc = NULL;
+        if (!scenario_load(f->paths[i], &sc, &d) || (untrusted && !untrusted_check(sc, &d))) {
             fprintf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
             diag_clear(&d);
+            scenario_free(sc);
             bad++;
             continue;
         }
@@ -296,6 +305,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
     run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose, .scs = scs, .n_scs = n,
                       .reported = calloc(n ? n : 1, sizeof(bool)), .timings = o->timings ? timings_new() : NULL };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
+                     .untrusted = o->untrusted,
                      .faults = &o->faults, .timeout_s = o->timeout, .done = on_done, .user = &rr };
     if (!rr.reported) {
         fputs("tpmrun: out of memory\n", stderr);
@@ -351,14 +361,15 @@ static int run_command(const options *op)
         return 2;
     }
     int status;
-    scenario_files f = { 0 };
+    scenario_files f = { .no_links = o.untrusted };
     for (int i = 0; i < o.n_paths; i++)
         scenario_files_collect(&f, o.paths[i], o.results_dir);
     for (size_t i = 0; o.verbose && i < f.n_skipped; i++)
         fprintf(stderr, "tpmrun: %s: skipped, not a scenario (JSON without steps, or a results file)\n", f.skipped[i]);
     scenario **scs;
     size_t n;
-    int bad = load_all(&f, &scs, &n);
+    confine_reads(o.untrusted);     /* {file:} and the like: in the scenario's directory */
+    int bad = load_all(&f, o.untrusted, &scs, &n);
     if (!f.n) {
         fputs("tpmrun: no scenario files found\n", stderr);
         status = 2;

@@ -299,3 +299,168 @@ def test_junit_after_an_interrupt_lists_what_did_not_run(tpmrun, tmp_path):
     assert not list(cases["first"])
     for name in ("spawn", "small_ok"):
         assert cases[name].find("error").get("message") == "not run to its end: tpmrun was interrupted"
+
+
+# ---- --untrusted -----------------------------------------------------------------------------
+
+@pytest.fixture
+def pr_tree(tmp_path):
+    """A checkout of someone else's scenarios: files inside, a secret beside
+    it, links pointing in and out."""
+    (tmp_path / "secret.txt").write_text("ci-token-1234")
+    pr = tmp_path / "pr"
+    (pr / "sub").mkdir(parents=True)
+    (pr / "inside.bin").write_bytes(b"inside")
+    (pr / "link_out").symlink_to("../secret.txt")
+    (pr / "link_in").symlink_to("inside.bin")
+    (pr / "sub" / "up").symlink_to("..")
+    return pr
+
+
+REFUSED_AT_LOAD = [
+    ("exec: {argv: [id]}", 5, "exec runs a program with tpmrun's rights: refused with --untrusted"),
+    ('esapi.hash: {data: "${env.CI_TOKEN}"}', 24, "${env.NAME} would copy tpmrun's environment"),
+    ('esapi.hash: {data: "x ${env.CI_TOKEN} y"}', 24, "${env.NAME} would copy tpmrun's environment"),
+    ('assert.equal: {actual: "${env.CI_TOKEN}", expected: x}', 28, "${env.NAME} would copy"),
+    ("file.write: {path: /tmp/planted, data: x}", 24, "'/tmp/planted' is an absolute path"),
+    ("file.read: {path: ../../etc/passwd}", 23, "'../../etc/passwd' leads out of the work directory"),
+    ("keyfile.read: {path: /etc/ssl/private/k.pem}", 26, "is an absolute path"),
+    ("esapi.hash: {data: {file: /etc/hostname}}", 31, "file '/etc/hostname': an absolute path"),
+    ("esapi.hash: {data: {file: ../secret.txt}}", 31, "file '../secret.txt': leads out of the scenario's directory"),
+    ("esapi.hash: {data: {file: link_out}}", 31, "file 'link_out': leads out of the scenario's directory through "
+                                                 "a symbolic link"),
+    ("esapi.hash: {data: {file: sub/up/../secret.txt}}", 31, "leads out of the scenario's directory"),
+    ("crypto.policy_digest: {policy: {file: /etc/p.json}}", 43, "policy file '/etc/p.json': an absolute path"),
+]
+
+
+@pytest.mark.parametrize("step,col,message", REFUSED_AT_LOAD, ids=[s for s, _, _ in REFUSED_AT_LOAD])
+def test_untrusted_refuses_at_load_time(tpmrun, pr_tree, step, col, message):
+    path = pr_tree / "t.yaml"
+    path.write_text(f"scenario: t\nsteps:\n  - {step}\n")
+    p = tpmrun("--untrusted", path, env={"CI_TOKEN": "ci-token-1234"})
+    assert p.returncode == 2
+    assert p.stderr.startswith(f"{path}:3:{col}: error: "), p.stderr
+    assert message in p.stderr
+    assert p.stdout == ""
+    assert not tpmrun.results.exists() or not list(tpmrun.results.iterdir())
+    # without the flag the file loads (what it does then is the author's business)
+    assert tpmrun("--check", path).returncode in (0, 2)
+
+
+def test_untrusted_fapi_profile_file_outside_is_refused(tpmrun, pr_tree):
+    path = pr_tree / "f.yaml"
+    path.write_text("scenario: f\nfapi: {profile: /etc/tpm2-tss/fapi-profiles/P_RSA2048SHA256.json}\n"
+                    "steps:\n  - fapi.provision:\n")
+    p = tpmrun("--untrusted", "--check", path)
+    assert p.returncode == 2
+    assert "FAPI profile file '/etc/tpm2-tss/fapi-profiles/P_RSA2048SHA256.json': an absolute path" in p.stderr
+    assert tpmrun("--check", path).returncode == 0
+    # a profile by name is the system's, not a file of the scenario
+    path.write_text("scenario: f\nfapi: {profile: P_RSA2048SHA256}\nsteps:\n  - fapi.provision:\n")
+    assert tpmrun("--untrusted", "--check", path).returncode == 0
+
+
+def test_untrusted_runs_what_stays_inside(tpmrun, pr_tree):
+    path = pr_tree / "ok.yaml"
+    path.write_text(textwrap.dedent("""
+        scenario: ok
+        steps:
+          - file.write: {path: a/b.bin, data: {file: inside.bin}}
+          - file.write: {path: c.bin, data: {file: link_in}}
+          - file.read: {path: a/../c.bin}
+          - esapi.hash: {data: {file: sub/../inside.bin}}
+        """))
+    p = tpmrun("--untrusted", path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    res = tpmrun.result("ok")
+    assert res["steps"][2]["outputs"]["data"]["text"] == "inside"
+
+
+def test_untrusted_refuses_at_run_time_what_a_reference_gives(tpmrun, pr_tree, tmp_path):
+    path = pr_tree / "ref.yaml"
+    target = tmp_path / "planted.txt"
+    path.write_text(textwrap.dedent(f"""
+        scenario: ref
+        vars:
+          p: {target}
+        steps:
+          - file.write: {{path: "${{p}}", data: x}}
+        """))
+    p = tpmrun("--untrusted", path)
+    assert p.returncode == 1
+    assert tpmrun.result("ref")["message"] == \
+        f"'{target}' is an absolute path: refused with --untrusted (files are in the work directory)"
+    assert not target.exists()
+    path.write_text(textwrap.dedent("""
+        scenario: ref
+        steps:
+          - file.write: {path: "${workdir}/../planted.txt", data: x}
+        """))
+    p = tpmrun("--untrusted", path)
+    assert p.returncode == 1
+    assert "is an absolute path: refused with --untrusted" in tpmrun.result("ref")["message"]
+
+
+def test_untrusted_caps_what_a_scenario_writes(tpmrun, pr_tree):
+    """16 MiB in all: the write that would pass it fails the step."""
+    (pr_tree / "big.bin").write_bytes(os.urandom(9_000_000))
+    path = pr_tree / "cap.yaml"
+    path.write_text(textwrap.dedent("""
+        scenario: cap
+        steps:
+          - file.write: {path: one.bin, data: {file: big.bin}}
+          - file.write: {path: two.bin, data: {file: big.bin}}
+        """))
+    p = tpmrun("--untrusted", path)
+    assert p.returncode == 1
+    res = tpmrun.result("cap")
+    assert [s["status"] for s in res["steps"]] == ["passed", "failed"]
+    assert res["message"] == "writing 9000000 more bytes would pass the 16 MiB an untrusted scenario may write " \
+                             "(9000000 written so far)"
+    assert tpmrun(path).returncode == 0        # no cap without the flag
+
+
+def test_untrusted_walk_does_not_follow_links(tpmrun, tmp_path):
+    """A link in an untrusted tree may point anywhere: the walk does not
+    follow it (without the flag it does)."""
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere / "home.yaml", SMALL.replace("small_ok", "home"))
+    pr = tmp_path / "pr"
+    write(pr / "a.yaml", SMALL.replace("small_ok", "a"))
+    (pr / "linked_dir").symlink_to(elsewhere)
+    (pr / "linked.yaml").symlink_to(elsewhere / "home.yaml")
+    p = tpmrun("--untrusted", "--check", pr)
+    assert p.returncode == 0 and "1 scenario checked" in p.stdout, p.stdout + p.stderr
+    p = tpmrun("--check", pr)
+    assert p.returncode == 2 and "scenario id 'home' is also used" in p.stderr   # both links followed
+
+
+# ---- symbolic links in the work directory (trusted too) ------------------------------------------
+
+KEYFILE = """
+    scenario: kf
+    steps:
+      - esapi.create_primary: {{template: "ecc256:null:aes128cfb"}}
+        save: primary
+      - esapi.create: {{parent: "${{primary}}", template: "ecc256:ecdsa"}}
+        save: key
+      - exec: {{argv: [ln, -s, "{target}", "{link}"]}}
+      - keyfile.write: {{path: {path}, public: "${{key.public}}", private: "${{key.private}}", parent: 0x40000001}}
+    """
+
+
+@pytest.mark.parametrize("kind", ["file", "directory"])
+def test_keyfile_write_does_not_follow_a_link_out_of_the_work_directory(tpmrun, tmp_path, kind):
+    outdir = tmp_path / "outdir"
+    outdir.mkdir()
+    if kind == "file":
+        text = KEYFILE.format(target=outdir / "key.pem", link="key.pem", path="key.pem")
+        why = "cannot write 'key.pem': it is a symbolic link"
+    else:
+        text = KEYFILE.format(target=outdir, link="d", path="d/key.pem")
+        why = "'d/key.pem' leaves the work directory through a symbolic link"
+    p = tpmrun(write(tmp_path / "kf.yaml", text))
+    assert p.returncode == 1
+    assert tpmrun.result("kf")["message"] == why
+    assert not list(outdir.iterdir())

@@ -35,6 +35,7 @@ enum param_flags {
     PF_REQUIRED = 1 << 0,
     PF_SECRET   = 1 << 1,   /* redacted in results (auth values, private keys) */
     PF_ONE_OF   = 1 << 2,   /* exactly one of the row's PF_ONE_OF parameters must be given */
+    PF_HOST_PATH = 1 << 3,  /* a file on the host (relative: in ${workdir}); --untrusted confines it */
 };
 
 typedef struct param_spec {

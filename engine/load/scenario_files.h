@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 typedef struct scenario_files {
+    bool no_links;      /* set before collecting: a walk skips symbolic links (--untrusted) */
     char **paths;       /* to load, in order */
     size_t n;
     char **skipped;     /* .json files the walk left out */
@@ -22,6 +23,6 @@ typedef struct scenario_files {
 /* Adds what `path` names; `results_dir` (may be NULL or not exist) is not
  * walked into. */
 void scenario_files_collect(scenario_files *f, const char *path, const char *results_dir);
-void scenario_files_free(scenario_files *f);
+void scenario_files_free(scenario_files *f);  /* and zeroes it */
 
 #endif

@@ -5,6 +5,7 @@
 #include "base/rmtree.h"
 #include "run/run.h"
 #include "run/swtpm.h"
+#include "run/work_files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,6 +173,14 @@ static void report_progress(void *user, const step *st, const json_t *done)
 
 static void child_main(const job *jb, const jobs_opts *o, int fd)
 {
+    if (o->untrusted) {
+        /* a backstop for what the steps do not count (FAPI's keystore ...):
+         * no file of the scenario grows past the cap; SIGXFSZ ignored, a
+         * write past it fails (EFBIG) instead of killing the process */
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = { WORK_FILES_CAP, WORK_FILES_CAP };
+        setrlimit(RLIMIT_FSIZE, &rl);
+    }
     const char **tctis = jb->tpms ? calloc(jb->n_tpms, sizeof *tctis) : NULL;
     for (size_t i = 0; tctis && i < jb->n_tpms; i++)
         tctis[i] = jb->tpms[i]->tcti;
@@ -180,6 +190,7 @@ static void child_main(const job *jb, const jobs_opts *o, int fd)
         .private_tpm = jb->tpms != NULL,
         .show_secrets = o->show_secrets,
         .wire = o->wire,
+        .untrusted = o->untrusted,
         .faults = o->faults,
         .workdir = jb->workdir,
     };

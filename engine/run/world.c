@@ -17,6 +17,7 @@ world *world_new(const scenario *sc, const run_opts *o, const char **why)
     if (w) {
         w->sc = sc;
         w->opts = o;
+        w->files = (work_files){ .workdir = o->workdir ? o->workdir : ".", .untrusted = o->untrusted };
         w->saved = value_new(VAL_MAP);
         w->n_tpms = scenario_tpm_count(sc);
         w->tpms = calloc(w->n_tpms, sizeof *w->tpms);
