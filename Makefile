@@ -4,6 +4,8 @@
 #   make run        deps + build + run every scenario on private swtpms
 #   make check      deps + build + the pytest suite
 #   make SAN=1 ...  the same with ASan + UBSan (separate build directory)
+#   make fuzz       the loader and checker under libFuzzer (clang, ASan + UBSan), FUZZ_SECONDS=30
+#   make fuzz-coverage  line coverage of engine/ by the fuzz corpus (llvm-cov)
 #   make install    PREFIX=/usr/local DESTDIR=   (make uninstall)
 #   make man        regenerate man/tpmrun-steps.7 (like make schema)
 #   make schema-lines  the yaml-language-server line atop scenario files lacking it
@@ -22,7 +24,7 @@ PYTHON  ?= /usr/bin/python3
 PKGS     = tss2-esys tss2-fapi tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 jansson
 DEB_PKGS = build-essential pkg-config libtss2-dev libssl-dev libyaml-dev libjansson-dev \
            swtpm swtpm-tools tpm2-tools tpm2-openssl openssl strace valgrind chromium \
-           python3-pytest python3-jsonschema python3-yaml python3-tpm2-pytss
+           python3-pytest python3-jsonschema python3-yaml python3-tpm2-pytss clang llvm
 # the man pages' check (man), the Debian package (make package, package-check)
 DEB_PKGS += man-db debhelper lintian
 
@@ -39,6 +41,20 @@ LDFLAGS += -fsanitize=address,undefined
 BIN     := $(BUILD)/tpmrun
 # full stacks, so tests/lsan.supp can name the FAPI functions that leak
 SAN_ENV  = ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp)
+else ifeq ($(FUZZ),cov)
+# the same target built for llvm-cov (no sanitizers): what the corpus reaches
+CC      := clang
+BUILD   := build/fuzzcov
+CFLAGS  += -O1 -fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping
+LDFLAGS += -fsanitize=fuzzer -fprofile-instr-generate
+BIN     := $(BUILD)/tpmrun
+else ifeq ($(FUZZ),1)
+# libFuzzer: every object instrumented, the fuzzer's main linked in at the end
+CC      := clang
+BUILD   := build/fuzz
+CFLAGS  += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+BIN     := $(BUILD)/tpmrun
 else
 BUILD   := build/rel
 BIN     := tpmrun
@@ -62,7 +78,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 BENCH_SRC  = $(wildcard tests/bench/*.c)
 BENCH_BINS = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all deps run check unit install uninstall clean schema schema-lines man bench valgrind package package-check
+.PHONY: all deps run check unit install uninstall clean schema schema-lines man bench valgrind package package-check fuzz fuzz-coverage
 all: $(BIN)
 
 # V=1 shows the full commands
@@ -118,6 +134,30 @@ bench: $(BIN) $(BENCH_BINS)
 valgrind: $(BIN)
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
 	  --suppressions=tests/valgrind.supp ./$(BIN) --results build/valgrind-results -j 2 scenarios
+
+# The loader and checker under libFuzzer: FUZZ_SECONDS from the seeds in
+# tests/fuzz/corpus (new inputs go to build/fuzz/corpus, not the repository).
+FUZZ_SECONDS ?= 30
+fuzz:
+	$(MAKE) FUZZ=1 build/fuzz/fuzz_load
+	@mkdir -p build/fuzz/corpus
+	ASAN_OPTIONS=detect_leaks=1 build/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -max_len=65536 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/ build/fuzz/corpus tests/fuzz/corpus
+
+# Runs the seeds and what `make fuzz` found once each, then a table per file.
+fuzz-coverage:
+	$(MAKE) FUZZ=cov build/fuzzcov/fuzz_load
+	@mkdir -p build/fuzz/corpus
+	rm -f build/fuzzcov/*.profraw
+	LLVM_PROFILE_FILE=build/fuzzcov/fuzz.profraw build/fuzzcov/fuzz_load -runs=0 build/fuzz/corpus tests/fuzz/corpus
+	llvm-profdata merge -o build/fuzzcov/fuzz.profdata build/fuzzcov/fuzz.profraw
+	llvm-cov report build/fuzzcov/fuzz_load -instr-profile=build/fuzzcov/fuzz.profdata \
+	  engine/load engine/base/node.c engine/base/confine.c engine/tpm/policy_node.c engine/tpm/policy_json.c
+
+build/fuzz/fuzz_load build/fuzzcov/fuzz_load: tests/fuzz/fuzz_load.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC+LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lm
 
 schema: $(BIN)
 	./$(BIN) --schema > schemas/scenario.schema.json

@@ -1,10 +1,14 @@
 /* tpmrun: the command line.  It wires the layers together: the step
  * families (steps/) into the registry, scenario files through the loader
  * (load/) into jobs that run them (run/), and results into reports (report/). */
+#include "base/confine.h"
+#include "base/jsonx.h"
 #include "base/status.h"
 #include "load/man_steps.h"
 #include "load/registry.h"
 #include "load/scenario.h"
+#include "load/scenario_files.h"
+#include "load/untrusted.h"
 #include "load/schema.h"
 #include "report/cmd_diff.h"
 #include "report/cmd_report.h"
@@ -17,9 +21,10 @@
 #include "run/select.h"
 #include "steps/steps.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,7 @@
 #include <unistd.h>
 
 #define TPMRUN_VERSION "0.1.0"
+#define MAX_TIMEOUT_S  604800      /* a week: more is a typo */
 #ifndef TPMRUN_TSS_VERSION      /* the Makefile passes pkg-config's */
 #define TPMRUN_TSS_VERSION "unknown"
 #endif
@@ -49,8 +55,12 @@ static const char usage_text[] =
     "  --html FILE        write a self-contained HTML report\n"
     "  -j, --jobs N       run N scenarios at once (private swtpms only; default:\n"
     "                     the number of CPUs)\n"
-    "  --timeout SEC      give up on a scenario after SEC seconds (default 300)\n"
+    "  --timeout SEC      give up on a scenario after SEC seconds (default 300; 0: never)\n"
     "  --check            load and type-check only; no TPM\n"
+    "  --untrusted        for scenario files you did not write (a pull request's): no\n"
+    "                     exec, no ${env.*}, files only in the scenario's directory\n"
+    "                     (reads) and work directory (writes; 16 MiB at most), no\n"
+    "                     absolute paths, no symbolic links out\n"
     "  --list             print the scenarios that would run (id, file, tags)\n"
     "  -k PATTERN         only scenarios whose id matches (glob, or substring)\n"
     "  --tag TAG, --exclude-tag TAG   only (not) scenarios with this tag\n"
@@ -81,97 +91,97 @@ static const char usage_text[] =
     "Exit status: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error,\n"
     "5 no scenario selected.\n";
 
-typedef struct files {
-    char **paths;
-    size_t n;
-} files;
-
-static bool has_ext(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    return dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void add_file(files *f, const char *path)
-{
-    char **np = realloc(f->paths, (f->n + 1) * sizeof *np);
-    if (!np)
-        return;
-    f->paths = np;
-    f->paths[f->n] = strdup(path);
-    if (f->paths[f->n])
-        f->n++;
-}
-
-/* Directories are walked in name order so runs are reproducible. */
-static void collect(files *f, const char *path, bool top)
-{
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        if (top || has_ext(path))
-            add_file(f, path);  /* a missing file is reported by the loader */
-        return;
-    }
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    files sub = { 0 };
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *p = NULL;
-        if (asprintf(&p, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name) >= 0)
-            add_file(&sub, p);
-        free(p);
-    }
-    closedir(d);
-    if (sub.n)
-        qsort(sub.paths, sub.n, sizeof *sub.paths, cmp_str);
-    for (size_t i = 0; i < sub.n; i++) {
-        collect(f, sub.paths[i], false);
-        free(sub.paths[i]);
-    }
-    free(sub.paths);
-}
-
+/* What a run keeps: each result goes to its file as it comes, and the
+ * reports at the end get a view of it without outputs and --wire's bytes
+ * (a long or repeated run would otherwise hold every result in memory). */
 typedef struct run_report {
     const char *results_dir;
-    bool verbose;
+    bool verbose, keep_views;   /* views: only when a report, --timings or --repeat reads them */
     long repeat, round;         /* --repeat N; the run under way (0-based) */
     console_counts counts;
-    json_t **results;
+    json_t **results;           /* results_view of each run, in order */
     size_t n_results;
+    scenario **scs;             /* the scenarios; which have reported this round, */
+    bool *reported, *failed_once;   /* which have not passed in an earlier round */
+    size_t n_scs;
     bool write_failed;
 } run_report;
 
-static void on_done(void *user, const scenario *sc, json_t *result)
+static void keep_view(run_report *rr, json_t *view)
 {
-    (void)sc;
-    run_report *rr = user;
-    json_object_set_new(result, "versions",
-                        json_pack("{s:s, s:s}", "tpmrun", TPMRUN_VERSION, "tpm2-tss", TPMRUN_TSS_VERSION));
-    if (rr->repeat > 1)         /* the runs of a scenario are written together at the end */
-        json_object_set_new(result, "run", json_integer(rr->round + 1));
+    json_t **nr = view ? realloc(rr->results, (rr->n_results + 1) * sizeof *nr) : NULL;
+    if (!nr) {
+        json_decref(view);
+        return;
+    }
+    rr->results = nr;
+    rr->results[rr->n_results++] = view;
+}
+
+static size_t scenario_index(const run_report *rr, const scenario *sc)
+{
+    for (size_t i = 0; i < rr->n_scs; i++)
+        if (rr->scs[i] == sc)
+            return i;
+    return rr->n_scs;
+}
+
+/* After an interrupt: the scenarios of the round that did not report
+ * (running, or not started) are errors in the reports, not left out. */
+static void add_not_run(run_report *rr)
+{
+    for (size_t i = 0; i < rr->n_scs; i++) {
+        if (rr->reported[i])
+            continue;
+        json_t *s = json_pack("{s:o,s:o,s:s,s:s,s:f,s:[]}", "scenario", jsonx_text(rr->scs[i]->id), "file",
+                              jsonx_text(rr->scs[i]->file), "status", "error", "message",
+                              "not run to its end: tpmrun was interrupted", "duration_ms", 0.0, "steps");
+        if (s && rr->repeat > 1)
+            json_object_set_new(s, "run", json_integer(rr->round + 1));
+        console_count(&rr->counts, s);
+        keep_view(rr, s);
+    }
+}
+
+/* A run's result to its file now: always without --repeat; with it, while
+ * it is the run the file shows (the first that did not pass, else the
+ * last), so the file holds that run whole at the end. */
+static void write_result(run_report *rr, size_t at, json_t *result)
+{
+    if (rr->repeat > 1 && at < rr->n_scs) {
+        if (rr->failed_once[at])
+            return;
+        rr->failed_once[at] = status_parse(json_string_value(json_object_get(result, "status"))) != STATUS_PASSED;
+    }
     diag d = { 0 };
-    if (rr->repeat == 1 && !results_write(rr->results_dir, result, &d)) {
+    if (!results_write(rr->results_dir, result, &d)) {
         termtext_printf(stderr, "tpmrun: %s\n", diag_text(&d));
         rr->write_failed = true;
     }
     diag_clear(&d);
+}
+
+static void on_done(void *user, const scenario *sc, json_t *result)
+{
+    run_report *rr = user;
+    if (!result) {
+        termtext_printf(stderr, "tpmrun: out of memory: the result of %s is lost\n", sc->file);
+        rr->counts.errors++;
+        return;
+    }
+    size_t at = scenario_index(rr, sc);
+    if (at < rr->n_scs)
+        rr->reported[at] = true;
+    json_object_set_new(result, "versions",
+                        json_pack("{s:s, s:s}", "tpmrun", TPMRUN_VERSION, "tpm2-tss", TPMRUN_TSS_VERSION));
+    if (rr->repeat > 1)
+        json_object_set_new(result, "run", json_integer(rr->round + 1));
+    write_result(rr, at, result);
     console_result(stdout, result, rr->verbose);
     fflush(stdout);
     console_count(&rr->counts, result);
-    json_t **nr = realloc(rr->results, (rr->n_results + 1) * sizeof *nr);
-    if (nr) {
-        rr->results = nr;
-        rr->results[rr->n_results++] = json_incref(result);
-    }
+    if (rr->keep_views)
+        keep_view(rr, results_view(result));
 }
 
 static double now_s(void)
@@ -200,7 +210,7 @@ static bool strlist_add(strlist *l, const char *s)
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit, *tap, *html;
-    bool check, list, man, schema, verbose, secrets, wire, timings;
+    bool check, list, man, schema, verbose, secrets, wire, timings, untrusted;
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
@@ -217,7 +227,7 @@ static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
            O_TIMINGS, O_REPEAT, O_FAULT, O_TAG, O_EXCLUDE_TAG, O_LAST_FAILED, O_SHARD, O_DURATIONS,
-           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN };
+           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN, O_UNTRUSTED };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -231,7 +241,7 @@ static int read_options(int argc, char **argv, options *o)
         { "last-failed", no_argument, 0, O_LAST_FAILED }, { "shard", required_argument, 0, O_SHARD },
         { "durations", required_argument, 0, O_DURATIONS }, { "list", no_argument, 0, O_LIST_SCENARIOS },
         { "tap", required_argument, 0, O_TAP },         { "html", required_argument, 0, O_HTML },
-        { "man", no_argument, 0, O_MAN },
+        { "man", no_argument, 0, O_MAN },               { "untrusted", no_argument, 0, O_UNTRUSTED },
         { 0, 0, 0, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -255,9 +265,11 @@ static int read_options(int argc, char **argv, options *o)
             }
             break;
         case O_TIMEOUT:
+            /* nan compares false with everything, inf is "never": both refused */
             o->timeout = strtod(optarg, &end);
-            if (*end || o->timeout < 0) {
-                fprintf(stderr, "tpmrun: --timeout expects seconds, not '%s'\n", optarg);
+            if (end == optarg || *end || !isfinite(o->timeout) || o->timeout < 0 || o->timeout > MAX_TIMEOUT_S) {
+                fprintf(stderr, "tpmrun: --timeout expects seconds from 0 (none) to %d, not '%s'\n", MAX_TIMEOUT_S,
+                        optarg);
                 return 2;
             }
             break;
@@ -276,6 +288,7 @@ static int read_options(int argc, char **argv, options *o)
         case O_SCHEMA: o->schema = true; break;
         case O_SECRETS: o->secrets = true; break;
         case O_WIRE: o->wire = true; break;
+        case O_UNTRUSTED: o->untrusted = true; break;
         case O_FAULT: {
             diag d = { 0 };
             bool ok = faults_parse_option(optarg, "--fault", &o->faults, &d);
@@ -366,17 +379,18 @@ static void list_scenarios(scenario **scs, size_t n)
 
 /* Loads every file; each error is one line on stderr.  Returns how many
  * failed to load (also a scenario id used twice). */
-static int load_all(const files *f, scenario ***out, size_t *n)
+static int load_all(const scenario_files *f, bool untrusted, scenario ***out, size_t *n)
 {
     scenario **scs = calloc(f->n + 1, sizeof *scs);
     int bad = 0;
     *n = 0;
     for (size_t i = 0; scs && i < f->n; i++) {
         diag d = { 0 };
-        scenario *sc;
-        if (!scenario_load(f->paths[i], &sc, &d)) {
+        scenario *sc = NULL;
+        if (!scenario_load(f->paths[i], &sc, &d) || (untrusted && !untrusted_check(sc, &d))) {
             termtext_printf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
             diag_clear(&d);
+            scenario_free(sc);
             bad++;
             continue;
         }
@@ -394,16 +408,52 @@ static int load_all(const files *f, scenario ***out, size_t *n)
     return scs ? bad : bad + 1;
 }
 
+/* Where the results and reports go can be written: said before anything runs. */
+static bool outputs_writable(const options *o)
+{
+    diag d = { 0 };
+    bool ok = results_check_dir(o->results_dir, true, &d);
+    const char *reports[] = { o->junit, o->tap, o->html };
+    for (size_t i = 0; ok && i < sizeof reports / sizeof *reports; i++) {
+        struct stat st;
+        if (!reports[i] || (stat(reports[i], &st) == 0 && !S_ISREG(st.st_mode)))
+            continue;       /* /dev/stdout, a FIFO: written in place */
+        char *copy = strdup(reports[i]);
+        ok = copy && results_check_dir(dirname(copy), false, &d);
+        free(copy);
+    }
+    if (!ok)
+        termtext_printf(stderr, "tpmrun: %s\n", diag_failed(&d) ? diag_text(&d) : "out of memory");
+    diag_clear(&d);
+    return ok;
+}
+
 /* Runs the scenarios and writes the reports; the exit status. */
 static int run_all(const options *o, scenario **scs, size_t n)
 {
-    run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose, .repeat = o->repeat };
+    if (!outputs_writable(o))
+        return 2;
+    run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose, .repeat = o->repeat,
+                      .keep_views = o->junit || o->tap || o->html || o->timings || o->repeat > 1,
+                      .scs = scs, .n_scs = n, .reported = calloc(n ? n : 1, sizeof(bool)),
+                      .failed_once = calloc(n ? n : 1, sizeof(bool)) };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
-                     .faults = &o->faults, .timeout_s = o->timeout, .done = on_done, .user = &rr };
+                     .untrusted = o->untrusted, .faults = &o->faults, .timeout_s = o->timeout, .done = on_done,
+                     .user = &rr };
+    if (!rr.reported || !rr.failed_once) {
+        free(rr.reported);
+        free(rr.failed_once);
+        fputs("tpmrun: out of memory\n", stderr);
+        return 1;
+    }
     double t0 = now_s();
     bool complete = true;
-    for (rr.round = 0; rr.round < o->repeat && complete; rr.round++)
+    for (rr.round = 0; rr.round < o->repeat && complete; rr.round++) {
+        memset(rr.reported, 0, n * sizeof *rr.reported);
         complete = jobs_run(scs, n, &jo);
+        if (!complete)
+            add_not_run(&rr);
+    }
     double secs = now_s() - t0;
     console_summary(stdout, &rr.counts, secs);
     diag d = { 0 };
@@ -420,6 +470,8 @@ static int run_all(const options *o, scenario **scs, size_t n)
     for (size_t i = 0; i < rr.n_results; i++)
         json_decref(rr.results[i]);
     free(rr.results);
+    free(rr.reported);
+    free(rr.failed_once);
     if (!complete)
         fputs("tpmrun: interrupted; TPMs stopped and work directories removed\n", stderr);
     return !complete ? 130 : (rr.counts.failed || rr.counts.errors || rr.write_failed) ? 1 : 0;
@@ -453,12 +505,16 @@ static int run_command(const options *op)
         return 2;
     }
     int status;
-    files f = { 0 };
+    scenario_files f = { .no_links = o.untrusted };
     for (int i = 0; i < o.n_paths; i++)
-        collect(&f, o.paths[i], true);
+        scenario_files_collect(&f, o.paths[i], o.results_dir);
+    for (size_t i = 0; o.verbose && i < f.n_skipped; i++)
+        termtext_printf(stderr, "tpmrun: %s: skipped, not a scenario (JSON without steps, or a results file)\n",
+                        f.skipped[i]);
     scenario **scs;
     size_t n;
-    int bad = load_all(&f, &scs, &n);
+    confine_reads(o.untrusted);     /* {file:} and the like: in the scenario's directory */
+    int bad = load_all(&f, o.untrusted, &scs, &n);
     if (!f.n) {
         fputs("tpmrun: no scenario files found\n", stderr);
         status = 2;
@@ -482,9 +538,7 @@ static int run_command(const options *op)
     for (size_t i = 0; i < n; i++)
         scenario_free(scs[i]);
     free(scs);
-    for (size_t i = 0; i < f.n; i++)
-        free(f.paths[i]);
-    free(f.paths);
+    scenario_files_free(&f);
     return status;
 }
 

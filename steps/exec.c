@@ -3,10 +3,16 @@
  *
  * swtpm serves one connection at a time, so the engine's connection is
  * handed over for the run (objects and sessions are set aside and restored
- * by the engine).  The program gets its own process group, so a timeout
- * kills everything it started; it inherits none of tpmrun's descriptors
- * beyond its three pipes, and it is always reaped. */
+ * by the engine).  The program gets its own process group; when it ends or
+ * times out, its group is killed and so is every other process it left
+ * (the scenario process is a child subreaper: what left the group with
+ * setsid, or a daemon's double fork, becomes its child and is found).  It
+ * inherits none of tpmrun's descriptors beyond its three pipes, and it is
+ * always reaped.  A stop signal to the scenario process (tpmrun's timeout
+ * or Ctrl-C, or tpmrun's death) ends the program and all it started too
+ * (run/jobs.c). */
 #include "steps.h"
+#include "base/proctree.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,12 +44,6 @@ typedef struct proc {
     size_t input_len, input_off;
     sink so, se;
 } proc;
-
-/* While a program runs, a stop signal to the scenario process (tpmrun sends
- * SIGTERM on Ctrl-C) takes the program's whole group along.  (A SIGKILL,
- * tpmrun's --timeout, cannot be caught: PR_SET_PDEATHSIG then ends the
- * program itself, but not what it started.)  0 once the group may be gone. */
-static volatile sig_atomic_t running_group;
 
 static double now_ms(void)
 {
@@ -342,6 +342,7 @@ static int run(proc *p, double timeout_ms, bool *timed_out)
         if (!exited && has_exited(p->pid)) {
             exited = true;
             kill(-p->pid, SIGKILL);     /* what it left running in its group */
+            proctree_kill_children(p->pid);     /* ... and outside it (its zombie keeps its status) */
             drain_until = now_ms() + DRAIN_MS;
             close_fd(&p->in);
         }
@@ -391,9 +392,9 @@ static int run(proc *p, double timeout_ms, bool *timed_out)
     close_fd(&p->err);
     close_fd(&p->pidfd);
     int status = 0;
-    running_group = 0;      /* after the reap its id may be reused */
     while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
         ;
+    proctree_kill_children(0);      /* anything started since */
     return status;
 }
 
@@ -426,17 +427,6 @@ static value *text_or_bytes(const sink *s)
     return value_bytes(b, s->len);
 }
 
-static void stop_group(int sig)
-{
-    if (running_group > 0)
-        kill(-(pid_t)running_group, SIGKILL);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
-#define N_STOP (sizeof stop_signals / sizeof *stop_signals)
-
 static uint32_t do_exec(step_ctx *ctx, const step_args *a, step_out *out)
 {
     int64_t timeout = arg_int(a, "timeout");
@@ -456,14 +446,10 @@ static uint32_t do_exec(step_ctx *ctx, const step_args *a, step_out *out)
 
     uint32_t rc = TSS2_RC_SUCCESS;
     /* A program that stops reading its input must not kill tpmrun. */
-    struct sigaction ign = { .sa_handler = SIG_IGN }, old, stop = { .sa_handler = stop_group }, old_stop[N_STOP];
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old;
     sigemptyset(&ign.sa_mask);
-    sigemptyset(&stop.sa_mask);
     sigaction(SIGPIPE, &ign, &old);
-    for (size_t i = 0; i < N_STOP; i++)
-        sigaction(stop_signals[i], &stop, &old_stop[i]);
     if (spawn(&p, dir, argv, envp, out)) {
-        running_group = p.pid;
         bool timed_out;
         int status = run(&p, (double)timeout * 1e3, &timed_out);
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
@@ -477,9 +463,6 @@ static uint32_t do_exec(step_ctx *ctx, const step_args *a, step_out *out)
     } else {
         rc = STEP_FAILED;
     }
-    running_group = 0;
-    for (size_t i = 0; i < N_STOP; i++)
-        sigaction(stop_signals[i], &old_stop[i], NULL);
     sigaction(SIGPIPE, &old, NULL);
     free(p.so.buf);
     free(p.se.buf);

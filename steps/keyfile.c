@@ -96,23 +96,6 @@ static void kf_free(KF_KEY *k)
     ASN1_item_free((ASN1_VALUE *)k, ASN1_ITEM_rptr(KF_KEY));
 }
 
-/* Where a `path` parameter points: absolute, or inside the work directory
- * (a relative path may not climb out of it, as with file.*). */
-static char *file_path(step_ctx *ctx, const char *path, step_out *out)
-{
-    char *p = NULL;
-    if (path[0] == '/')
-        return strdup(path);
-    for (const char *c = path; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
-        if (!strncmp(c, "..", 2) && (c[2] == '/' || c[2] == '\0')) {
-            step_fail(out, "'%s' leaves the work directory (use an absolute path for files elsewhere)", path);
-            return NULL;
-        }
-    if (asprintf(&p, "%s/%s", ctx->workdir, path) < 0)
-        return NULL;
-    return p;
-}
-
 /* ---- writing -------------------------------------------------------------- */
 
 static bool set_octets(ASN1_OCTET_STRING *s, const uint8_t *d, size_t n)
@@ -140,10 +123,10 @@ static uint32_t do_write(step_ctx *ctx, const step_args *a, step_out *out)
     KF_KEY *k = (KF_KEY *)ASN1_item_new(ASN1_ITEM_rptr(KF_KEY));
     BIO *mem = BIO_new(BIO_s_mem());
     unsigned char *der = NULL;
-    char *path = file_path(ctx, arg_str(a, "path"), out);
+    char *path = NULL;
     uint32_t rc = STEP_FAILED;
     int der_len = 0;
-    if (!k || !mem || !path || !(k->type = OBJ_txt2obj(oid, 1)) || !ASN1_INTEGER_set_int64(k->parent, parent) ||
+    if (!k || !mem || !(k->type = OBJ_txt2obj(oid, 1)) || !ASN1_INTEGER_set_int64(k->parent, parent) ||
         !set_octets(k->pubkey, pub, pub_len) || !set_octets(k->privkey, priv, priv_len)) {
         step_fail(out, "cannot build the key file");
         goto out;
@@ -165,17 +148,9 @@ static uint32_t do_write(step_ctx *ctx, const step_args *a, step_out *out)
         step_fail(out, "cannot encode the key file");
         goto out;
     }
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(pem, 1, (size_t)pem_len, f) != (size_t)pem_len) {
-        step_fail(out, "cannot write %s: %m", path);
-        if (f)
-            fclose(f);
+    /* as file.write: in the work directory, never through a link (it followed one out) */
+    if (!(path = ctx_write_file(ctx, arg_str(a, "path"), pem, (size_t)pem_len, out)))
         goto out;
-    }
-    if (fclose(f) != 0) {
-        step_fail(out, "cannot write %s: %m", path);
-        goto out;
-    }
     out_string(out, "path", path);
     out_bytes(out, "pem", pem, (size_t)pem_len);
     rc = 0;
@@ -203,13 +178,13 @@ static uint8_t *read_input(step_ctx *ctx, const step_args *a, size_t *len, step_
             memcpy(copy, d, *len);
         return copy;
     }
-    char *path = file_path(ctx, arg_str(a, "path"), out);
+    char *path = ctx_file_path(ctx, arg_str(a, "path"), out);
     if (!path)
         return NULL;
     uint8_t *buf = NULL;
     int err = slurp_file(path, (size_t)1 << 20, &buf, len);     /* key files are small */
     if (err)
-        step_fail(out, "cannot read %s: %s", path, strerror(err));
+        step_fail(out, "cannot read %s: %s", path, slurp_error(err));
     else if (*len == 0)
         step_fail(out, "cannot read %s (empty or unreadable)", path);
     if (err || *len == 0) {
@@ -497,13 +472,13 @@ static uint32_t do_load(step_ctx *ctx, const step_args *a, step_out *out)
 }
 
 #define INPUT_PARAMS                                                                                        \
-    { "path", PT_STRING, PF_ONE_OF, NULL, "the key file (relative to the work directory, or absolute)" },   \
+    { "path", PT_STRING, PF_ONE_OF | PF_HOST_PATH, NULL, "the key file (relative to the work directory, or absolute)" },   \
     { "pem", PT_BYTES, PF_ONE_OF, NULL, "the key file's contents instead of `path` (PEM or DER)" }
 
 const step_def steps_keyfile[] = {
     { "keyfile.write", "writes a TSS2 PRIVATE KEY PEM file (as tpm2_encodeobject and tpm2-openssl do)", 0,
       (const param_spec[]){
-          { "path", PT_STRING, PF_REQUIRED, NULL, "where (relative to the work directory, or absolute)" },
+          { "path", PT_STRING, PF_REQUIRED | PF_HOST_PATH, NULL, "where (relative to the work directory, or absolute)" },
           { "public", PT_STRUCT, PF_REQUIRED, NULL, "the key's public area", .st = TS_PUBLIC },
           { "private", PT_STRUCT, PF_REQUIRED, NULL, "its private part (importable: the duplicate)", .st = TS_PRIVATE },
           { "parent", PT_INT, 0, "0x40000001",

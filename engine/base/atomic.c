@@ -9,12 +9,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+typedef struct bytes {
+    const void *data;
+    size_t len;
+} bytes;
+
+static bool write_bytes(FILE *f, void *user)
+{
+    const bytes *b = user;
+    return fwrite(b->data, 1, b->len, f) == b->len;
+}
+
+bool atomic_write(const char *path, const void *data, size_t len, diag *d)
+{
+    bytes b = { data, len };
+    return atomic_write_with(path, write_bytes, &b, d);
+}
+
 /* A path that is there and is not a regular file (/dev/stdout, a FIFO) is
  * written in place: renaming over it would replace it. */
-static bool write_in_place(const char *path, const void *data, size_t len, diag *d)
+static bool write_in_place(const char *path, bool (*fill)(FILE *f, void *user), void *user, diag *d)
 {
     FILE *f = fopen(path, "wb");
-    bool ok = f && fwrite(data, 1, len, f) == len;
+    bool ok = f && fill(f, user);
     if (f)
         ok = fclose(f) == 0 && ok;
     if (!ok)
@@ -22,18 +39,18 @@ static bool write_in_place(const char *path, const void *data, size_t len, diag 
     return ok;
 }
 
-bool atomic_write(const char *path, const void *data, size_t len, diag *d)
+bool atomic_write_with(const char *path, bool (*fill)(FILE *f, void *user), void *user, diag *d)
 {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        return write_in_place(path, data, len, d);
+        return write_in_place(path, fill, user, d);
     char *tmp = NULL;
     if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
         diag_fail(d, "out of memory");
         return false;
     }
     FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(data, 1, len, f) == len;
+    bool ok = f && fill(f, user);
     if (f) {
         ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
         ok = fclose(f) == 0 && ok;
@@ -47,4 +64,3 @@ bool atomic_write(const char *path, const void *data, size_t len, diag *d)
     free(tmp);
     return ok;
 }
-

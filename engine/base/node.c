@@ -53,7 +53,7 @@ static bool read_file(const char *path, char **buf, size_t *len, const document 
     else if (err == EFBIG)
         diag_set(d, top, "scenario file is larger than %u MiB", DOC_MAX_BYTES >> 20);
     else if (err)
-        diag_set(d, top, "cannot open scenario file: %s", strerror(err));
+        diag_set(d, top, "cannot open scenario file: %s", slurp_error(err));
     if (err)
         return false;
     const uint8_t *nul = memchr(b, '\0', n);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,13 +12,20 @@ int slurp_file(const char *path, size_t max, uint8_t **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; what is not a
+     * regular file is refused before anything is read */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return errno;
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
         close(fd);
-        return EISDIR;
+        return err;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return S_ISDIR(st.st_mode) ? EISDIR : SLURP_NOT_REGULAR;
     }
     uint8_t *buf = NULL;
     size_t used = 0, cap = 0;
@@ -59,4 +67,9 @@ int slurp_file(const char *path, size_t max, uint8_t **out, size_t *len)
     *out = buf;
     *len = used;
     return 0;
+}
+
+const char *slurp_error(int err)
+{
+    return err == SLURP_NOT_REGULAR ? "not a regular file (a FIFO, a socket or a device)" : strerror(err);
 }

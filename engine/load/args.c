@@ -3,6 +3,7 @@
  * types. */
 #include "load/args.h"
 #include "base/base64.h"
+#include "base/confine.h"
 #include "base/hex.h"
 #include "base/slurp.h"
 #include "base/text.h"
@@ -18,13 +19,12 @@
 /* ---- bytes forms ------------------------------------------------------- */
 static bool read_data_file(loader *L, const node *n, uint8_t **out, size_t *len)
 {
-    char *path = NULL;
-    if (n->str[0] == '/')
-        path = strdup(n->str);
-    else if (asprintf(&path, "%s/%s", L->dir, n->str) < 0)
-        path = NULL;
-    if (!path)
+    const char *why;
+    char *path = confine_path(L->dir, n->str, &why);
+    if (!path) {
+        diag_set(L->d, n->loc, "file '%s': %s", n->str, why);
         return false;
+    }
     int err = slurp_file(path, DOC_MAX_BYTES, out, len);
     free(path);
     if (err == EISDIR)
@@ -32,7 +32,7 @@ static bool read_data_file(loader *L, const node *n, uint8_t **out, size_t *len)
     else if (err == EFBIG)
         diag_set(L->d, n->loc, "file '%s' is larger than %u MiB", n->str, DOC_MAX_BYTES >> 20);
     else if (err)
-        diag_set(L->d, n->loc, "cannot read file '%s': %s", n->str, strerror(err));
+        diag_set(L->d, n->loc, "cannot read file '%s': %s", n->str, slurp_error(err));
     return err == 0;
 }
 

@@ -7,6 +7,7 @@
  *     ek_cert: false               # true: a TPM with EK certificates (implies ek_cert_less: false)
  *     system_pcrs: [0, 1]          # PCR numbers (sha256 bank) or "sha256:0,1+sha1:0" */
 #include "load/fapi_conf.h"
+#include "base/confine.h"
 #include "base/text.h"
 #include "tpm/tpm_pcr.h"
 
@@ -97,9 +98,10 @@ static bool load_profile(const node *n, const char *scenario_dir, fapi_conf *c, 
         c->profile = strdup(n->str);
         return c->profile != NULL;
     }
-    char *path = NULL;
-    if (n->str[0] == '/' ? !(path = strdup(n->str)) : asprintf(&path, "%s/%s", scenario_dir, n->str) < 0) {
-        diag_set(d, n->loc, "out of memory");
+    const char *why;
+    char *path = confine_path(scenario_dir, n->str, &why);
+    if (!path) {
+        diag_set(d, n->loc, "FAPI profile file '%s': %s", n->str, why);
         return false;
     }
     bool ok = true;

@@ -36,6 +36,7 @@ enum param_flags {
     PF_SECRET   = 1 << 1,   /* redacted in results (auth values, private keys) */
     PF_ONE_OF   = 1 << 2,   /* exactly one of the row's PF_ONE_OF parameters must be given */
     PF_HEX      = 1 << 3,   /* PT_STRING_LIST of hex: a ${...} of a structure may be in it (as its wire hex) */
+    PF_HOST_PATH = 1 << 4,  /* a file on the host (relative: in ${workdir}); --untrusted confines it */
 };
 
 typedef struct param_spec {

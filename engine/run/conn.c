@@ -83,7 +83,8 @@ static void wire_bytes(json_t *c, const proxy_record *rec, const secret_set *sec
 static json_t *record_json(const world *r, const proxy_record *rec)
 {
     const char *cc = tpm_cc_name(rec->command_code);
-    json_t *c = json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:o}", "client", rec->client, "command", cc ? cc : "?", "code",
+    /* a program's name is whatever bytes it gave itself */
+    json_t *c = json_pack("{s:o,s:s,s:o,s:o,s:I,s:I,s:o}", "client", jsonx_text(rec->client), "command", cc ? cc : "?", "code",
                           jsonx_hex32(rec->command_code), "rc", jsonx_hex32(rec->response_code), "command_bytes",
                           (json_int_t)rec->command_size, "response_bytes", (json_int_t)rec->response_size, "tpm_ms",
                           jsonx_ms(rec->tpm_ms));
@@ -230,8 +231,8 @@ static json_t *flush_left(tpm_link *t, bool saved_too)
     size_t n = t->proxy ? proxy_take_left(t->proxy, saved_too, &left) : 0;
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *e = json_pack("{s:o,s:s,s:s}", "handle", jsonx_hex32(left[i].handle), "kind", left[i].kind, "client",
-                              left[i].client);
+        json_t *e = json_pack("{s:o,s:s,s:o}", "handle", jsonx_hex32(left[i].handle), "kind", left[i].kind, "client",
+                              jsonx_text(left[i].client));
         if (left[i].pid)
             json_object_set_new(e, "pid", json_integer(left[i].pid));
         if (left[i].rc)
@@ -385,7 +386,7 @@ static bool open_proxy(world *r, tpm_link *t, diag *d)
     }
     if (!(t->server = proxy_server_start(t->proxy, t->socket, d)))
         return false;
-    json_object_set_new(t->info, "proxy", json_string(proxy_server_tcti(t->server)));
+    json_object_set_new(t->info, "proxy", jsonx_text(proxy_server_tcti(t->server)));
     if (!(t->own = proxy_tcti_new(t->proxy, PROXY_TPMRUN))) {
         diag_fail(d, "out of memory");
         return false;

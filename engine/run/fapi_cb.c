@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/hex.h"
+#include "base/jsonx.h"
 #include "tpm/ossl.h"
 #include "tpm/tpm_alg.h"
 #include "tpm/tpm_hash.h"
@@ -134,16 +135,17 @@ static TSS2_RC branch_cb(const char *path, const char *description, const char *
     description = description ? description : "";
     json_t *offered = json_array(), *rec = json_object();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(offered, json_string(names[i] ? names[i] : ""));
-    json_object_set_new(rec, "object", json_string(path));
-    json_object_set_new(rec, "for", json_string(description));
+        json_array_append_new(offered, jsonx_text(names[i] ? names[i] : ""));
+    /* FAPI's text comes from policy files json-c read: "\ud800" gives bytes that are not UTF-8 */
+    json_object_set_new(rec, "object", jsonx_text(path));
+    json_object_set_new(rec, "for", jsonx_text(description));
     json_object_set_new(rec, "offered", offered);
     json_array_append_new(cb->branch_log, rec);
     char *list = joined(names, n);
     const char *want = cb->next_branch < cb->n_branches ? cb->branches[cb->next_branch++] : NULL;
     for (size_t i = 0; want && i < n; i++)
         if (names[i] && same_name(names[i], want)) {
-            json_object_set_new(rec, "chosen", json_string(names[i]));
+            json_object_set_new(rec, "chosen", jsonx_text(names[i]));
             *selected = i;
             free(list);
             return TSS2_RC_SUCCESS;
@@ -264,8 +266,9 @@ static TSS2_RC sign_cb(const char *path, const char *description, const char *pu
     path = path ? path : "";
     hint = hint ? hint : "";
     const char *hash_name = tpm_alg_name((TPM2_ALG_ID)hash);
-    json_t *rec = json_pack("{s:s,s:s,s:s,s:s}", "object", path, "for", description ? description : "",
-                            "public_key_hint", hint, "hash", hash_name ? hash_name : "?");
+    json_t *rec = json_pack("{s:o,s:o,s:o,s:s}", "object", jsonx_text(path), "for",
+                            jsonx_text(description ? description : ""), "public_key_hint", jsonx_text(hint), "hash",
+                            hash_name ? hash_name : "?");
     json_array_append_new(cb->sign_log, rec);
     log_hex(rec, "data", data, len);
     const sign_key *k = key_for(cb, *hint ? hint : NULL);
@@ -274,7 +277,7 @@ static TSS2_RC sign_cb(const char *path, const char *description, const char *pu
                     "fapi.set_sign_key key answers it", path, hint);
         return TSS2_FAPI_RC_AUTHORIZATION_UNKNOWN;
     }
-    json_object_set_new(rec, "key", json_string(k->hint ? k->hint : ""));
+    json_object_set_new(rec, "key", jsonx_text(k->hint ? k->hint : ""));
     if (!public_pem || !same_shape(cb, k->key, public_pem, path))
         return TSS2_FAPI_RC_AUTHORIZATION_UNKNOWN;
     uint8_t *sig = sign_data(k, (TPMI_ALG_HASH)hash, data, len, sig_len);
@@ -330,7 +333,8 @@ static TSS2_RC action_cb(const char *path, const char *action, void *user)
     fapi_cb *cb = user;
     release_handed(cb);
     json_array_append_new(cb->action_log,
-                          json_pack("{s:s,s:s,s:s}", "object", path ? path : "", "action", action ? action : "",
+                          json_pack("{s:o,s:o,s:s}", "object", jsonx_text(path ? path : ""), "action",
+                                    jsonx_text(action ? action : ""),
                                     "answer", cb->refuse_actions ? "refused" : "accepted"));
     return cb->refuse_actions ? TSS2_FAPI_RC_AUTHORIZATION_FAILED : TSS2_RC_SUCCESS;
 }

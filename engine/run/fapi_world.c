@@ -1,6 +1,7 @@
 /* fapi_ctx: the FAPI context of a running scenario, in private directories. */
 #include "run/fapi_world.h"
 #include "run/fapi_lazy.h"
+#include "base/jsonx.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -213,7 +214,7 @@ static TSS2_RC auth_cb(char const *path, char const *description, char const **a
     (void)description;
     fapi_world *w = user;
     const char *p = path ? path : "";
-    json_array_append_new(w->asked, json_string(p));
+    json_array_append_new(w->asked, jsonx_text(p));
     char *n = norm_path(w, p);
     for (size_t i = 0; n && i < w->n_pw; i++)
         if (strcmp(w->pw[i].path, n) == 0) {
@@ -222,7 +223,7 @@ static TSS2_RC auth_cb(char const *path, char const *description, char const **a
             return TSS2_RC_SUCCESS;
         }
     free(n);
-    json_array_append_new(w->missing, json_string(p));
+    json_array_append_new(w->missing, jsonx_text(p));
     *auth = NULL;
     return TSS2_FAPI_RC_AUTHORIZATION_UNKNOWN;
 }
@@ -297,8 +298,10 @@ json_t *fapi_world_json(const fapi_world *w)
 {
     if (!w)
         return json_null();
-    return json_pack("{s:s,s:s,s:s,s:{s:s,s:s},s:s}", "profile", w->profile, "config", w->config, "profile_dir",
-                     w->profile_dir, "keystore", "user", w->user_dir, "system", w->system_dir, "log_dir", w->log_dir);
+    /* paths under TMPDIR: any bytes */
+    return json_pack("{s:o,s:o,s:o,s:{s:o,s:o},s:o}", "profile", jsonx_text(w->profile), "config",
+                     jsonx_text(w->config), "profile_dir", jsonx_text(w->profile_dir), "keystore", "user",
+                     jsonx_text(w->user_dir), "system", jsonx_text(w->system_dir), "log_dir", jsonx_text(w->log_dir));
 }
 
 bool fapi_world_set_password(fapi_world *w, const char *path, const char *value, diag *d)

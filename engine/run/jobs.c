@@ -1,16 +1,21 @@
 /* jobs: child process per scenario; parent owns swtpms, directories, output. */
 #include "run/jobs.h"
+#include "base/jsonx.h"
+#include "base/proctree.h"
+#include "base/rmtree.h"
 #include "run/run.h"
 #include "run/swtpm.h"
+#include "run/work_files.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,19 +47,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-    if (dir)
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* Stops and removes every private swtpm of a job. */
 static void stop_tpms(job *jb)
 {
@@ -65,7 +57,90 @@ static void stop_tpms(job *jb)
     jb->n_tpms = 0;
 }
 
+/* A result for a scenario that did not run to its end; its text (a path,
+ * a message naming one) may be any bytes.  NULL only when out of memory. */
+static json_t *error_result(const scenario *sc, const char *msg, json_t *steps)
+{
+    json_t *r = json_object();
+    if (!steps)
+        steps = json_array();
+    if (!r || !steps) {
+        json_decref(r);
+        json_decref(steps);
+        return NULL;
+    }
+    if (json_object_set_new(r, "scenario", jsonx_text(sc->id)) ||
+        json_object_set_new(r, "file", jsonx_text(sc->file)) || json_object_set_new(r, "status", json_string("error")) ||
+        json_object_set_new(r, "message", jsonx_text(msg)) || json_object_set_new(r, "steps", steps)) {
+        json_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
 /* ---- child side ------------------------------------------------------- */
+
+/* What a scenario process cleans up itself when tpmrun is gone (SIGKILL,
+ * the OOM killer): nobody else will.  Set once, right after fork. */
+static struct {
+    pid_t parent;
+    const job *jb;
+} orphan_care;
+
+#define SWTPM_EXIT_WAIT_MS 2000
+
+/* Async-signal-safe: ends every program the scenario started (also those
+ * that left their process group: the scenario process is their subreaper);
+ * when tpmrun is gone, waits for its swtpms (told by PR_SET_PDEATHSIG) and
+ * removes their directories and the work directory. */
+static void child_clean_up(void)
+{
+    proctree_kill_children(0);
+    const job *jb = orphan_care.jb;
+    if (!jb || getppid() == orphan_care.parent)
+        return;     /* tpmrun removes the directories */
+    for (size_t i = 0; i < jb->n_tpms; i++) {
+        swtpm_kill_now(jb->tpms[i]);
+        for (int ms = 0; ms < SWTPM_EXIT_WAIT_MS && !proctree_gone(jb->tpms[i]->pid); ms++) {
+            struct timespec ts = { 0, 1000000 };
+            nanosleep(&ts, NULL);
+        }
+        rmtree(jb->tpms[i]->dir);
+    }
+    rmtree(jb->workdir);
+}
+
+/* SIGTERM (tpmrun's timeout or interrupt, or PR_SET_PDEATHSIG when tpmrun
+ * dies), SIGINT, SIGHUP, SIGQUIT: clean up, then end as the signal says. */
+static void child_stop(int sig)
+{
+    child_clean_up();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define N_STOP (sizeof stop_signals / sizeof *stop_signals)
+
+/* Right after fork: die with tpmrun, adopt what the programs leave behind,
+ * and clean up on a stop signal. */
+static void child_setup(const job *jb, pid_t parent)
+{
+    orphan_care.parent = parent;
+    orphan_care.jb = jb;
+    struct sigaction sa = { .sa_handler = child_stop };
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < N_STOP; i++)
+        sigaddset(&sa.sa_mask, stop_signals[i]);    /* one clean-up at a time */
+    for (size_t i = 0; i < N_STOP; i++)
+        sigaction(stop_signals[i], &sa, NULL);
+    proctree_subreaper();
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) {      /* tpmrun died before prctl took effect */
+        child_clean_up();
+        _exit(1);
+    }
+}
 static void write_all(int fd, const char *s, size_t n)
 {
     while (n) {
@@ -98,6 +173,14 @@ static void report_progress(void *user, const step *st, const json_t *done)
 
 static void child_main(const job *jb, const jobs_opts *o, int fd)
 {
+    if (o->untrusted) {
+        /* a backstop for what the steps do not count (FAPI's keystore ...):
+         * no file of the scenario grows past the cap; SIGXFSZ ignored, a
+         * write past it fails (EFBIG) instead of killing the process */
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = { WORK_FILES_CAP, WORK_FILES_CAP };
+        setrlimit(RLIMIT_FSIZE, &rl);
+    }
     const char **tctis = jb->tpms ? calloc(jb->n_tpms, sizeof *tctis) : NULL;
     for (size_t i = 0; tctis && i < jb->n_tpms; i++)
         tctis[i] = jb->tpms[i]->tcti;
@@ -107,6 +190,7 @@ static void child_main(const job *jb, const jobs_opts *o, int fd)
         .private_tpm = jb->tpms != NULL,
         .show_secrets = o->show_secrets,
         .wire = o->wire,
+        .untrusted = o->untrusted,
         .faults = o->faults,
         .workdir = jb->workdir,
     };
@@ -146,22 +230,19 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
             jb->n_tpms++;
     }
     if (diag_failed(&err)) {
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
-                               "status", "error", "message", err.msg, "steps");
+        jb->result = error_result(jb->sc, err.msg, NULL);
         diag_clear(&err);
         return false;
     }
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
-                               "status", "error", "message", "cannot create a pipe", "steps");
+        jb->result = error_result(jb->sc, "cannot create a pipe", NULL);
         return false;
     }
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
+        child_setup(jb, parent);
         close(p[0]);
         for (size_t i = 0; i < n_all; i++)     /* siblings' pipes are not ours */
             if (all[i].pid > 0 && all[i].fd >= 0)
@@ -174,8 +255,7 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
     close(p[1]);
     if (pid < 0) {
         close(p[0]);
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:[]}", "scenario", jb->sc->id, "file", jb->sc->file,
-                               "status", "error", "message", "cannot fork", "steps");
+        jb->result = error_result(jb->sc, "cannot fork", NULL);
         return false;
     }
     jb->pid = pid;
@@ -189,7 +269,7 @@ static void take_lines(job *jb)
     char *start = jb->buf, *nl;
     while ((nl = memchr(start, '\n', jb->len - (size_t)(start - jb->buf)))) {
         json_error_t e;
-        json_t *j = json_loadb(start, (size_t)(nl - start), 0, &e);
+        json_t *j = json_loadb(start, (size_t)(nl - start), JSON_ALLOW_NUL, &e);
         if (j) {
             json_t *st = json_object_get(j, "step"), *res = json_object_get(j, "result");
             json_t *done = json_object_get(j, "done");
@@ -203,6 +283,9 @@ static void take_lines(job *jb)
             if (res) {
                 json_decref(jb->result);
                 jb->result = json_incref(res);
+                /* the result has every step: the copies that came one by one go */
+                json_decref(jb->done_steps);
+                jb->done_steps = json_incref(json_object_get(res, "steps"));
             }
             json_decref(j);
         }
@@ -211,6 +294,10 @@ static void take_lines(job *jb)
     size_t rest = jb->len - (size_t)(start - jb->buf);
     memmove(jb->buf, start, rest);
     jb->len = rest;
+    if (!rest) {    /* a long line's buffer is not kept for the next one */
+        free(jb->buf);
+        jb->buf = NULL;
+    }
 }
 
 static void read_child(job *jb)
@@ -263,17 +350,15 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
         char *msg = crash_message(jb, status, timed_out, o->timeout_s);
         json_decref(jb->result);
         /* what the process finished before it died is kept */
-        jb->result = json_pack("{s:s,s:s,s:s,s:s,s:o}", "scenario", jb->sc->id, "file", jb->sc->file, "status",
-                               "error", "message", msg ? msg : "crashed", "steps",
-                               jb->done_steps ? json_incref(jb->done_steps) : json_array());
-        json_object_set_new(jb->result, "tpm",
-                            json_pack("{s:s,s:b}", "tcti", jb->n_tpms ? jb->tpms[0]->tcti : o->tcti ? o->tcti : "(default)",
-                                      "private_swtpm", jb->n_tpms > 0));
+        jb->result = error_result(jb->sc, msg ? msg : "crashed", json_incref(jb->done_steps));
+        json_t *tpm = json_pack("{s:o,s:b}", "tcti", jsonx_text(jb->n_tpms ? jb->tpms[0]->tcti : o->tcti ? o->tcti : "(default)"),
+                                "private_swtpm", jb->n_tpms > 0);
+        json_object_set_new(jb->result, "tpm", tpm);
         if (jb->last_step >= 0) {
             const step *st = &jb->sc->steps[jb->last_step];
             json_object_set_new(jb->result, "failed_step",
-                                json_pack("{s:i,s:s,s:i,s:s}", "index", st->index, "type", st->def->name,
-                                          "line", st->loc.line, "message", msg ? msg : "crashed"));
+                                json_pack("{s:i,s:s,s:i,s:o}", "index", st->index, "type", st->def->name,
+                                          "line", st->loc.line, "message", jsonx_text(msg ? msg : "crashed")));
         }
         json_object_set_new(jb->result, "duration_ms", json_real((now_s() - jb->started) * 1e3));
         free(msg);
@@ -299,12 +384,12 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
             json_object_set_new(entry, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
     }
     stop_tpms(jb);
-    remove_tree(jb->workdir);
+    rmtree(jb->workdir);
     free(jb->workdir);
     jb->workdir = NULL;
     jb->pid = 0;
     if (o->done)
-        o->done(o->user, jb->sc, jb->result);
+        o->done(o->user, jb->sc, jb->result);   /* NULL: out of memory */
     json_decref(jb->result);
     jb->result = NULL;
     free(jb->buf);
@@ -325,7 +410,7 @@ static void abort_all(job *jobs, size_t n)
         if (jobs[i].fd >= 0)
             close(jobs[i].fd);
         stop_tpms(&jobs[i]);
-        remove_tree(jobs[i].workdir);
+        rmtree(jobs[i].workdir);
         free(jobs[i].workdir);
         free(jobs[i].buf);
         json_decref(jobs[i].result);
@@ -343,10 +428,12 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
         jobs[i].sc = scs[i];
         jobs[i].fd = -1;
     }
-    struct sigaction sa = { .sa_handler = on_stop_signal }, old_int, old_term;
+    /* a hang-up (the terminal or the CI job's session went away) and
+     * SIGQUIT stop the run as Ctrl-C does: nothing may be left behind */
+    struct sigaction sa = { .sa_handler = on_stop_signal }, old[N_STOP];
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    for (size_t i = 0; i < N_STOP; i++)
+        sigaction(stop_signals[i], &sa, &old[i]);
 
     size_t next = 0, done = 0;
     int running = 0;
@@ -379,15 +466,15 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
                 read_child(owners[k]);
         free(pfds);
         free(owners);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !stop_signal; i++) {
             job *jb = &jobs[i];
             if (jb->pid <= 0)
                 continue;
             int status = 0;
             bool timed_out = o->timeout_s > 0 && now_s() - jb->started > o->timeout_s;
             if (timed_out) {
-                /* SIGTERM first: a running exec step kills its program's
-                 * process group on it; then make sure */
+                /* SIGTERM first: the scenario process ends the programs it
+                 * started on it; then make sure */
                 kill(jb->pid, SIGTERM);
                 bool reaped = false;
                 for (int k = 0; k < 200 && !reaped; k++) {
@@ -410,8 +497,8 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
     bool interrupted = stop_signal != 0;
     if (interrupted)
         abort_all(jobs, n);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    for (size_t i = 0; i < N_STOP; i++)
+        sigaction(stop_signals[i], &old[i], NULL);
     free(jobs);
     return !interrupted;
 }

@@ -13,6 +13,7 @@ typedef struct jobs_opts {
                              * several `tpms:` is then an error) */
     int jobs;               /* parallel scenarios (forced to 1 with an external TPM) */
     bool show_secrets, wire;
+    bool untrusted;         /* --untrusted: work_files confined and capped; writes limited (RLIMIT_FSIZE) */
     const fault_list *faults;   /* --fault: for every scenario (NULL: none) */
     double timeout_s;       /* per scenario; 0 = none */
     /* Called in the parent as each scenario ends (result is borrowed). */
@@ -20,7 +21,7 @@ typedef struct jobs_opts {
     void *user;
 } jobs_opts;
 
-/* Returns false when interrupted by SIGINT/SIGTERM (everything was still
+/* Returns false when interrupted by SIGINT, SIGTERM, SIGHUP or SIGQUIT (everything was still
  * stopped and removed). */
 bool jobs_run(scenario **scs, size_t n, const jobs_opts *o);
 

@@ -40,17 +40,25 @@ static char *iso_time_now(void)
 static json_t *result_head(const scenario *sc)
 {
     char *started = iso_time_now();
-    json_t *res = json_pack("{s:s,s:s,s:s}", "scenario", sc->id, "file", sc->file, "started", started ? started : "");
+    /* the id and the path come from a file name: any bytes */
+    json_t *res = json_object(), *tags = json_array(), *steps = json_array();
+    bool ok = res && tags && steps && !json_object_set_new(res, "scenario", jsonx_text(sc->id)) &&
+              !json_object_set_new(res, "file", jsonx_text(sc->file)) &&
+              !json_object_set_new(res, "started", json_string(started ? started : ""));
     free(started);
-    if (sc->origin)
-        json_object_set_new(res, "origin", json_string(sc->origin));
-    if (sc->description)
-        json_object_set_new(res, "description", json_string(sc->description));
-    json_t *tags = json_array();
-    for (size_t i = 0; i < sc->n_tags; i++)
-        json_array_append_new(tags, json_string(sc->tags[i]));
-    json_object_set_new(res, "tags", tags);
-    json_object_set_new(res, "steps", json_array());
+    if (ok && sc->origin)
+        ok = !json_object_set_new(res, "origin", jsonx_text(sc->origin));
+    if (ok && sc->description)
+        ok = !json_object_set_new(res, "description", jsonx_text(sc->description));
+    for (size_t i = 0; ok && i < sc->n_tags; i++)
+        ok = !json_array_append_new(tags, jsonx_text(sc->tags[i]));
+    ok = ok && !json_object_set(res, "tags", tags) && !json_object_set(res, "steps", steps);
+    json_decref(tags);
+    json_decref(steps);
+    if (!ok) {
+        json_decref(res);
+        return NULL;
+    }
     return res;
 }
 
@@ -131,12 +139,14 @@ static void cleanup_all(world *w, json_t *res, json_t **connect_cmds, double *tp
 json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn progress, void *user)
 {
     json_t *res = result_head(sc);
+    if (!res)
+        return NULL;    /* out of memory: the parent reports the scenario as an error */
     const char *why = NULL;
     world *w = world_new(sc, o, &why);
     json_t **connect_cmds = w ? calloc(w->n_tpms, sizeof *connect_cmds) : NULL;
     if (!w || !connect_cmds) {
         json_object_set_new(res, "status", json_string(status_name(STATUS_ERROR)));
-        json_object_set_new(res, "message", json_string(why ? why : "out of memory"));
+        json_object_set_new(res, "message", jsonx_text(why ? why : "out of memory"));
         free(connect_cmds);
         world_free(w);
         return res;
@@ -150,7 +160,7 @@ json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn prog
     diag d = { 0 };
     if (!connect_all(w, connect_cmds, &tpm_ms, &d)) {
         s = STATUS_ERROR;
-        json_object_set_new(res, "message", json_string(d.msg));
+        json_object_set_new(res, "message", jsonx_text(d.msg));
     } else {
         if (connect_cmds[0])
             json_object_set(res, "connect_commands", connect_cmds[0]);

@@ -12,7 +12,7 @@
  * its result, after it (so a process that dies later keeps what it did). */
 typedef void (*run_progress_fn)(void *user, const step *st, const json_t *done);
 
-/* Runs every step; never returns NULL. */
+/* Runs every step; NULL only when out of memory. */
 json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn progress, void *user);
 
 #endif

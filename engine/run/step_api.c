@@ -386,3 +386,21 @@ uint32_t ctx_fapi_esys_object(step_ctx *ctx, const char *path, ESYS_TR *tr, bool
     Fapi_Free(data);
     return rc;
 }
+
+char *ctx_file_path(step_ctx *ctx, const char *name, step_out *out)
+{
+    diag d = { 0 };
+    char *full = work_files_path(&ctx->world->files, name, &d);
+    if (!full)
+        step_fail_diag(out, NULL, &d);
+    return full;
+}
+
+char *ctx_write_file(step_ctx *ctx, const char *name, const void *data, size_t len, step_out *out)
+{
+    diag d = { 0 };
+    char *full = work_files_write(&ctx->world->files, name, data, len, &d);
+    if (!full)
+        step_fail_diag(out, NULL, &d);
+    return full;
+}

@@ -142,6 +142,18 @@ TSS2_RC ctx_fapi_public(step_ctx *ctx, const char *path, TPM2B_PUBLIC *pub);
  * loaded from FAPI's saved context and *transient says it must be flushed. */
 uint32_t ctx_fapi_esys_object(step_ctx *ctx, const char *path, ESYS_TR *tr, bool *transient, step_out *out);
 
+/* --- files -------------------------------------------------------------- */
+/* The host path of a step's file name (file.*, keyfile.*) to read: a
+ * relative name is in the work directory and may not leave it ('..', a
+ * link pointing out); an absolute one is used as written (refused with
+ * --untrusted).  malloc'd; NULL with message. */
+char *ctx_file_path(step_ctx *ctx, const char *name, step_out *out);
+/* Writes data to the file `name` names (as ctx_file_path; missing
+ * directories made, never through a symbolic link in the work directory,
+ * counted against --untrusted's cap).  The full path (malloc'd); NULL with
+ * message. */
+char *ctx_write_file(step_ctx *ctx, const char *name, const void *data, size_t len, step_out *out);
+
 /* --- results ------------------------------------------------------------ */
 /* Outputs (ownership of `v` moves to out); names must be in the row. */
 void out_put(step_out *out, const char *name, value *v);

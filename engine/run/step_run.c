@@ -309,8 +309,9 @@ static value *ordered_outputs(const step_def *d, const value *outs)
 
 static json_t *failure_entry(const world *w, const step *st, const verdict *v, bool named_tpm)
 {
-    json_t *f = json_pack("{s:i,s:s,s:i,s:s}", "index", st->index, "type", st->def->name, "line", st->loc.line,
-                          "message", v->message ? v->message : "failed");
+    /* messages quote what the step was given: any bytes */
+    json_t *f = json_pack("{s:i,s:s,s:i,s:o}", "index", st->index, "type", st->def->name, "line", st->loc.line,
+                          "message", jsonx_text(v->message ? v->message : "failed"));
     if (st->label)
         json_object_set_new(f, "name", json_string(st->label));
     if (named_tpm)
@@ -408,9 +409,9 @@ json_t *step_run(world *w, const step *st, status *result, json_t **failure)
     }
     json_object_set_new(j, "status", json_string(status_name(v.st)));
     if (v.message)
-        json_object_set_new(j, "message", json_string(v.message));
+        json_object_set_new(j, "message", jsonx_text(v.message));
     else if (out.message)   /* a handler's remark on a step that passed */
-        json_object_set_new(j, "note", json_string(out.message));
+        json_object_set_new(j, "note", jsonx_text(out.message));
     json_object_set_new(j, "duration_ms", jsonx_ms(dur));
     json_object_set_new(j, "tpm_ms", jsonx_ms(tpm_ms));
     json_object_set_new(j, "engine_ms", jsonx_ms(dur - tpm_ms));

@@ -5,10 +5,10 @@
  * kernel to die with us (PR_SET_PDEATHSIG).  Readiness is "the data socket
  * accepts a connection". */
 #include "run/swtpm.h"
+#include "base/rmtree.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -47,20 +47,6 @@ static void sleep_ns(long ns)
         ;
 }
 
-
-/* ---- directory removal ------------------------------------------------ */
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb; (void)type; (void)ftw;
-    remove(path);           /* best effort: keep going */
-    return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-    if (dir)
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* ---- child handling --------------------------------------------------- */
 
@@ -247,9 +233,23 @@ static bool run_to_end(char *const argv[], diag *d)
     if (pid == 0)
         child_exec(argv, parent, pfd[1]);
     close(pfd[1]);
-    close(pfd[0]);
     if (pid < 0) {
+        close(pfd[0]);
         diag_fail(d, "fork: %s", strerror(errno));
+        return false;
+    }
+    /* EOF: exec succeeded; an errno: it did not (a missing program is
+     * named, not "exited with status 127") */
+    int child_errno = 0;
+    ssize_t got;
+    do
+        got = read(pfd[0], &child_errno, sizeof child_errno);
+    while (got < 0 && errno == EINTR);
+    close(pfd[0]);
+    if (got == (ssize_t)sizeof child_errno) {
+        reap(pid, -1, NULL);
+        diag_fail(d, "cannot run %s: %s%s", argv[0], strerror(child_errno),
+                  child_errno == ENOENT ? " (not installed? it is in Debian's swtpm-tools)" : "");
         return false;
     }
     int status = 0;
@@ -477,7 +477,7 @@ fail:
     if (pfd[1] >= 0) close(pfd[1]);
     terminate(t->pid);
     if (dir_made)
-        rm_tree(t->dir);
+        rmtree(t->dir);
     free(sock); free(ctrl); free(state); free(server); free(ctrlarg);
     free(logpath); free(logarg);
     free(t->tcti);
@@ -492,7 +492,7 @@ void swtpm_stop(swtpm *t)
         return;
     terminate(t->pid);
     t->pid = -1;
-    rm_tree(t->dir);
+    rmtree(t->dir);
     free(t->dir);
     free(t->tcti);
     free(t);

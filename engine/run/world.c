@@ -1,5 +1,6 @@
 /* world: a running scenario's TPMs, objects and saved outputs. */
 #include "run/world.h"
+#include "base/jsonx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ world *world_new(const scenario *sc, const run_opts *o, const char **why)
     if (w) {
         w->sc = sc;
         w->opts = o;
+        w->files = (work_files){ .workdir = o->workdir ? o->workdir : ".", .untrusted = o->untrusted };
         w->saved = value_new(VAL_MAP);
         w->n_tpms = scenario_tpm_count(sc);
         w->tpms = calloc(w->n_tpms, sizeof *w->tpms);
@@ -36,7 +38,8 @@ world *world_new(const scenario *sc, const run_opts *o, const char **why)
         if (o->workdir && asprintf(&t->socket, "%s/tpm%s%s.sock", o->workdir, *t->name ? "-" : "", t->name) < 0)
             t->socket = NULL;
         t->tcti = o->tctis ? o->tctis[i] : o->tcti;
-        t->info = json_pack("{s:s,s:b}", "tcti", t->tcti ? t->tcti : "(default)", "private_swtpm", o->private_tpm);
+        t->info = json_pack("{s:o,s:b}", "tcti", jsonx_text(t->tcti ? t->tcti : "(default)"), "private_swtpm",
+                            o->private_tpm);
         /* a private swtpm's control socket sits beside its server socket */
         static const char prefix[] = "swtpm:path=";
         if (o->private_tpm && t->tcti && !strncmp(t->tcti, prefix, sizeof prefix - 1) &&

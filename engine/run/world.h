@@ -13,6 +13,7 @@
 #include "load/faults.h"
 #include "run/proxy.h"
 #include "run/secrets.h"
+#include "run/work_files.h"
 
 /* How a scenario runs (jobs.c fills it in). */
 typedef struct run_opts {
@@ -22,6 +23,7 @@ typedef struct run_opts {
     bool private_tpm;           /* a fresh swtpm started for this scenario (each of its TPMs) */
     bool show_secrets;          /* do not redact secrets in the results */
     bool wire;                  /* include command/response bytes in the results */
+    bool untrusted;             /* --untrusted: absolute paths refused, writes capped (work_files) */
     const fault_list *faults;   /* --fault: for every scenario, with its own `faults:` */
     const char *workdir;        /* the scenario's private directory */
 } run_opts;
@@ -98,6 +100,7 @@ typedef struct world {
     struct auth_change { int tpm; ESYS_TR tr; TPM2B_AUTH before; } *auth_changes;
     size_t n_auth_changes;
     secret_set secrets;     /* what is secret so far (run/secrets.h) */
+    work_files files;   /* what file.* and keyfile.* read and write */
 } world;
 
 /* The world of sc, its TPMs not connected yet; NULL with *why set. */

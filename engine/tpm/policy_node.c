@@ -6,6 +6,7 @@
  * parse error can name file:line:col although jansson keeps no positions. */
 #include "tpm/policy_node.h"
 #include "tpm/policy_json.h"
+#include "base/confine.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -142,9 +143,12 @@ char *policy_node_to_json(const node *n, const char *dir, policy_ref_check ref_o
             diag_set(d, f->loc, "file: expects a path to a JSON policy");
             return NULL;
         }
-        char *path = NULL;
-        if (f->str[0] == '/' ? !(path = strdup(f->str)) : asprintf(&path, "%s/%s", dir ? dir : ".", f->str) < 0)
+        const char *why;
+        char *path = confine_path(dir, f->str, &why);
+        if (!path) {
+            diag_set(d, f->loc, "policy file '%s': %s", f->str, why);
             return NULL;
+        }
         diag fd = { 0 };
         bool ok = node_load_document(path, &doc, &fd);
         free(path);

@@ -1,6 +1,7 @@
 /* value: construction, copying, comparison and JSON of step values. */
 #include "tpm/value.h"
 #include "base/hex.h"
+#include "base/jsonx.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -377,8 +378,8 @@ json_t *value_to_json(const value *v, bool hide_secrets)
     switch (v->kind) {
     case VAL_NULL:
         return json_null();
-    case VAL_STRING:
-        return json_stringn((const char *)v->bytes, v->len);
+    case VAL_STRING:    /* ${env.X}, a path under TMPDIR, FAPI's text: not always UTF-8 */
+        return jsonx_textn((const char *)v->bytes, v->len);
     case VAL_INT:
         return json_integer(v->i);
     case VAL_BOOL:
