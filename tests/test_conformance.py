@@ -43,3 +43,31 @@ def test_skipped_tests_say_why_and_are_not_also_ported():
     for name, why in skipped().items():
         assert len(why) > 15, f"{name}: say why it is not ported"
         assert name not in ported, f"{name} is both ported and skipped"
+
+
+# Every test file of tpm2-tools' test/integration/tests (5.8, commit bc25f714)
+TPM2_TOOLS_TESTS = {
+    "X509certutil", "abrmd_extended-sessions", "abrmd_nvundefinespecial", "abrmd_policyauthorize",
+    "abrmd_policyauthorizenv", "abrmd_policyauthvalue", "abrmd_policycommandcode", "abrmd_policycountertimer",
+    "abrmd_policycphash", "abrmd_policyduplicationselect", "abrmd_policynamehash", "abrmd_policynv",
+    "abrmd_policynvwritten", "abrmd_policyor", "abrmd_policypassword", "abrmd_policypcr", "abrmd_policysecret",
+    "abrmd_policysigned", "abrmd_policytemplate", "abrmd_policyticket", "activecredential",
+    "activecredential_ecc_384", "attestation", "certify", "certifycreation", "changeauth", "changeeps",
+    "changepps", "checkquote", "clear", "clearcontrol", "clockrateadjust", "commandaudit", "create", "createak",
+    "createek", "createpolicy", "createprimary", "dictionarylockout", "duplicate", "ecc", "encodeobject",
+    "encryptdecrypt", "eventlog", "evictcontrol", "flushcontext", "forward-seal", "getcap", "getekcertificate",
+    "getpolicydigest", "getrandom", "gettestresult", "gettime", "hash", "hierarchycontrol", "hmac", "import",
+    "import_tpm", "incrementalselftest", "load", "loadexternal", "makecredential", "nv", "nvcertify", "nvinc",
+    "output_formats", "pcrallocate", "pcrevent", "pcrextend", "pcrlist", "pcrreset", "pcrs_format", "print",
+    "quote", "rc_decode", "readclock", "readpublic", "rsadecrypt", "rsaencrypt", "selftest", "send",
+    "send-tcti-cmd", "sessionaudit", "sessionconfig", "setclock", "setprimarypolicy", "sign", "startup",
+    "stirrandom", "symlink", "testparms", "toggle_options", "tr_encode", "unseal", "verifysignature",
+}
+
+
+def test_every_tpm2_tools_test_is_ported_or_says_why_not():
+    ported = {re.search(r"tests/([\w.-]+)\.sh", yaml.safe_load(p.read_text())["origin"]).group(1) for p in SCENARIOS}
+    assert len(TPM2_TOOLS_TESTS) == 95
+    missing = sorted(TPM2_TOOLS_TESTS - ported - set(skipped()))
+    assert not missing, f"tpm2-tools tests neither ported nor in the README's table: {missing}"
+    assert not (ported | set(skipped())) - TPM2_TOOLS_TESTS, "a scenario or a row names no tpm2-tools test"
