@@ -14,6 +14,8 @@
 #include "report/cmd_report.h"
 #include "report/console.h"
 #include "report/emit.h"
+#include "report/live.h"
+#include "report/paint.h"
 #include "report/results.h"
 #include "report/termtext.h"
 #include "report/timings.h"
@@ -84,7 +86,9 @@ static const char usage_text[] =
     "  --timings          after the run, a table of where the time went (TPM vs engine)\n"
     "  --repeat N         run every scenario N times; results keep every run, with\n"
     "                     each step's min, median, p95 and max time\n"
-    "  -v, --verbose      one line per step\n"
+    "  -v, --verbose      one line per step (on a terminal: as each step ends)\n"
+    "  --color=WHEN       auto (default: on a terminal, unless NO_COLOR is set),\n"
+    "                     always or never\n"
     "  -h, --help         this text\n"
     "  --version          print the version\n"
     "\n"
@@ -98,6 +102,7 @@ typedef struct run_report {
     const char *results_dir;
     bool verbose, keep_views;   /* views: only when a report, --timings or --repeat reads them */
     long repeat, round;         /* --repeat N; the run under way (0-based) */
+    live console;
     console_counts counts;
     json_t **results;           /* results_view of each run, in order */
     size_t n_results;
@@ -177,11 +182,22 @@ static void on_done(void *user, const scenario *sc, json_t *result)
     if (rr->repeat > 1)
         json_object_set_new(result, "run", json_integer(rr->round + 1));
     write_result(rr, at, result);
-    console_result(stdout, result, rr->verbose);
-    fflush(stdout);
+    live_result(&rr->console, result);
     console_count(&rr->counts, result);
     if (rr->keep_views)
         keep_view(rr, results_view(result));
+}
+
+static void on_started(void *user, const scenario *sc)
+{
+    run_report *rr = user;
+    live_started(&rr->console, sc->id);
+}
+
+static void on_step(void *user, const scenario *sc, const json_t *step)
+{
+    run_report *rr = user;
+    live_step(&rr->console, sc->id, step);
 }
 
 static double now_s(void)
@@ -211,6 +227,7 @@ static bool strlist_add(strlist *l, const char *s)
 typedef struct options {
     const char *tcti, *results_dir, *junit, *tap, *html;
     bool check, list, man, schema, verbose, secrets, wire, timings, untrusted;
+    paint_mode color;       /* --color */
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
@@ -227,7 +244,7 @@ static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
            O_TIMINGS, O_REPEAT, O_FAULT, O_TAG, O_EXCLUDE_TAG, O_LAST_FAILED, O_SHARD, O_DURATIONS,
-           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN, O_UNTRUSTED };
+           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN, O_UNTRUSTED, O_COLOR };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -242,6 +259,7 @@ static int read_options(int argc, char **argv, options *o)
         { "durations", required_argument, 0, O_DURATIONS }, { "list", no_argument, 0, O_LIST_SCENARIOS },
         { "tap", required_argument, 0, O_TAP },         { "html", required_argument, 0, O_HTML },
         { "man", no_argument, 0, O_MAN },               { "untrusted", no_argument, 0, O_UNTRUSTED },
+        { "color", required_argument, 0, O_COLOR },
         { 0, 0, 0, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -316,6 +334,12 @@ static int read_options(int argc, char **argv, options *o)
             break;
         }
         case 'v': o->verbose = true; break;
+        case O_COLOR:
+            if (!paint_parse_mode(optarg, &o->color)) {
+                fprintf(stderr, "tpmrun: --color expects auto, always or never, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         case O_VERSION: printf("tpmrun %s\n", TPMRUN_VERSION); return 0;
         default:
@@ -439,7 +463,9 @@ static int run_all(const options *o, scenario **scs, size_t n)
                       .failed_once = calloc(n ? n : 1, sizeof(bool)) };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
                      .untrusted = o->untrusted, .faults = &o->faults, .timeout_s = o->timeout, .done = on_done,
-                     .user = &rr };
+                     .started = on_started, .step_done = on_step, .user = &rr };
+    console_style style = { .verbose = o->verbose, .color = paint_wanted(o->color, STDOUT_FILENO) };
+    live_init(&rr.console, stdout, isatty(STDOUT_FILENO) == 1, &style, n * (size_t)o->repeat);
     if (!rr.reported || !rr.failed_once) {
         free(rr.reported);
         free(rr.failed_once);
@@ -455,7 +481,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
             add_not_run(&rr);
     }
     double secs = now_s() - t0;
-    console_summary(stdout, &rr.counts, secs);
+    console_summary(stdout, &rr.counts, secs, style.color);
     diag d = { 0 };
     if (o->repeat > 1 && !results_write_runs(o->results_dir, rr.results, rr.n_results, &d)) {
         termtext_printf(stderr, "tpmrun: %s\n", diag_text(&d));
