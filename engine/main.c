@@ -67,6 +67,8 @@ static const char usage_text[] =
     "  -k PATTERN         only scenarios whose id matches (glob, or substring)\n"
     "  --tag TAG, --exclude-tag TAG   only (not) scenarios with this tag\n"
     "  --last-failed      only those that failed in the results directory\n"
+    "  -x, --exitfirst    stop after the first scenario that fails (those running\n"
+    "                     finish; the rest are reported as not run)\n"
     "  --shard K/N        the K-th of N disjoint parts (for a CI matrix)\n"
     "  --durations DIR    results of an earlier run: balance --shard by time\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
@@ -104,6 +106,10 @@ typedef struct run_report {
     long repeat, round;         /* --repeat N; the run under way (0-based) */
     live console;
     console_counts counts;
+    bool exitfirst, stop;       /* -x; set by the first scenario that fails */
+    const char *stopped_after;  /* its id */
+    size_t n_ran;               /* results[] that ran: after them come those -x left out (no files) */
+    bool left_out;              /* -x left some out */
     json_t **results;           /* results_view of each run, in order */
     size_t n_results;
     scenario **scs;             /* the scenarios; which have reported this round, */
@@ -132,20 +138,35 @@ static size_t scenario_index(const run_report *rr, const scenario *sc)
 }
 
 /* After an interrupt: the scenarios of the round that did not report
- * (running, or not started) are errors in the reports, not left out. */
-static void add_not_run(run_report *rr)
+ * (running, or not started) are errors in the reports, not left out.
+ * After -x stopped the run: those that did not start are skipped there,
+ * "not run" on the console, and have no results file. */
+static void add_not_run(run_report *rr, bool interrupted)
 {
+    char *why = NULL;
+    if (!interrupted && asprintf(&why, "not run: --exitfirst stopped the run after %s", rr->stopped_after) < 0)
+        why = NULL;     /* out of memory: said shorter */
+    if (!interrupted && !rr->left_out) {
+        rr->n_ran = rr->n_results;
+        rr->left_out = true;
+    }
     for (size_t i = 0; i < rr->n_scs; i++) {
         if (rr->reported[i])
             continue;
-        json_t *s = json_pack("{s:o,s:o,s:s,s:s,s:f,s:[]}", "scenario", jsonx_text(rr->scs[i]->id), "file",
-                              jsonx_text(rr->scs[i]->file), "status", "error", "message",
-                              "not run to its end: tpmrun was interrupted", "duration_ms", 0.0, "steps");
+        json_t *s = json_pack("{s:o,s:o,s:s,s:o,s:f,s:[]}", "scenario", jsonx_text(rr->scs[i]->id), "file",
+                              jsonx_text(rr->scs[i]->file), "status", interrupted ? "error" : "skipped", "message",
+                              jsonx_text(interrupted ? "not run to its end: tpmrun was interrupted"
+                                                     : why ? why : "not run: --exitfirst"),
+                              "duration_ms", 0.0, "steps");
         if (s && rr->repeat > 1)
             json_object_set_new(s, "run", json_integer(rr->round + 1));
-        console_count(&rr->counts, s);
+        if (interrupted)
+            console_count(&rr->counts, s);
+        else
+            rr->counts.not_run++;
         keep_view(rr, s);
     }
+    free(why);
 }
 
 /* A run's result to its file now: always without --repeat; with it, while
@@ -183,7 +204,12 @@ static void on_done(void *user, const scenario *sc, json_t *result)
         json_object_set_new(result, "run", json_integer(rr->round + 1));
     write_result(rr, at, result);
     live_result(&rr->console, result);
+    size_t bad = rr->counts.failed + rr->counts.errors;
     console_count(&rr->counts, result);
+    if (rr->exitfirst && !rr->stop && rr->counts.failed + rr->counts.errors > bad) {
+        rr->stopped_after = sc->id;
+        rr->stop = true;
+    }
     if (rr->keep_views)
         keep_view(rr, results_view(result));
 }
@@ -226,7 +252,7 @@ static bool strlist_add(strlist *l, const char *s)
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit, *tap, *html;
-    bool check, list, man, schema, verbose, secrets, wire, timings, untrusted;
+    bool check, list, man, schema, verbose, secrets, wire, timings, untrusted, exitfirst;
     paint_mode color;       /* --color */
     long jobs, repeat;
     double timeout;
@@ -259,14 +285,14 @@ static int read_options(int argc, char **argv, options *o)
         { "durations", required_argument, 0, O_DURATIONS }, { "list", no_argument, 0, O_LIST_SCENARIOS },
         { "tap", required_argument, 0, O_TAP },         { "html", required_argument, 0, O_HTML },
         { "man", no_argument, 0, O_MAN },               { "untrusted", no_argument, 0, O_UNTRUSTED },
-        { "color", required_argument, 0, O_COLOR },
+        { "exitfirst", no_argument, 0, 'x' },           { "color", required_argument, 0, O_COLOR },
         { 0, 0, 0, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *o = (options){ .results_dir = "results", .jobs = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus, .repeat = 1,
                     .timeout = 300 };
     int c;
-    while ((c = getopt_long(argc, argv, "j:k:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "j:k:vhx", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case O_TCTI: o->tcti = optarg; break;
@@ -334,6 +360,7 @@ static int read_options(int argc, char **argv, options *o)
             break;
         }
         case 'v': o->verbose = true; break;
+        case 'x': o->exitfirst = true; break;
         case O_COLOR:
             if (!paint_parse_mode(optarg, &o->color)) {
                 fprintf(stderr, "tpmrun: --color expects auto, always or never, not '%s'\n", optarg);
@@ -460,10 +487,10 @@ static int run_all(const options *o, scenario **scs, size_t n)
     run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose, .repeat = o->repeat,
                       .keep_views = o->junit || o->tap || o->html || o->timings || o->repeat > 1,
                       .scs = scs, .n_scs = n, .reported = calloc(n ? n : 1, sizeof(bool)),
-                      .failed_once = calloc(n ? n : 1, sizeof(bool)) };
+                      .failed_once = calloc(n ? n : 1, sizeof(bool)), .exitfirst = o->exitfirst };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
                      .untrusted = o->untrusted, .faults = &o->faults, .timeout_s = o->timeout, .done = on_done,
-                     .started = on_started, .step_done = on_step, .user = &rr };
+                     .started = on_started, .step_done = on_step, .user = &rr, .stop = &rr.stop };
     console_style style = { .verbose = o->verbose, .color = paint_wanted(o->color, STDOUT_FILENO) };
     live_init(&rr.console, stdout, isatty(STDOUT_FILENO) == 1, &style, n * (size_t)o->repeat);
     if (!rr.reported || !rr.failed_once) {
@@ -476,14 +503,18 @@ static int run_all(const options *o, scenario **scs, size_t n)
     bool complete = true;
     for (rr.round = 0; rr.round < o->repeat && complete; rr.round++) {
         memset(rr.reported, 0, n * sizeof *rr.reported);
-        complete = jobs_run(scs, n, &jo);
-        if (!complete)
-            add_not_run(&rr);
+        if (!rr.stop)       /* -x: the rounds after the one that stopped run nothing */
+            complete = jobs_run(scs, n, &jo);
+        if (!complete || rr.stop)
+            add_not_run(&rr, !complete);
     }
     double secs = now_s() - t0;
+    if (rr.counts.not_run)
+        termtext_printf(stdout, "--exitfirst stopped the run after %s\n", rr.stopped_after);
     console_summary(stdout, &rr.counts, secs, style.color);
     diag d = { 0 };
-    if (o->repeat > 1 && !results_write_runs(o->results_dir, rr.results, rr.n_results, &d)) {
+    size_t with_files = rr.left_out ? rr.n_ran : rr.n_results;
+    if (o->repeat > 1 && !results_write_runs(o->results_dir, rr.results, with_files, &d)) {
         termtext_printf(stderr, "tpmrun: %s\n", diag_text(&d));
         rr.write_failed = true;
     }

@@ -105,6 +105,7 @@ void console_summary(FILE *f, const console_counts *c, double seconds, bool colo
     } more[] = {
         { c->errors, "errors", PAINT_YELLOW },
         { c->skipped, "skipped", PAINT_DIM },
+        { c->not_run, "not run", PAINT_YELLOW },
     };
     for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
         if (!more[i].n)

@@ -9,6 +9,7 @@
 
 typedef struct console_counts {
     size_t passed, failed, errors, skipped;
+    size_t not_run;         /* --exitfirst stopped the run before them */
 } console_counts;
 
 typedef struct console_style {
@@ -20,7 +21,7 @@ typedef struct console_style {
 void console_result(FILE *f, const json_t *result, const console_style *cs);
 /* Counts a result by its status. */
 void console_count(console_counts *c, const json_t *result);
-/* "N passed, M failed" (plus errors, skipped) and the total time;
+/* "N passed, M failed" (plus errors, skipped, not run) and the total time;
  * each count that is not 0 in its status's colour when color. */
 void console_summary(FILE *f, const console_counts *c, double seconds, bool color);
 
