@@ -4,6 +4,7 @@
  * escape reaches the console. */
 #include "report/console.h"
 #include "base/status.h"
+#include "report/failtail.h"
 #include "report/paint.h"
 #include "report/steplines.h"
 #include "report/termtext.h"
@@ -76,6 +77,7 @@ void console_result(FILE *f, const json_t *r, const console_style *cs)
         else
             termtext_printf(f, "      %s: %s\n", str(r, "file"),
                             msg ? msg : st == STATUS_SKIPPED ? "skipped" : "error");
+        failtail_print(f, r, "      ");
     }
     json_t *tpms = json_object_get(r, "tpms");     /* with `tpms:` each TPM has its cleanup */
     const char *key;

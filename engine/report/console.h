@@ -17,7 +17,8 @@ typedef struct console_style {
     bool color;             /* the status tag in its colour (report/paint.h) */
 } console_style;
 
-/* One line per scenario; with verbose, one per step; details on failure. */
+/* One line per scenario; with verbose, one per step; details on failure
+ * (with a failing program's last stderr lines). */
 void console_result(FILE *f, const json_t *result, const console_style *cs);
 /* Counts a result by its status. */
 void console_count(console_counts *c, const json_t *result);
