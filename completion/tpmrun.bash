@@ -105,6 +105,9 @@ _tpmrun()
             compopt -o nospace 2>/dev/null
             _tpmrun_trim_breaks "$cur"
             return ;;
+        --color)
+            COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+            return ;;
         -j | --jobs | --timeout | --repeat)
             return ;;
     esac

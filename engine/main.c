@@ -14,6 +14,8 @@
 #include "report/cmd_report.h"
 #include "report/console.h"
 #include "report/emit.h"
+#include "report/live.h"
+#include "report/paint.h"
 #include "report/results.h"
 #include "report/termtext.h"
 #include "report/timings.h"
@@ -65,6 +67,8 @@ static const char usage_text[] =
     "  -k PATTERN         only scenarios whose id matches (glob, or substring)\n"
     "  --tag TAG, --exclude-tag TAG   only (not) scenarios with this tag\n"
     "  --last-failed      only those that failed in the results directory\n"
+    "  -x, --exitfirst    stop after the first scenario that fails (those running\n"
+    "                     finish; the rest are reported as not run)\n"
     "  --shard K/N        the K-th of N disjoint parts (for a CI matrix)\n"
     "  --durations DIR    results of an earlier run: balance --shard by time\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
@@ -84,7 +88,9 @@ static const char usage_text[] =
     "  --timings          after the run, a table of where the time went (TPM vs engine)\n"
     "  --repeat N         run every scenario N times; results keep every run, with\n"
     "                     each step's min, median, p95 and max time\n"
-    "  -v, --verbose      one line per step\n"
+    "  -v, --verbose      one line per step (on a terminal: as each step ends)\n"
+    "  --color=WHEN       auto (default: on a terminal, unless NO_COLOR is set),\n"
+    "                     always or never\n"
     "  -h, --help         this text\n"
     "  --version          print the version\n"
     "\n"
@@ -98,7 +104,12 @@ typedef struct run_report {
     const char *results_dir;
     bool verbose, keep_views;   /* views: only when a report, --timings or --repeat reads them */
     long repeat, round;         /* --repeat N; the run under way (0-based) */
+    live console;
     console_counts counts;
+    bool exitfirst, stop;       /* -x; set by the first scenario that fails */
+    const char *stopped_after;  /* its id */
+    size_t n_ran;               /* results[] that ran: after them come those -x left out (no files) */
+    bool left_out;              /* -x left some out */
     json_t **results;           /* results_view of each run, in order */
     size_t n_results;
     scenario **scs;             /* the scenarios; which have reported this round, */
@@ -127,20 +138,35 @@ static size_t scenario_index(const run_report *rr, const scenario *sc)
 }
 
 /* After an interrupt: the scenarios of the round that did not report
- * (running, or not started) are errors in the reports, not left out. */
-static void add_not_run(run_report *rr)
+ * (running, or not started) are errors in the reports, not left out.
+ * After -x stopped the run: those that did not start are skipped there,
+ * "not run" on the console, and have no results file. */
+static void add_not_run(run_report *rr, bool interrupted)
 {
+    char *why = NULL;
+    if (!interrupted && asprintf(&why, "not run: --exitfirst stopped the run after %s", rr->stopped_after) < 0)
+        why = NULL;     /* out of memory: said shorter */
+    if (!interrupted && !rr->left_out) {
+        rr->n_ran = rr->n_results;
+        rr->left_out = true;
+    }
     for (size_t i = 0; i < rr->n_scs; i++) {
         if (rr->reported[i])
             continue;
-        json_t *s = json_pack("{s:o,s:o,s:s,s:s,s:f,s:[]}", "scenario", jsonx_text(rr->scs[i]->id), "file",
-                              jsonx_text(rr->scs[i]->file), "status", "error", "message",
-                              "not run to its end: tpmrun was interrupted", "duration_ms", 0.0, "steps");
+        json_t *s = json_pack("{s:o,s:o,s:s,s:o,s:f,s:[]}", "scenario", jsonx_text(rr->scs[i]->id), "file",
+                              jsonx_text(rr->scs[i]->file), "status", interrupted ? "error" : "skipped", "message",
+                              jsonx_text(interrupted ? "not run to its end: tpmrun was interrupted"
+                                                     : why ? why : "not run: --exitfirst"),
+                              "duration_ms", 0.0, "steps");
         if (s && rr->repeat > 1)
             json_object_set_new(s, "run", json_integer(rr->round + 1));
-        console_count(&rr->counts, s);
+        if (interrupted)
+            console_count(&rr->counts, s);
+        else
+            rr->counts.not_run++;
         keep_view(rr, s);
     }
+    free(why);
 }
 
 /* A run's result to its file now: always without --repeat; with it, while
@@ -177,11 +203,27 @@ static void on_done(void *user, const scenario *sc, json_t *result)
     if (rr->repeat > 1)
         json_object_set_new(result, "run", json_integer(rr->round + 1));
     write_result(rr, at, result);
-    console_result(stdout, result, rr->verbose);
-    fflush(stdout);
+    live_result(&rr->console, result);
+    size_t bad = rr->counts.failed + rr->counts.errors;
     console_count(&rr->counts, result);
+    if (rr->exitfirst && !rr->stop && rr->counts.failed + rr->counts.errors > bad) {
+        rr->stopped_after = sc->id;
+        rr->stop = true;
+    }
     if (rr->keep_views)
         keep_view(rr, results_view(result));
+}
+
+static void on_started(void *user, const scenario *sc)
+{
+    run_report *rr = user;
+    live_started(&rr->console, sc->id);
+}
+
+static void on_step(void *user, const scenario *sc, const json_t *step)
+{
+    run_report *rr = user;
+    live_step(&rr->console, sc->id, step);
 }
 
 static double now_s(void)
@@ -210,7 +252,8 @@ static bool strlist_add(strlist *l, const char *s)
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit, *tap, *html;
-    bool check, list, man, schema, verbose, secrets, wire, timings, untrusted;
+    bool check, list, man, schema, verbose, secrets, wire, timings, untrusted, exitfirst;
+    paint_mode color;       /* --color */
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
@@ -227,7 +270,7 @@ static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
            O_TIMINGS, O_REPEAT, O_FAULT, O_TAG, O_EXCLUDE_TAG, O_LAST_FAILED, O_SHARD, O_DURATIONS,
-           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN, O_UNTRUSTED };
+           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN, O_UNTRUSTED, O_COLOR };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -242,13 +285,14 @@ static int read_options(int argc, char **argv, options *o)
         { "durations", required_argument, 0, O_DURATIONS }, { "list", no_argument, 0, O_LIST_SCENARIOS },
         { "tap", required_argument, 0, O_TAP },         { "html", required_argument, 0, O_HTML },
         { "man", no_argument, 0, O_MAN },               { "untrusted", no_argument, 0, O_UNTRUSTED },
+        { "exitfirst", no_argument, 0, 'x' },           { "color", required_argument, 0, O_COLOR },
         { 0, 0, 0, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *o = (options){ .results_dir = "results", .jobs = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus, .repeat = 1,
                     .timeout = 300 };
     int c;
-    while ((c = getopt_long(argc, argv, "j:k:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "j:k:vhx", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case O_TCTI: o->tcti = optarg; break;
@@ -316,6 +360,13 @@ static int read_options(int argc, char **argv, options *o)
             break;
         }
         case 'v': o->verbose = true; break;
+        case 'x': o->exitfirst = true; break;
+        case O_COLOR:
+            if (!paint_parse_mode(optarg, &o->color)) {
+                fprintf(stderr, "tpmrun: --color expects auto, always or never, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         case O_VERSION: printf("tpmrun %s\n", TPMRUN_VERSION); return 0;
         default:
@@ -436,10 +487,12 @@ static int run_all(const options *o, scenario **scs, size_t n)
     run_report rr = { .results_dir = o->results_dir, .verbose = o->verbose, .repeat = o->repeat,
                       .keep_views = o->junit || o->tap || o->html || o->timings || o->repeat > 1,
                       .scs = scs, .n_scs = n, .reported = calloc(n ? n : 1, sizeof(bool)),
-                      .failed_once = calloc(n ? n : 1, sizeof(bool)) };
+                      .failed_once = calloc(n ? n : 1, sizeof(bool)), .exitfirst = o->exitfirst };
     jobs_opts jo = { .tcti = o->tcti, .jobs = (int)o->jobs, .show_secrets = o->secrets, .wire = o->wire,
                      .untrusted = o->untrusted, .faults = &o->faults, .timeout_s = o->timeout, .done = on_done,
-                     .user = &rr };
+                     .started = on_started, .step_done = on_step, .user = &rr, .stop = &rr.stop };
+    console_style style = { .verbose = o->verbose, .color = paint_wanted(o->color, STDOUT_FILENO) };
+    live_init(&rr.console, stdout, isatty(STDOUT_FILENO) == 1, &style, n * (size_t)o->repeat);
     if (!rr.reported || !rr.failed_once) {
         free(rr.reported);
         free(rr.failed_once);
@@ -450,14 +503,18 @@ static int run_all(const options *o, scenario **scs, size_t n)
     bool complete = true;
     for (rr.round = 0; rr.round < o->repeat && complete; rr.round++) {
         memset(rr.reported, 0, n * sizeof *rr.reported);
-        complete = jobs_run(scs, n, &jo);
-        if (!complete)
-            add_not_run(&rr);
+        if (!rr.stop)       /* -x: the rounds after the one that stopped run nothing */
+            complete = jobs_run(scs, n, &jo);
+        if (!complete || rr.stop)
+            add_not_run(&rr, !complete);
     }
     double secs = now_s() - t0;
-    console_summary(stdout, &rr.counts, secs);
+    if (rr.counts.not_run)
+        termtext_printf(stdout, "--exitfirst stopped the run after %s\n", rr.stopped_after);
+    console_summary(stdout, &rr.counts, secs, style.color);
     diag d = { 0 };
-    if (o->repeat > 1 && !results_write_runs(o->results_dir, rr.results, rr.n_results, &d)) {
+    size_t with_files = rr.left_out ? rr.n_ran : rr.n_results;
+    if (o->repeat > 1 && !results_write_runs(o->results_dir, rr.results, with_files, &d)) {
         termtext_printf(stderr, "tpmrun: %s\n", diag_text(&d));
         rr.write_failed = true;
     }

@@ -64,11 +64,11 @@ int cmd_report_main(int argc, char **argv)
     double ms = 0;
     for (size_t i = 0; i < l.n; i++) {
         if (!eo.html && !eo.junit && !eo.tap)
-            console_result(stdout, l.runs[i], verbose);
+            console_result(stdout, l.runs[i], &(console_style){ .verbose = verbose });
         console_count(&counts, l.runs[i]);
         ms += json_number_value(json_object_get(l.runs[i], "duration_ms"));
     }
-    console_summary(stdout, &counts, ms / 1e3);
+    console_summary(stdout, &counts, ms / 1e3, false);
     bool ok = emit_reports(&eo, l.runs, l.n);
     results_read_free(&l);
     return ok ? 0 : 1;

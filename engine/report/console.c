@@ -4,6 +4,8 @@
  * escape reaches the console. */
 #include "report/console.h"
 #include "base/status.h"
+#include "report/failtail.h"
+#include "report/paint.h"
 #include "report/steplines.h"
 #include "report/termtext.h"
 
@@ -51,7 +53,7 @@ static void print_steps(FILE *f, const json_t *steps)
     }
 }
 
-void console_result(FILE *f, const json_t *r, bool verbose)
+void console_result(FILE *f, const json_t *r, const console_style *cs)
 {
     status st = status_parse(str(r, "status"));
     json_t *steps = json_object_get(r, "steps");
@@ -59,9 +61,10 @@ void console_result(FILE *f, const json_t *r, bool verbose)
     char runs[32] = "";
     if (run)
         snprintf(runs, sizeof runs, ", run %lld", (long long)run);
-    termtext_printf(f, "%s %-44s %8.1f ms  (TPM %.1f ms, %zu steps%s)\n", tag_of(st), str(r, "scenario"),
+    paint_put(f, cs->color, paint_of_status(str(r, "status")), tag_of(st));
+    termtext_printf(f, " %-44s %8.1f ms  (TPM %.1f ms, %zu steps%s)\n", str(r, "scenario"),
                     num(r, "duration_ms"), num(r, "tpm_ms"), json_array_size(steps), runs);
-    if (verbose)
+    if (cs->verbose)
         print_steps(f, steps);
     if (st != STATUS_PASSED) {
         const json_t *fs = json_object_get(r, "failed_step");
@@ -74,6 +77,7 @@ void console_result(FILE *f, const json_t *r, bool verbose)
         else
             termtext_printf(f, "      %s: %s\n", str(r, "file"),
                             msg ? msg : st == STATUS_SKIPPED ? "skipped" : "error");
+        failtail_print(f, r, "      ");
     }
     json_t *tpms = json_object_get(r, "tpms");     /* with `tpms:` each TPM has its cleanup */
     const char *key;
@@ -84,13 +88,33 @@ void console_result(FILE *f, const json_t *r, bool verbose)
         warn_leftovers(f, json_object_get(t, "cleanup"), key);
 }
 
-void console_summary(FILE *f, const console_counts *c, double seconds)
+/* "3 failed", in the status's colour when it is not 0. */
+static void summary_part(FILE *f, bool color, size_t n, const char *what, const char *sgr)
 {
-    fprintf(f, "%zu passed, %zu failed", c->passed, c->failed);
-    if (c->errors)
-        fprintf(f, ", %zu errors", c->errors);
-    if (c->skipped)
-        fprintf(f, ", %zu skipped", c->skipped);
+    char text[64];
+    snprintf(text, sizeof text, "%zu %s", n, what);
+    paint_put(f, color && n, sgr, text);
+}
+
+void console_summary(FILE *f, const console_counts *c, double seconds, bool color)
+{
+    summary_part(f, color, c->passed, "passed", PAINT_GREEN);
+    fputs(", ", f);
+    summary_part(f, color, c->failed, "failed", PAINT_RED);
+    const struct {      /* said only when not 0 */
+        size_t n;
+        const char *what, *sgr;
+    } more[] = {
+        { c->errors, "errors", PAINT_YELLOW },
+        { c->skipped, "skipped", PAINT_DIM },
+        { c->not_run, "not run", PAINT_YELLOW },
+    };
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
+        if (!more[i].n)
+            continue;
+        fputs(", ", f);
+        summary_part(f, color, more[i].n, more[i].what, more[i].sgr);
+    }
     fprintf(f, " in %.2f s\n", seconds);
 }
 

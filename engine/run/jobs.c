@@ -264,7 +264,7 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
 }
 
 /* Handles complete lines from the child: progress and the final result. */
-static void take_lines(job *jb)
+static void take_lines(job *jb, const jobs_opts *o)
 {
     char *start = jb->buf, *nl;
     while ((nl = memchr(start, '\n', jb->len - (size_t)(start - jb->buf)))) {
@@ -279,6 +279,8 @@ static void take_lines(job *jb)
                 if (!jb->done_steps)
                     jb->done_steps = json_array();
                 json_array_append(jb->done_steps, done);
+                if (o->step_done)
+                    o->step_done(o->user, jb->sc, done);
             }
             if (res) {
                 json_decref(jb->result);
@@ -300,7 +302,7 @@ static void take_lines(job *jb)
     }
 }
 
-static void read_child(job *jb)
+static void read_child(job *jb, const jobs_opts *o)
 {
     char chunk[65536];
     ssize_t r = read(jb->fd, chunk, sizeof chunk);
@@ -317,7 +319,7 @@ static void read_child(job *jb)
     jb->buf = nb;
     memcpy(jb->buf + jb->len, chunk, (size_t)r);
     jb->len += (size_t)r;
-    take_lines(jb);
+    take_lines(jb, o);
 }
 
 static char *crash_message(const job *jb, int status, bool timed_out, double timeout)
@@ -344,7 +346,7 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
 {
     if (jb->fd >= 0) {          /* drain what is left */
         while (jb->fd >= 0)
-            read_child(jb);
+            read_child(jb, o);
     }
     if (!jb->result || timed_out) {
         char *msg = crash_message(jb, status, timed_out, o->timeout_s);
@@ -418,6 +420,11 @@ static void abort_all(job *jobs, size_t n)
     }
 }
 
+static bool stopping(const jobs_opts *o)
+{
+    return o->stop && *o->stop;
+}
+
 bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
 {
     int width = o->tcti ? 1 : (o->jobs > 0 ? o->jobs : 1);
@@ -435,17 +442,17 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
     for (size_t i = 0; i < N_STOP; i++)
         sigaction(stop_signals[i], &sa, &old[i]);
 
-    size_t next = 0, done = 0;
+    size_t next = 0;
     int running = 0;
-    while (done < n && !stop_signal) {
-        while (running < width && next < n && !stop_signal) {
+    while (!stop_signal && (running || (next < n && !stopping(o)))) {
+        while (running < width && next < n && !stop_signal && !stopping(o)) {
             job *jb = &jobs[next++];
-            if (start_job(jb, o, jobs, n)) {
+            if (o->started)
+                o->started(o->user, jb->sc);
+            if (start_job(jb, o, jobs, n))
                 running++;
-            } else {
+            else
                 finish_job(jb, o, 0, false);
-                done++;
-            }
         }
         if (!running)
             continue;
@@ -463,7 +470,7 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
             usleep(10000);
         for (nfds_t k = 0; pr > 0 && k < np; k++)
             if (pfds[k].revents)
-                read_child(owners[k]);
+                read_child(owners[k], o);
         free(pfds);
         free(owners);
         for (size_t i = 0; i < n && !stop_signal; i++) {
@@ -491,7 +498,6 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
             }
             finish_job(jb, o, status, timed_out);
             running--;
-            done++;
         }
     }
     bool interrupted = stop_signal != 0;

@@ -18,11 +18,19 @@ typedef struct jobs_opts {
     double timeout_s;       /* per scenario; 0 = none */
     /* Called in the parent as each scenario ends (result is borrowed). */
     void (*done)(void *user, const scenario *sc, json_t *result);
+    /* Optional, in the parent: as a scenario starts; as each of its steps
+     * ends (step: that step's result, borrowed, as the results file will have it). */
+    void (*started)(void *user, const scenario *sc);
+    void (*step_done)(void *user, const scenario *sc, const json_t *step);
     void *user;
+    /* Optional: once *stop is true (done sets it: --exitfirst), no other
+     * scenario starts; those running finish. */
+    const bool *stop;
 } jobs_opts;
 
 /* Returns false when interrupted by SIGINT, SIGTERM, SIGHUP or SIGQUIT (everything was still
- * stopped and removed). */
+ * stopped and removed).  A scenario that did not start (stop) or
+ * did not finish (an interruption) is not reported to done. */
 bool jobs_run(scenario **scs, size_t n, const jobs_opts *o);
 
 #endif

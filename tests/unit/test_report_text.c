@@ -1,7 +1,8 @@
 /* Unit tests of the report layer's text and figures: the UTF-8 decoder,
  * what the console, HTML and JUnit writers make of hostile text, and the
- * order statistics (known answers). */
+ * order statistics (known answers), a failing program's stderr tail. */
 #include "unit.h"
+#include "report/failtail.h"
 #include "report/html_text.h"
 #include "report/stats.h"
 #include "report/termtext.h"
@@ -110,11 +111,58 @@ static void test_stats(void)
     CHECK(st.n == 0 && st.max == 0, "no samples");
 }
 
+/* failtail's lines for a result whose failed step 0 wrote stderr err, with message msg. */
+static char *tail_of(const char *err, const char *msg)
+{
+    json_t *r = json_pack("{s:s, s:{s:i}, s:[{s:i, s:{s:s}}]}", "message", msg, "failed_step", "index", 0,
+                          "steps", "index", 0, "outputs", "stderr", err);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    failtail_print(f, r, "> ");
+    fclose(f);
+    json_decref(r);
+    return buf;
+}
+
+static void tail_is(const char *err, const char *msg, const char *want)
+{
+    char *got = tail_of(err, msg);
+    CHECK(!strcmp(got, want), "failtail of '%s': got '%s', want '%s'", err, got, want);
+    free(got);
+}
+
+static void test_failtail(void)
+{
+    tail_is("", "exit status 1, expected 0", "");
+    tail_is("one\n", "exit status 1, expected 0: one", "");        /* the message has it */
+    tail_is("one\n", "output 'stdout' is ...", "> stderr:\n>   one\n");
+    tail_is("a\r\nb\x1b[2J\r\n\n", "x", "> stderr:\n>   a\n>   b\\x1b[2J\n");
+    char many[256] = "";
+    for (int i = 1; i <= 12; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%d\n", i);
+    char *got = tail_of(many, "x");
+    const char *head = "> stderr, last 10 of 12 lines:\n>   3\n";
+    CHECK(!strncmp(got, head, strlen(head)) && strstr(got, ">   12\n") &&
+          !strstr(got, ">   2\n"), "twelve lines: %s", got);
+    free(got);
+    char wide[FAILTAIL_WIDTH + 40];
+    memset(wide, 'w', sizeof wide - 1);
+    wide[FAILTAIL_WIDTH - 1] = '\xc3';      /* a two-byte character across the cut */
+    wide[FAILTAIL_WIDTH] = '\xa9';
+    wide[sizeof wide - 1] = 0;
+    got = tail_of(wide, "x");
+    CHECK(strlen(got) == strlen("> stderr:\n>   ") + FAILTAIL_WIDTH - 1 + strlen(" [...]\n") &&
+          strstr(got, "w [...]\n"), "a long line is cut before the character: %s", got);
+    free(got);
+}
+
 int main(void)
 {
     test_utf8();
     test_termtext();
     test_html_text();
     test_stats();
+    test_failtail();
     return unit_report();
 }
