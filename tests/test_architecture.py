@@ -28,6 +28,7 @@ def test_nothing_reaches_outside_the_repository():
 
 # ---- layers -----------------------------------------------------------------
 import collections
+import functools
 import os
 import re
 import subprocess
@@ -157,19 +158,28 @@ def objects():
     return objs
 
 
-def symbols(obj):
-    """(defined global functions and data, undefined symbols) of an object."""
-    out = subprocess.run(["nm", "-P", str(obj)], capture_output=True, text=True, check=True).stdout
-    defined, undefined = set(), set()
+@functools.lru_cache(maxsize=None)
+def symbol_table():
+    """{object: (defined global functions and data, undefined symbols)}, from
+    one nm over every object (the three tests below share it)."""
+    objs = objects()
+    out = subprocess.run(["nm", "-P", "-A", *map(str, objs)], capture_output=True, text=True, check=True).stdout
+    table = {str(o): (set(), set()) for o in objs}
     for line in out.splitlines():
-        name, kind = line.split()[:2]
+        path, rest = line.split(": ", 1)
+        name, kind = rest.split()[:2]
         if name.startswith(("__odr_asan", "__asan", "__ubsan", "__sancov")):
             continue    # the sanitizers' own (SAN=1 builds)
         if kind in "TDBR":
-            defined.add(name)
+            table[path][0].add(name)
         elif kind == "U":
-            undefined.add(name)
-    return defined, undefined
+            table[path][1].add(name)
+    return table
+
+
+def symbols(obj):
+    """(defined global functions and data, undefined symbols) of an object."""
+    return symbol_table()[str(obj)]
 
 
 def obj_module(obj):

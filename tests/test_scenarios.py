@@ -28,7 +28,7 @@ def suite_run(tmp_path_factory):
     results = tmp_path_factory.mktemp("results")
     junit = results / "junit.xml"
     run = Tpmrun(tmp, results)
-    proc = run("-j", "2", "-v", "--junit", junit, ROOT / "scenarios")
+    proc = run("-j", "2", "-v", "--junit", junit, ROOT / "scenarios", timeout=1800)   # the whole tree: minutes under ASan
     leftovers = list(tmp.iterdir())
     procs = swtpm_processes_under(tmp)
     shutil.rmtree(tmp, ignore_errors=True)
