@@ -24,7 +24,7 @@ PYTHON  ?= /usr/bin/python3
 PKGS     = tss2-esys tss2-fapi tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 jansson
 DEB_PKGS = build-essential pkg-config libtss2-dev libssl-dev libyaml-dev libjansson-dev \
            swtpm swtpm-tools tpm2-tools tpm2-openssl openssl strace valgrind chromium \
-           python3-pytest python3-jsonschema python3-yaml python3-tpm2-pytss clang llvm
+           python3-pytest python3-pytest-xdist python3-jsonschema python3-yaml python3-tpm2-pytss clang llvm
 # the man pages' check (man), the Debian package (make package, package-check)
 DEB_PKGS += man-db debhelper lintian
 
@@ -120,9 +120,12 @@ run: deps
 	$(MAKE) $(BIN)
 	./$(BIN) --results results scenarios
 
+# the test files spread over one worker per CPU (pytest-xdist), each file's
+# tests on one worker (their module fixtures run once)
+PYTEST_FLAGS ?= -n auto --dist loadfile --durations=10
 check: deps
 	$(MAKE) $(BIN) unit
-	TPMRUN=$(abspath $(BIN)) TPMRUN_BUILD_DIR=$(abspath $(BUILD)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(SAN_ENV) $(PYTHON) -m pytest -q tests
+	TPMRUN=$(abspath $(BIN)) TPMRUN_BUILD_DIR=$(abspath $(BUILD)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(SAN_ENV) $(PYTHON) -m pytest -q $(PYTEST_FLAGS) tests
 
 # Where the time goes: every scenario 5 times, one at a time, TPM vs engine per
 # step type; then what the TPM proxy costs per command.
