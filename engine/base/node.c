@@ -80,6 +80,11 @@ typedef struct builder {
     /* libyaml's mark.index counts characters; this cursor turns them into
      * byte offsets, moving forward only (events come in file order). */
     size_t cur_index, cur_byte;
+    /* &anchors defined so far (each a node of the tree, complete), and
+     * how many nodes *aliases have copied: the cap on an alias bomb */
+    struct anchor { char *name; const node *n; } *anchors;
+    size_t n_anchors;
+    size_t copied;
 } builder;
 
 static size_t byte_at(builder *b, size_t index)
@@ -205,29 +210,146 @@ static bool push(void **arr, size_t *count, size_t elem, void *item)
     return true;
 }
 
-static node *build_collection(builder *b, node *n, yaml_event_type_t end, int depth)
+
+/* ---- anchors, aliases and merge keys ------------------------------------ */
+
+/* An &anchor names its node from here on (a later one of the same name
+ * replaces it, as in YAML). */
+static node *remember(builder *b, const char *anchor, node *n)
 {
-    for (;;) {
-        yaml_event_t ev;
-        if (!next_event(b, &ev)) {
-            node_free(n);
+    if (!anchor)
+        return n;
+    struct anchor a = { strdup(anchor), n };
+    if (!a.name || !push((void **)&b->anchors, &b->n_anchors, sizeof a, &a)) {
+        free(a.name);
+        node_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+/* A deep copy of n, counted against NODE_MAX_ALIAS_NODES. */
+static node *copy_node(builder *b, const node *n, srcloc at, int depth)
+{
+    if (depth > DOC_MAX_DEPTH) {
+        diag_set(b->d, at, "an alias nests deeper than %d levels", DOC_MAX_DEPTH);
+        return NULL;
+    }
+    if (++b->copied > NODE_MAX_ALIAS_NODES) {
+        diag_set(b->d, at, "YAML aliases expand to more than %u nodes (an alias bomb?)", NODE_MAX_ALIAS_NODES);
+        return NULL;
+    }
+    node *c = new_node(n->kind, n->loc);
+    if (!c)
+        return NULL;
+    c->plain = n->plain;
+    c->src = n->src;
+    c->block_indent = n->block_indent;
+    if (n->kind == NODE_SCALAR) {
+        c->len = n->len;
+        if (!(c->str = malloc(n->len + 1))) {
+            free(c);
             return NULL;
         }
+        memcpy(c->str, n->str, n->len + 1);
+        return c;
+    }
+    for (size_t i = 0; i < n->count; i++) {
+        bool ok;
+        if (n->kind == NODE_SEQ) {
+            node *item = copy_node(b, n->items[i], at, depth + 1);
+            ok = item && push((void **)&c->items, &c->count, sizeof item, &item);
+            if (!ok)
+                node_free(item);
+        } else {
+            node_pair pair = { copy_node(b, n->pairs[i].key, at, depth + 1), NULL };
+            pair.val = pair.key ? copy_node(b, n->pairs[i].val, at, depth + 1) : NULL;
+            ok = pair.val && push((void **)&c->pairs, &c->count, sizeof pair, &pair);
+            if (!ok) {
+                node_free(pair.key);
+                node_free(pair.val);
+            }
+        }
+        if (!ok) {
+            node_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+/* *name: a copy of the node its anchor named (positions stay the
+ * anchor's, where the text is). */
+static node *alias(builder *b, const char *name, srcloc loc)
+{
+    for (size_t i = b->n_anchors; i-- > 0;)
+        if (strcmp(b->anchors[i].name, name) == 0)
+            return copy_node(b, b->anchors[i].n, loc, 1);
+    diag_set(b->d, loc, "alias *%s names no anchor defined before it (an anchor's node cannot refer to itself)", name);
+    return NULL;
+}
+
+static bool has_key(const node *map, const node *key)
+{
+    for (size_t i = 0; i < map->count; i++)
+        if (map->pairs[i].key->len == key->len && memcmp(map->pairs[i].key->str, key->str, key->len) == 0)
+            return true;
+    return false;
+}
+
+/* `<<: *base` or `<<: [*a, *b]`: the pairs of those mappings whose keys
+ * the mapping does not give itself (the first source wins among them). */
+static bool merge_into(builder *b, node *map, node *src)
+{
+    size_t n = src->kind == NODE_SEQ ? src->count : 1;
+    for (size_t i = 0; i < n; i++) {
+        node *m = src->kind == NODE_SEQ ? src->items[i] : src;
+        if (m->kind != NODE_MAP) {
+            diag_set(b->d, m->loc, "a merge key '<<' takes a mapping or a list of mappings (like <<: *base), not %s",
+                     node_kind_name(m));
+            return false;
+        }
+        for (size_t k = 0; k < m->count; k++) {
+            if (has_key(map, m->pairs[k].key))
+                continue;
+            node_pair pair = { m->pairs[k].key, m->pairs[k].val };
+            if (!push((void **)&map->pairs, &map->count, sizeof pair, &pair))
+                return false;
+            m->pairs[k].key = m->pairs[k].val = NULL;
+        }
+    }
+    return true;
+}
+
+static node *build_collection(builder *b, node *n, yaml_event_type_t end, int depth)
+{
+    node **merges = NULL;   /* the values of `<<` keys, merged once the mapping's own keys are known */
+    size_t n_merges = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!next_event(b, &ev))
+            break;
         if (ev.type == end) {
             yaml_event_delete(&ev);
-            return n;
+            bool ok = true;
+            for (size_t i = 0; i < n_merges; i++)
+                ok = ok && merge_into(b, n, merges[i]);
+            for (size_t i = 0; i < n_merges; i++)
+                node_free(merges[i]);
+            free(merges);
+            if (ok)
+                return n;
+            node_free(n);
+            return NULL;
         }
         node *child = build(b, &ev, depth + 1);
         yaml_event_delete(&ev);
-        if (!child) {
-            node_free(n);
-            return NULL;
-        }
+        if (!child)
+            break;
         if (n->kind == NODE_SEQ) {
             if (!push((void **)&n->items, &n->count, sizeof(node *), &child)) {
                 node_free(child);
-                node_free(n);
-                return NULL;
+                break;
             }
             continue;
         }
@@ -235,35 +357,44 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
         if (child->kind != NODE_SCALAR) {
             diag_set(b->d, child->loc, "mapping keys must be plain strings");
             node_free(child);
-            node_free(n);
-            return NULL;
+            break;
         }
-        for (size_t i = 0; i < n->count; i++) {
-            if (n->pairs[i].key->len == child->len &&
-                memcmp(n->pairs[i].key->str, child->str, child->len) == 0) {
-                diag_set(b->d, child->loc, "duplicate key '%s' (first at line %d)",
-                         child->str, n->pairs[i].key->loc.line);
-                node_free(child);
-                node_free(n);
-                return NULL;
-            }
+        bool merge = child->plain && strcmp(child->str, "<<") == 0;
+        if (!merge && has_key(n, child)) {
+            for (size_t i = 0; i < n->count; i++)
+                if (n->pairs[i].key->len == child->len && memcmp(n->pairs[i].key->str, child->str, child->len) == 0)
+                    diag_set(b->d, child->loc, "duplicate key '%s' (first at line %d)", child->str,
+                             n->pairs[i].key->loc.line);
+            node_free(child);
+            break;
         }
         yaml_event_t vev;
         if (!next_event(b, &vev)) {
             node_free(child);
-            node_free(n);
-            return NULL;
+            break;
         }
         node *val = build(b, &vev, depth + 1);
         yaml_event_delete(&vev);
+        if (merge) {
+            node_free(child);
+            if (!val || !push((void **)&merges, &n_merges, sizeof val, &val)) {
+                node_free(val);
+                break;
+            }
+            continue;
+        }
         node_pair pair = { child, val };
         if (!val || !push((void **)&n->pairs, &n->count, sizeof pair, &pair)) {
             node_free(child);
             node_free(val);
-            node_free(n);
-            return NULL;
+            break;
         }
     }
+    for (size_t i = 0; i < n_merges; i++)
+        node_free(merges[i]);
+    free(merges);
+    node_free(n);
+    return NULL;
 }
 
 static node *build(builder *b, yaml_event_t *ev, int depth)
@@ -276,9 +407,7 @@ static node *build(builder *b, yaml_event_t *ev, int depth)
     const yaml_char_t *anchor = NULL, *tag = NULL;
     switch (ev->type) {
     case YAML_ALIAS_EVENT:
-        diag_set(b->d, loc, "YAML aliases (*%s) are not supported in scenarios",
-                 (const char *)ev->data.alias.anchor);
-        return NULL;
+        return alias(b, (const char *)ev->data.alias.anchor, loc);
     case YAML_SCALAR_EVENT: {
         anchor = ev->data.scalar.anchor;
         tag = ev->data.scalar.tag;
@@ -294,10 +423,6 @@ static node *build(builder *b, yaml_event_t *ev, int depth)
         break;
     default:
         diag_set(b->d, loc, "unexpected YAML event");
-        return NULL;
-    }
-    if (anchor) {
-        diag_set(b->d, loc, "YAML anchors (&%s) are not supported in scenarios", (const char *)anchor);
         return NULL;
     }
     if (tag) {
@@ -318,13 +443,14 @@ static node *build(builder *b, yaml_event_t *ev, int depth)
         n->str[n->len] = '\0';
         n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         scalar_source(b, ev, n);
-        return n;
+        return remember(b, (const char *)anchor, n);
     }
     bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
     node *n = new_node(seq ? NODE_SEQ : NODE_MAP, loc);
     if (!n)
         return NULL;
-    return build_collection(b, n, seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT, depth);
+    n = build_collection(b, n, seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT, depth);
+    return n ? remember(b, (const char *)anchor, n) : NULL;
 }
 
 static bool is_json_file(const char *path)
@@ -437,6 +563,9 @@ static bool parse_text(document *out, char *buf, size_t len, diag *d)
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&b.parser);
+    for (size_t i = 0; i < b.n_anchors; i++)
+        free(b.anchors[i].name);
+    free(b.anchors);
     free(buf);
     if (!ok && !diag_failed(d))
         diag_set(d, (srcloc){ out->file, 1, 1 }, "out of memory");

@@ -42,9 +42,13 @@ typedef struct document {
 /* Limits that keep hostile input from costing memory or stack. */
 #define DOC_MAX_BYTES   (16u * 1024u * 1024u)
 #define DOC_MAX_DEPTH   64
+/* Nodes that YAML aliases may copy in one document: enough for any real
+ * reuse, and an alias bomb ("billion laughs") stops here. */
+#define NODE_MAX_ALIAS_NODES 100000u
 
-/* Load a YAML or JSON file.  Duplicate mapping keys, anchors/aliases, tags,
- * more than one document, depth over DOC_MAX_DEPTH and files over
+/* Load a YAML or JSON file.  Anchors, aliases (a copy of the anchored
+ * node, keeping its positions) and merge keys (`<<: *base`) work within the
+ * file.  Duplicate mapping keys, tags, more than one document, depth over DOC_MAX_DEPTH and files over
  * DOC_MAX_BYTES are errors.  Returns false with d set. */
 bool node_load_document(const char *path, document *out, diag *d);
 /* The same from text in memory (a command-line option); `name` stands for
