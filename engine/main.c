@@ -37,6 +37,8 @@ static const char usage_text[] =
     "  -j, --jobs N       run N scenarios at once (private swtpms only)\n"
     "  --timeout SEC      give up on a scenario after SEC seconds (default 300)\n"
     "  --check            load and type-check only; no TPM\n"
+    "  --var NAME=VALUE   set a scenario var (over vars:, its env: and a matrix\n"
+    "                     axis; repeatable)\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
     "                     parameters, outputs)\n"
     "  --schema           print the JSON Schema of scenario files\n"
@@ -159,15 +161,53 @@ typedef struct options {
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
+    load_opts vars;         /* --var NAME=VALUE */
     char **paths;           /* the files and directories given */
     int n_paths;
 } options;
+
+/* --var NAME=VALUE; false (after saying why) when it is not one. */
+static bool add_var(load_opts *v, char *arg)
+{
+    char *eq = strchr(arg, '=');
+    const char *name = arg;
+    bool ident = eq && eq != arg && !(*arg >= '0' && *arg <= '9');
+    for (const char *c = arg; ident && c < eq; c++)
+        ident = *c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+    if (!ident) {
+        fprintf(stderr, "tpmrun: --var expects NAME=VALUE, not '%s'\n", arg);
+        return false;
+    }
+    const char **names = realloc((void *)v->var_names, (v->n_vars + 1) * sizeof *names);
+    if (names)
+        v->var_names = names;
+    const char **values = realloc((void *)v->var_values, (v->n_vars + 1) * sizeof *values);
+    if (values)
+        v->var_values = values;
+    bool *used = realloc(v->var_used, (v->n_vars + 1) * sizeof *used);
+    if (used)
+        v->var_used = used;
+    if (!names || !values || !used)
+        return false;
+    *eq = 0;    /* argv is ours to cut */
+    names[v->n_vars] = name;
+    values[v->n_vars] = eq + 1;
+    used[v->n_vars++] = false;
+    return true;
+}
+
+static void free_vars(load_opts *v)
+{
+    free((void *)v->var_names);
+    free((void *)v->var_values);
+    free(v->var_used);
+}
 
 /* -1 to go on, else the exit status (--help, --version, a usage error). */
 static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
-           O_TIMINGS, O_REPEAT, O_FAULT };
+           O_TIMINGS, O_REPEAT, O_FAULT, O_VAR };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -177,6 +217,7 @@ static int read_options(int argc, char **argv, options *o)
         { "help", no_argument, 0, 'h' },              { "version", no_argument, 0, O_VERSION },
         { "timeout", required_argument, 0, O_TIMEOUT }, { "timings", no_argument, 0, O_TIMINGS },
         { "repeat", required_argument, 0, O_REPEAT },   { "fault", required_argument, 0, O_FAULT },
+        { "var", required_argument, 0, O_VAR },
         { 0, 0, 0, 0 },
     };
     *o = (options){ .results_dir = "results", .jobs = 1, .repeat = 1, .timeout = 300 };
@@ -226,6 +267,10 @@ static int read_options(int argc, char **argv, options *o)
                 return 2;
             break;
         }
+        case O_VAR:
+            if (!add_var(&o->vars, optarg))
+                return 2;
+            break;
         case 'v': o->verbose = true; break;
         case 'h': fputs(usage_text, stdout); return 0;
         case O_VERSION: printf("tpmrun %s\n", TPMRUN_VERSION); return 0;
@@ -249,39 +294,62 @@ static int read_options(int argc, char **argv, options *o)
 static int parse_options(int argc, char **argv, options *o)
 {
     int status = read_options(argc, argv, o);
-    if (status >= 0)
+    if (status >= 0) {
         faults_free(&o->faults);
+        free_vars(&o->vars);
+    }
     return status;
 }
 
-/* Loads every file; each error is one line on stderr.  Returns how many
- * failed to load (also a scenario id used twice). */
-static int load_all(const files *f, scenario ***out, size_t *n)
+/* Loads every file (a matrix gives several scenarios); each error is one
+ * line on stderr.  Returns how many failed to load (also a scenario id
+ * used twice, and a --var no file declares). */
+static int load_all(const files *f, const load_opts *vars, scenario ***out, size_t *n)
 {
-    scenario **scs = calloc(f->n + 1, sizeof *scs);
+    scenario **scs = NULL;
     int bad = 0;
     *n = 0;
-    for (size_t i = 0; scs && i < f->n; i++) {
+    for (size_t i = 0; i < f->n; i++) {
         diag d = { 0 };
-        scenario *sc;
-        if (!scenario_load(f->paths[i], &sc, &d)) {
+        scenario **list;
+        size_t count;
+        if (!scenario_load_all(f->paths[i], vars, &list, &count, &d)) {
             fprintf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
             diag_clear(&d);
             bad++;
             continue;
         }
-        for (size_t k = 0; k < *n; k++) {
-            if (!strcmp(scs[k]->id, sc->id)) {
-                fprintf(stderr, "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
-                        sc->file, sc->id, scs[k]->file);
-                bad++;
-                break;
-            }
+        scenario **grown = realloc(scs, (*n + count + 1) * sizeof *scs);
+        if (!grown) {
+            for (size_t k = 0; k < count; k++)
+                scenario_free(list[k]);
+            free(list);
+            bad++;
+            continue;
         }
-        scs[(*n)++] = sc;
+        scs = grown;
+        for (size_t j = 0; j < count; j++) {
+            scenario *sc = list[j];
+            for (size_t k = 0; k < *n; k++) {
+                if (!strcmp(scs[k]->id, sc->id)) {
+                    fprintf(stderr, "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
+                            sc->file, sc->id, scs[k]->file);
+                    bad++;
+                    break;
+                }
+            }
+            scs[(*n)++] = sc;
+        }
+        free(list);
     }
+    for (size_t i = 0; !bad && i < vars->n_vars; i++)
+        if (!vars->var_used[i]) {
+            fprintf(stderr, "tpmrun: --var %s: no scenario has a var or matrix axis of that name\n",
+                    vars->var_names[i]);
+            bad++;
+        }
     *out = scs;
-    return scs ? bad : bad + 1;
+    return bad;
 }
 
 /* Runs the scenarios and writes the reports; the exit status. */
@@ -339,7 +407,7 @@ static int run_command(const options *op)
         collect(&f, o.paths[i], true);
     scenario **scs;
     size_t n;
-    int bad = load_all(&f, &scs, &n);
+    int bad = load_all(&f, &o.vars, &scs, &n);
     if (!f.n) {
         fputs("tpmrun: no scenario files found\n", stderr);
         status = 2;
@@ -376,5 +444,6 @@ int main(int argc, char **argv)
         return status;
     status = run_command(&o);
     faults_free(&o.faults);
+    free_vars(&o.vars);
     return status;
 }

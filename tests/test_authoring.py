@@ -74,3 +74,123 @@ def test_self_referencing_anchor_is_refused(tpmrun, tmp_path):
     r = tpmrun("--check", f)
     assert r.returncode == 2
     assert "rec.yaml:2:10: error: alias *a names no anchor defined before it" in r.stderr
+
+
+# ---- --var, vars from the environment, matrix ------------------------------
+
+VARS = """\
+    scenario: vars_demo
+    vars:
+      size: 8
+      who: {env: TPMRUN_TEST_WHO, default: nobody}
+      label: plain
+    steps:
+      - esapi.get_random: {bytes: "${size}"}
+        save: r
+      - assert.equal: {actual: "${who}", expected: "${env.WANT_WHO}"}
+      - assert.equal: {actual: "${label}", expected: "${env.WANT_LABEL}"}
+    """
+
+
+def test_vars_default_environment_and_command_line(tpmrun, tmp_path):
+    f = write(tmp_path, "vars.yaml", VARS)
+    r = tpmrun(f, env={"WANT_WHO": "nobody", "WANT_LABEL": "plain"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(bytes.fromhex(tpmrun.result("vars_demo")["steps"][0]["outputs"]["random"]["hex"])) == 8
+    # the environment over the default; --var over both, and typed like the var (an integer)
+    r = tpmrun("--var", "size=16", "--var", "label=from cli", f,
+               env={"TPMRUN_TEST_WHO": "alice", "WANT_WHO": "alice", "WANT_LABEL": "from cli"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(bytes.fromhex(tpmrun.result("vars_demo")["steps"][0]["outputs"]["random"]["hex"])) == 16
+    r = tpmrun("--var", "who=bob", f, env={"TPMRUN_TEST_WHO": "alice", "WANT_WHO": "bob", "WANT_LABEL": "plain"})
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("args, env, err", [
+    (["--var", "size=eight"], {}, "vars.yaml:3:3: error: --var size: 'eight' is not an integer (this var is one)"),
+    (["--var", "sise=8"], {}, "tpmrun: --var sise: no scenario has a var or matrix axis of that name"),
+    (["--var", "=8"], {}, "tpmrun: --var expects NAME=VALUE, not '=8'"),
+    (["--var", "size"], {}, "tpmrun: --var expects NAME=VALUE, not 'size'"),
+])
+def test_var_errors(tpmrun, tmp_path, args, env, err):
+    f = write(tmp_path, "vars.yaml", VARS)
+    r = tpmrun("--check", *args, f, env=env)
+    assert r.returncode == 2
+    assert r.stderr.strip().replace(str(tmp_path) + "/", "") == err
+
+
+def test_env_var_without_default_must_be_set(tpmrun, tmp_path):
+    f = write(tmp_path, "needs_env.yaml", """\
+        vars:
+          alg: {env: TPMRUN_TEST_ALG}
+        steps:
+          - esapi.create_primary: {template: "${alg}"}
+        """)
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    assert r.stderr.strip() == (f"{f}:2:8: error: var 'alg': environment variable TPMRUN_TEST_ALG is not set and "
+                                "there is no default: set it, give default:, or use --var alg=VALUE")
+    assert tpmrun("--check", f, env={"TPMRUN_TEST_ALG": "ecc256"}).returncode == 0
+    assert tpmrun("--check", "--var", "alg=ecc256", f).returncode == 0
+
+
+MATRIX = """\
+    scenario: mx
+    matrix:
+      alg: [rsa2048, ecc256]
+      hash: [sha256, sha384]
+    steps:
+      - esapi.create_primary: {template: "${alg}"}
+        save: key
+      - esapi.hash: {data: abc, alg: "${hash}"}
+        save: h
+      - crypto.hash: {data: abc, alg: "${hash}"}
+        save: sw
+      - assert.equal: {actual: "${h.digest}", expected: "${sw.digest}"}
+      - assert.equal: {actual: "${env.FAIL_ON}", expected: "${alg}"}
+        name: fails for one alg only
+    """
+
+
+def test_matrix_runs_each_combination_with_its_id_results_and_junit(tpmrun, tmp_path):
+    f = write(tmp_path, "mx.yaml", MATRIX)
+    junit = tmp_path / "j.xml"
+    r = tpmrun("--junit", junit, f, env={"FAIL_ON": "rsa2048"})
+    assert r.returncode == 1        # the ecc256 runs fail their last step
+    ids = ["mx[alg=rsa2048,hash=sha256]", "mx[alg=rsa2048,hash=sha384]",
+           "mx[alg=ecc256,hash=sha256]", "mx[alg=ecc256,hash=sha384]"]
+    for i in ids:
+        res = tpmrun.result(i)
+        alg, hash_ = i[len("mx[alg="):-1].split(",hash=")
+        assert res["matrix"] == {"alg": alg, "hash": hash_}
+        assert res["status"] == ("passed" if alg == "rsa2048" else "failed")
+        want = 32 if hash_ == "sha256" else 48
+        assert len(bytes.fromhex(res["steps"][1]["outputs"]["digest"]["hex"])) == want
+        pub = res["steps"][0]["outputs"]["public"]["decoded"]
+        assert pub["type"] == ("rsa" if alg == "rsa2048" else "ecc")
+    import xml.etree.ElementTree as ET
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert set(cases) == set(ids)
+    assert cases["mx[alg=ecc256,hash=sha384]"].find("failure") is not None
+    assert cases["mx[alg=rsa2048,hash=sha384]"].find("failure") is None
+    # --var pins an axis
+    r = tpmrun("--var", "alg=ecc256", f, env={"FAIL_ON": "ecc256"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "mx[alg=ecc256,hash=sha256]" in r.stdout and "rsa2048" not in r.stdout
+
+
+@pytest.mark.parametrize("body, err", [
+    ("matrix: {alg: []}\n", "2:15: error: matrix axis 'alg' takes a non-empty list of values, like [rsa2048, ecc256]"),
+    ("matrix: {alg: [a/b]}\n", "2:16: error: matrix axis 'alg': a value becomes part of the scenario id and its "
+     "results file name: no '/' or control characters"),
+    ("matrix: {alg: [{hex: 00}]}\n", "2:16: error: matrix axis 'alg': values must be strings, numbers or booleans, "
+     "not a mapping"),
+    ("matrix: {alg: [a]}\nvars: {alg: b}\n", "3:8: error: 'alg' is a matrix axis: it cannot also be a var"),
+    ("matrix: {a: [1,2,3,4,5,6,7,8], b: [1,2,3,4,5,6,7,8], c: [1,2,3,4,5]}\n",
+     "2:9: error: matrix has more than 256 combinations"),
+])
+def test_matrix_errors(tpmrun, tmp_path, body, err):
+    f = write(tmp_path, "m.yaml", "scenario: m\n" + body + "steps:\n  - esapi.get_random: {bytes: 8}\n")
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"{f}:{err}"

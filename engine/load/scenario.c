@@ -5,7 +5,8 @@
  * it, and one precise line is worth more than a cascade. */
 #include "load/scenario.h"
 #include "base/text.h"
-#include "load/ref.h"
+#include "load/matrix.h"
+#include "load/vars.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults", NULL };
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults", "matrix", NULL };
 static const char *const tpm_keys[] = { "ek_cert", NULL };
 
 
@@ -108,39 +109,6 @@ static bool load_about(loader *L, scenario *sc, const node *root)
     return true;
 }
 
-/* vars: literal values, usable as ${name} in every step. */
-static bool load_vars(loader *L, scenario *sc, const node *vars)
-{
-    sc->vars = value_new(VAL_MAP);
-    if (!sc->vars)
-        return false;
-    if (!vars || node_is_null(vars))
-        return true;
-    if (vars->kind != NODE_MAP) {
-        diag_set(L->d, vars->loc, "vars must be a mapping of names to values, not %s", node_kind_name(vars));
-        return false;
-    }
-    for (size_t i = 0; i < vars->count; i++) {
-        const node *k = vars->pairs[i].key;
-        if (!text_is_identifier(k->str) || !strcmp(k->str, "env") || !strcmp(k->str, "workdir")) {
-            diag_set(L->d, k->loc, "var name '%s' must be an identifier other than env and workdir", k->str);
-            return false;
-        }
-        if (vars->pairs[i].val->kind == NODE_SCALAR && ref_find(vars->pairs[i].val->str)) {
-            diag_set(L->d, vars->pairs[i].val->loc, "vars are literal values; references are for steps");
-            return false;
-        }
-        value *v = args_literal(L, vars->pairs[i].val, 0);
-        if (!v)
-            return false;
-        value_map_put(sc->vars, k->str, v);
-    }
-    for (size_t i = 0; i < sc->vars->count; i++)
-        if (!symbols_add(L->syms, (symbol){ .name = sc->vars->keys[i], .var = sc->vars->items[i] }))
-            return false;
-    return true;
-}
-
 /* steps: each loaded in order, so a reference sees only what comes before it. */
 static bool load_steps(loader *L, scenario *sc, const node *root, const node *steps)
 {
@@ -172,7 +140,7 @@ static bool load_steps(loader *L, scenario *sc, const node *root, const node *st
     return true;
 }
 
-static bool load_top(loader *L, scenario *sc, const node *root)
+static bool load_top(loader *L, scenario *sc, const node *root, const value *axes)
 {
     if (!root) {
         diag_set(L->d, (srcloc){ sc->file, 1, 1 }, "empty scenario file: expected a mapping with 'steps:'");
@@ -201,10 +169,37 @@ static bool load_top(loader *L, scenario *sc, const node *root)
         tpm_names[i] = sc->tpms[i].name;
     L->tpm_names = tpm_names;   /* freed by scenario_load */
     L->n_tpms = tpm_names ? sc->n_tpms : 0;
-    return load_vars(L, sc, node_get(root, "vars")) && load_steps(L, sc, root, node_get(root, "steps"));
+    if (axes) {
+        char *id = matrix_id(sc->id, axes);
+        if (!id)
+            return false;
+        free(sc->id);
+        sc->id = id;
+        if (!(sc->matrix = value_copy(axes)))
+            return false;
+    }
+    return (sc->vars = vars_load(L, node_get(root, "vars"), axes)) && load_steps(L, sc, root, node_get(root, "steps"));
 }
 
-bool scenario_load(const char *path, scenario **out, diag *d)
+/* The root's matrix (when it is a mapping that has one): combination k
+ * of *n_combinations, NULL without a matrix.  False with L->d set. */
+static bool pick_combination(loader *L, const node *root, size_t k, value **axes, size_t *n_combinations)
+{
+    matrix m;
+    *axes = NULL;
+    if (!matrix_load(L, root && root->kind == NODE_MAP ? node_get(root, "matrix") : NULL, &m)) {
+        matrix_free(&m);
+        return false;
+    }
+    *n_combinations = m.n_combinations;
+    *axes = matrix_combination(&m, k);
+    matrix_free(&m);
+    return !m.axes || *axes;
+}
+
+/* Combination k of the file at path (its only one without a matrix). */
+static bool load_one(const char *path, const load_opts *o, size_t k, scenario **out, size_t *n_combinations,
+                     diag *d)
 {
     *out = NULL;
     scenario *sc = calloc(1, sizeof *sc);
@@ -229,8 +224,11 @@ bool scenario_load(const char *path, scenario **out, diag *d)
 
     bool ok = node_load_document(path, &sc->doc, d);
     if (ok) {
-        loader L = { .d = d, .dir = sc->dir, .syms = symbols_new() };
-        ok = L.syms && load_top(&L, sc, sc->doc.root);
+        loader L = { .d = d, .dir = sc->dir, .syms = symbols_new(), .opts = o };
+        value *axes = NULL;
+        ok = L.syms && pick_combination(&L, sc->doc.root, k, &axes, n_combinations) &&
+             load_top(&L, sc, sc->doc.root, axes);
+        value_free(axes);
         symbols_free(L.syms);
         free((void *)L.tpm_names);
         if (!ok && !diag_failed(d))
@@ -242,6 +240,48 @@ bool scenario_load(const char *path, scenario **out, diag *d)
     }
     *out = sc;
     return true;
+}
+
+bool scenario_load_all(const char *path, const load_opts *o, scenario ***out, size_t *n, diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    size_t combinations = 1;
+    scenario *first;
+    if (!load_one(path, o, 0, &first, &combinations, d))
+        return false;
+    scenario **list = calloc(combinations, sizeof *list);
+    if (!list) {
+        scenario_free(first);
+        return false;
+    }
+    list[(*n)++] = first;
+    for (size_t k = 1; k < combinations; k++) {
+        size_t again;
+        if (!load_one(path, o, k, &list[*n], &again, d)) {
+            while (*n)
+                scenario_free(list[--*n]);
+            free(list);
+            return false;
+        }
+        (*n)++;
+    }
+    *out = list;
+    return true;
+}
+
+bool scenario_load(const char *path, scenario **out, diag *d)
+{
+    scenario **list;
+    size_t n;
+    *out = NULL;
+    if (!scenario_load_all(path, NULL, &list, &n, d))
+        return false;
+    *out = n ? list[0] : NULL;
+    while (n > 1)
+        scenario_free(list[--n]);
+    free(list);
+    return *out != NULL;
 }
 
 size_t scenario_tpm_count(const scenario *sc)
@@ -270,6 +310,7 @@ void scenario_free(scenario *sc)
         free(sc->tpms[i].name);
     free(sc->tpms);
     value_free(sc->vars);
+    value_free(sc->matrix);
     free(sc->id);
     free(sc->file);
     free(sc->dir);

@@ -26,6 +26,7 @@ typedef struct scenario {
     char **tags;
     size_t n_tags;
     value *vars;                /* VAL_MAP */
+    value *matrix;              /* VAL_MAP: this run's matrix combination; NULL without one */
     step *steps;
     size_t n_steps;
     fapi_conf *fapi;            /* the `fapi:` section; NULL when absent */
@@ -35,6 +36,11 @@ typedef struct scenario {
     document doc;               /* kept for locations */
 } scenario;
 
+/* The scenarios of one file: one, or one per combination of its
+ * `matrix:` (ids "name[alg=ecc256]"); --var from o (NULL: none).  *out is
+ * malloc'd (free each with scenario_free, then the array). */
+bool scenario_load_all(const char *path, const load_opts *o, scenario ***out, size_t *n, diag *d);
+/* The first scenario of a file, without --var (tests and tools). */
 bool scenario_load(const char *path, scenario **out, diag *d);
 /* How many TPMs the scenario runs on (1 without `tpms:`), and the name of
  * one of them ("" without `tpms:`). */

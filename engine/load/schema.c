@@ -283,6 +283,12 @@ char *schema_json(void)
         "definitions", "bytes", bytes, "reference", reference, "expect", expect);
     json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
     json_object_set_new(json_object_get(schema, "properties"), "faults", faults_schema());
+    json_object_set_new(json_object_get(schema, "properties"), "matrix",
+                        json_pack("{s:s,s:s,s:i,s:{s:s,s:i,s:{s:[s,s,s]}}}", "description",
+                                  "the scenario runs once per combination of these axes (each a var), as "
+                                  "id[axis=value,...]",
+                                  "type", "object", "minProperties", 1, "additionalProperties", "type", "array",
+                                  "minItems", 1, "items", "type", "string", "number", "boolean"));
     json_t *tpm_settings = json_pack("{s:[{s:s},{s:s,s:{s:{s:s,s:s}},s:b}]}", "anyOf", "type", "null", "type",
                                      "object", "properties", "ek_cert", "type", "boolean", "description",
                                      "manufacture it with EK certificates (swtpm_setup --create-ek-cert, ~1 s)",

@@ -46,6 +46,8 @@ static json_t *result_head(const scenario *sc)
         json_object_set_new(res, "origin", json_string(sc->origin));
     if (sc->description)
         json_object_set_new(res, "description", json_string(sc->description));
+    if (sc->matrix)
+        json_object_set_new(res, "matrix", value_to_json(sc->matrix, false));
     json_t *tags = json_array();
     for (size_t i = 0; i < sc->n_tags; i++)
         json_array_append_new(tags, json_string(sc->tags[i]));
