@@ -194,3 +194,127 @@ def test_matrix_errors(tpmrun, tmp_path, body, err):
     r = tpmrun("--check", f)
     assert r.returncode == 2
     assert r.stderr.strip() == f"{f}:{err}"
+
+
+# ---- fragments -----------------------------------------------------------------
+
+FRAGMENTS = ROOT / "scenarios" / "fragments"
+
+
+def test_shipped_fragments_run_from_a_scenario(tpmrun, tmp_path):
+    f = write(tmp_path, "uses.yaml", f"""\
+        scenario: uses
+        steps:
+          - use: {FRAGMENTS}/ek.yaml                                   # saves ${{ek}} as it is
+          - use: {{file: {FRAGMENTS}/srk.yaml, with: {{alg: rsa2048}}, as: my}}   # ${{my_srk}}
+          - use: {{file: {FRAGMENTS}/pcr_policy.yaml, with: {{pcr: 16}}, save: {{policy: p16}}}}
+          - use: {{file: {FRAGMENTS}/salted_session.yaml, with: {{key: "${{ek}}"}}, as: s}}
+          - esapi.create: {{parent: "${{my_srk}}", template: "rsa2048:rsassa:null"}}
+            sessions: ["${{s_session}}"]
+          - esapi.pcr_read: {{pcrs: "sha256:16"}}
+            save: pcr16
+          - crypto.policy_digest:
+              policy: {{policy: [{{type: POLICYPCR, pcrs: [{{pcr: 16, hashAlg: TPM2_ALG_SHA256, digest: "${{pcr16.digest}}"}}]}}]}}
+            save: mine
+          - assert.equal: {{actual: "${{p16.digest}}", expected: "${{mine.digest}}"}}
+        """)
+    r = tpmrun("-v", f)
+    assert r.returncode == 0, r.stdout + r.stderr
+    steps = tpmrun.result("uses")["steps"]
+    assert [s["type"] for s in steps[:3]] == ["esapi.create_primary"] * 2 + ["esapi.pcr_read"]
+    assert steps[0]["inputs"]["template"] == "ek-rsa2048"
+    assert steps[1]["inputs"]["template"] == "srk-rsa2048"
+    assert steps[1]["outputs"]["public"]["decoded"]["type"] == "rsa"
+    assert steps[3]["name"] == "PolicyPCR on PCR 16, in software"       # a param inside text
+    assert steps[8]["inputs"]["tpm_key"]["handle"]                           # the EK salts the session
+    assert steps[9]["inputs"]["sessions"]
+
+
+def test_fragment_names_prefix_mapping_and_private(tpmrun, tmp_path):
+    write(tmp_path, "frag/two.yaml", """\
+        fragment: two
+        params:
+          data: ~
+        steps:
+          - crypto.hash: {data: "${data}"}
+            save: first
+          - crypto.hash: {data: "${first.digest}"}
+            save: second
+        """)
+    base = "scenario: s\nsteps:\n"
+    cases = {
+        # as: every save under the prefix
+        "  - use: {file: frag/two.yaml, with: {data: abc}, as: t}\n"
+        "  - assert.equal: {actual: '${t_second.digest}', expected: '${t_second.digest}'}\n": None,
+        # save: only what is mapped; the rest is private
+        "  - use: {file: frag/two.yaml, with: {data: abc}, save: {second: h2}}\n"
+        "  - assert.equal: {actual: '${h2.digest}', expected: '${h2.digest}'}\n": None,
+        "  - use: {file: frag/two.yaml, with: {data: abc}, save: {second: h2}}\n"
+        "  - assert.equal: {actual: '${first}', expected: x}\n":
+            "4:29: error: undefined reference 'first': no var or earlier step saves it",
+        # neither: as written, so two uses collide
+        "  - use: {file: frag/two.yaml, with: {data: abc}}\n"
+        "  - use: {file: frag/two.yaml, with: {data: abd}}\n":
+            "frag/two.yaml:6:11: error: duplicate save name 'first' (already saved by the step at line 5) "
+            "(used at {f}:4:10)",
+        "  - use: {file: frag/two.yaml, with: {data: abc}, save: {third: x}}\n":
+            "3:58: error: the fragment saves no 'third'",
+        "  - use: {file: frag/two.yaml}\n":
+            "3:10: error: the fragment needs param 'data' (with: {data: ...})",
+        "  - use: {file: frag/two.yaml, with: {dat: abc}}\n":
+            "3:39: error: the fragment has no param 'dat' (did you mean 'data'?)",
+        "  - use: {file: frag/nothere.yaml}\n":
+            "3:17: error: cannot read fragment 'frag/nothere.yaml': No such file or directory",
+        "  - use: {file: s.yaml}\n":
+            "3:17: error: 's.yaml' is not a fragment: a fragment file has 'fragment: NAME' at its top level",
+        "  - use: frag/two.yaml\n    save: x\n":
+            "4:5: error: a use: step takes no 'save': give with:, as: or save: inside use: {file: ..., ...}",
+    }
+    for body, err in cases.items():
+        f = write(tmp_path, "s.yaml", base + body)
+        r = tpmrun("--check", f)
+        if err is None:
+            assert r.returncode == 0, body + r.stderr
+            continue
+        assert r.returncode == 2, body
+        want = err.replace("{f}", str(f))
+        if not want.startswith("frag/"):
+            want = f"{f}:{want}"
+        assert r.stderr.strip().replace(str(tmp_path) + "/", "") == want.replace(str(tmp_path) + "/", ""), body
+
+
+def test_error_inside_a_nested_fragment_names_every_line(tpmrun, tmp_path):
+    inner = write(tmp_path, "frags/inner.yaml", """\
+        fragment: inner
+        params:
+          n: 8
+        steps:
+          - esapi.get_random: {bytes: "${n}"}
+            save: r
+          - esapi.get_random: {byts: 8}
+        """)
+    outer = write(tmp_path, "frags/outer.yaml", """\
+        fragment: outer
+        steps:
+          - esapi.get_random: {bytes: 4}
+          - use: {file: inner.yaml, with: {n: 16}}
+        """)
+    f = write(tmp_path, "s.yaml", "steps:\n  - use: frags/outer.yaml\n")
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    assert r.stderr.strip() == (f"{inner}:7:24: error: esapi.get_random has no parameter 'byts' (did you mean "
+                                f"'bytes'?) (used at {outer}:4:10, used at {f}:2:10)")
+
+
+def test_fragment_self_use_is_refused(tpmrun, tmp_path):
+    write(tmp_path, "loop.yaml", "fragment: loop\nsteps:\n  - use: loop.yaml\n")
+    f = write(tmp_path, "s.yaml", "steps:\n  - use: loop.yaml\n")
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    assert "error: fragments nest more than 8 deep (does one use itself?)" in r.stderr
+
+
+def test_directory_walk_skips_fragments(tpmrun):
+    r = tpmrun("--check", FRAGMENTS)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "0 scenarios checked, no errors"

@@ -101,6 +101,26 @@ void diag_append(diag *d, const char *fmt, ...)
     free(post);
 }
 
+void diag_suffix(diag *d, const char *fmt, ...)
+{
+    if (!d || !d->msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *post = one_line(fmt, ap);
+    va_end(ap);
+    char *msg = NULL, *text = NULL;
+    if (post && asprintf(&msg, "%s%s", d->msg, post) >= 0) {
+        free(d->msg);
+        d->msg = msg;
+    }
+    if (post && d->text && asprintf(&text, "%s%s", d->text, post) >= 0) {
+        free(d->text);
+        d->text = text;
+    }
+    free(post);
+}
+
 void diag_locate(diag *d, srcloc loc)
 {
     if (!d || !d->msg || d->text)

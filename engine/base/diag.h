@@ -49,6 +49,9 @@ void diag_shift(diag *d, size_t delta);
 void diag_prefix(diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "message: suffix", for a caller that knows more of why. */
 void diag_append(diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "message suffix", also once located: where an error's place was reached
+ * from (a fragment's line, then the line that used it). */
+void diag_suffix(diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Gives an unlocated error its place in a file. */
 void diag_locate(diag *d, srcloc loc);
 /* Moves the error of `from` into `to` (when `to` has none) and clears `from`. */

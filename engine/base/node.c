@@ -6,6 +6,7 @@
 #include "base/slurp.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ static srcloc loc_of(const document *doc, yaml_mark_t m)
     return (srcloc){ doc->file, (int)m.line + 1, (int)m.column + 1 };
 }
 
-static void node_free(node *n)
+void node_free(node *n)
 {
     if (!n)
         return;
@@ -84,7 +85,7 @@ typedef struct builder {
      * how many nodes *aliases have copied: the cap on an alias bomb */
     struct anchor { char *name; const node *n; } *anchors;
     size_t n_anchors;
-    size_t copied;
+    size_t copied, copy_limit;
 } builder;
 
 static size_t byte_at(builder *b, size_t index)
@@ -174,7 +175,7 @@ static void scalar_source(builder *b, const yaml_event_t *ev, node *n)
         n->src = SRC_VERBATIM;
 }
 
-static node *new_node(node_kind k, srcloc loc)
+node *node_new(node_kind k, srcloc loc)
 {
     node *n = calloc(1, sizeof *n);
     if (n) {
@@ -235,11 +236,11 @@ static node *copy_node(builder *b, const node *n, srcloc at, int depth)
         diag_set(b->d, at, "an alias nests deeper than %d levels", DOC_MAX_DEPTH);
         return NULL;
     }
-    if (++b->copied > NODE_MAX_ALIAS_NODES) {
+    if (++b->copied > b->copy_limit) {
         diag_set(b->d, at, "YAML aliases expand to more than %u nodes (an alias bomb?)", NODE_MAX_ALIAS_NODES);
         return NULL;
     }
-    node *c = new_node(n->kind, n->loc);
+    node *c = node_new(n->kind, n->loc);
     if (!c)
         return NULL;
     c->plain = n->plain;
@@ -430,7 +431,7 @@ static node *build(builder *b, yaml_event_t *ev, int depth)
         return NULL;
     }
     if (ev->type == YAML_SCALAR_EVENT) {
-        node *n = new_node(NODE_SCALAR, loc);
+        node *n = node_new(NODE_SCALAR, loc);
         if (!n)
             return NULL;
         n->len = ev->data.scalar.length;
@@ -446,7 +447,7 @@ static node *build(builder *b, yaml_event_t *ev, int depth)
         return remember(b, (const char *)anchor, n);
     }
     bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-    node *n = new_node(seq ? NODE_SEQ : NODE_MAP, loc);
+    node *n = node_new(seq ? NODE_SEQ : NODE_MAP, loc);
     if (!n)
         return NULL;
     n = build_collection(b, n, seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT, depth);
@@ -531,7 +532,7 @@ bool node_load_text(const char *name, const char *text, document *out, diag *d)
 /* Takes buf. */
 static bool parse_text(document *out, char *buf, size_t len, diag *d)
 {
-    builder b = { .doc = out, .d = d, .buf = buf, .len = len };
+    builder b = { .doc = out, .d = d, .buf = buf, .len = len, .copy_limit = NODE_MAX_ALIAS_NODES };
     yaml_parser_initialize(&b.parser);
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
     bool ok = false;
@@ -572,6 +573,49 @@ static bool parse_text(document *out, char *buf, size_t len, diag *d)
     if (!ok)
         node_free_document(out);
     return ok;
+}
+
+node *node_new_scalar(srcloc loc, const char *s, size_t len, bool plain)
+{
+    node *n = node_new(NODE_SCALAR, loc);
+    if (!n || !(n->str = malloc(len + 1))) {
+        free(n);
+        return NULL;
+    }
+    memcpy(n->str, s, len);
+    n->str[len] = 0;
+    n->len = len;
+    n->plain = plain;
+    n->src = SRC_OPAQUE;
+    return n;
+}
+
+node *node_copy(const node *n)
+{
+    builder b = { .copy_limit = SIZE_MAX };
+    diag d = { 0 };
+    b.d = &d;
+    node *c = copy_node(&b, n, n->loc, 1);     /* the tree came from a document: within the limits */
+    diag_clear(&d);
+    return c;
+}
+
+bool node_append(node *seq, node *item)
+{
+    if (item && push((void **)&seq->items, &seq->count, sizeof item, &item))
+        return true;
+    node_free(item);
+    return false;
+}
+
+bool node_put(node *map, node *key, node *val)
+{
+    node_pair pair = { key, val };
+    if (key && val && push((void **)&map->pairs, &map->count, sizeof pair, &pair))
+        return true;
+    node_free(key);
+    node_free(val);
+    return false;
 }
 
 static int utf8_chars(const char *s, size_t n)

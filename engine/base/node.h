@@ -56,6 +56,16 @@ bool node_load_document(const char *path, document *out, diag *d);
 bool node_load_text(const char *name, const char *text, document *out, diag *d);
 void node_free_document(document *doc);
 
+/* Building and copying trees (the loader expands fragments with these).
+ * node_new_scalar copies len bytes of s; node_append and node_put take
+ * ownership of what they are given (freed on failure). */
+node *node_new(node_kind k, srcloc loc);
+node *node_new_scalar(srcloc loc, const char *s, size_t len, bool plain);
+node *node_copy(const node *n);
+bool node_append(node *seq, node *item);
+bool node_put(node *map, node *key, node *val);
+void node_free(node *n);
+
 /* Where byte `off` of a scalar's value came from in the file. */
 srcloc node_loc_at(const node *n, size_t off);
 

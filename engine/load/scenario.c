@@ -16,6 +16,7 @@
 #include <string.h>
 
 static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults", "matrix", NULL };
+/* a file with `fragment:` is no scenario: load_one skips it */
 static const char *const tpm_keys[] = { "ek_cert", NULL };
 
 
@@ -109,7 +110,8 @@ static bool load_about(loader *L, scenario *sc, const node *root)
     return true;
 }
 
-/* steps: each loaded in order, so a reference sees only what comes before it. */
+/* steps: each loaded in order, so a reference sees only what comes before
+ * it; `use:` steps are first expanded into their fragments' steps. */
 static bool load_steps(loader *L, scenario *sc, const node *root, const node *steps)
 {
     if (!steps) {
@@ -120,24 +122,35 @@ static bool load_steps(loader *L, scenario *sc, const node *root, const node *st
         diag_set(L->d, steps->loc, "steps must be a non-empty list of steps");
         return false;
     }
+    node *expanded;
+    char **via;
+    if (!fragment_expand(L, steps, &sc->fragments, &expanded, &via))
+        return false;
+    if (expanded)
+        steps = expanded;
+    bool ok = true;
     /* every save name, usable once its step has loaded: to tell "used
      * before it is saved" from "undefined" */
-    for (size_t i = 0; i < steps->count; i++) {
+    for (size_t i = 0; ok && i < steps->count; i++) {
         const node *save = node_get(steps->items[i], "save");
         if (save && save->kind == NODE_SCALAR && !symbols_find(L->syms, save->str) &&
             !symbols_add(L->syms, (symbol){ .name = save->str, .line = steps->items[i]->loc.line, .later = true }))
-            return false;
+            ok = false;
     }
-    sc->steps = calloc(steps->count, sizeof *sc->steps);
-    if (!sc->steps)
-        return false;
-    for (size_t i = 0; i < steps->count; i++) {
+    sc->steps = ok ? calloc(steps->count, sizeof *sc->steps) : NULL;
+    ok = sc->steps != NULL;
+    for (size_t i = 0; ok && i < steps->count; i++) {
         step *st = &sc->steps[sc->n_steps++];
         st->index = (int)i;
-        if (!scenario_step_load(L, steps->items[i], st))
-            return false;
+        ok = scenario_step_load(L, steps->items[i], st);
+        if (!ok && via && via[i])
+            diag_suffix(L->d, " (%s)", via[i]);
     }
-    return true;
+    if (expanded) {
+        fragment_via_free(via, expanded->count);
+        node_free(expanded);
+    }
+    return ok;
 }
 
 static bool load_top(loader *L, scenario *sc, const node *root, const value *axes)
@@ -223,6 +236,11 @@ static bool load_one(const char *path, const load_opts *o, size_t k, scenario **
     free(tmp2);
 
     bool ok = node_load_document(path, &sc->doc, d);
+    if (ok && fragment_is_fragment(sc->doc.root)) {
+        *n_combinations = 0;    /* a fragment: no scenario of its own */
+        scenario_free(sc);
+        return true;
+    }
     if (ok) {
         loader L = { .d = d, .dir = sc->dir, .syms = symbols_new(), .opts = o };
         value *axes = NULL;
@@ -250,12 +268,13 @@ bool scenario_load_all(const char *path, const load_opts *o, scenario ***out, si
     scenario *first;
     if (!load_one(path, o, 0, &first, &combinations, d))
         return false;
-    scenario **list = calloc(combinations, sizeof *list);
+    scenario **list = calloc(combinations + 1, sizeof *list);
     if (!list) {
         scenario_free(first);
         return false;
     }
-    list[(*n)++] = first;
+    if (first)
+        list[(*n)++] = first;
     for (size_t k = 1; k < combinations; k++) {
         size_t again;
         if (!load_one(path, o, k, &list[*n], &again, d)) {
@@ -317,5 +336,6 @@ void scenario_free(scenario *sc)
     free(sc->description);
     free(sc->origin);
     node_free_document(&sc->doc);
+    fragment_docs_free(&sc->fragments);
     free(sc);
 }

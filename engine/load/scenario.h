@@ -7,6 +7,7 @@
 
 #include "base/node.h"
 #include "load/fapi_conf.h"
+#include "load/fragment.h"
 #include "load/faults.h"
 #include "load/scenario_step.h"
 #include "tpm/value.h"
@@ -34,10 +35,12 @@ typedef struct scenario {
     size_t n_tpms;
     fault_list faults;          /* the `faults:` section: what the TPM proxy injects */
     document doc;               /* kept for locations */
+    fragment_docs fragments;    /* the fragment files its use: steps read, likewise */
 } scenario;
 
 /* The scenarios of one file: one, or one per combination of its
- * `matrix:` (ids "name[alg=ecc256]"); --var from o (NULL: none).  *out is
+ * `matrix:` (ids "name[alg=ecc256]"), none for a fragment file (checked
+ * where it is used); --var from o (NULL: none).  *out is
  * malloc'd (free each with scenario_free, then the array). */
 bool scenario_load_all(const char *path, const load_opts *o, scenario ***out, size_t *n, diag *d);
 /* The first scenario of a file, without --var (tests and tools). */

@@ -122,6 +122,8 @@ static json_t *syntax_schema(syntax_id id)
         json_array_append_new(any, json_pack("{s:s,s:{s:[s,s]}}", "type", "array", "items", "type", "string",
                                              "integer"));
     json_array_append_new(any, ref_to("reference"));
+    /* text with a ${...} inside ("srk-${alg}"): checked when the run has its value */
+    json_array_append_new(any, json_pack("{s:s,s:s}", "type", "string", "pattern", "\\$\\{[^}]+\\}"));
     free(words);
     free(alt);
     free(re);
@@ -249,6 +251,13 @@ char *schema_json(void)
         if (!(rows[i]->needs & NEED_TEST))
             json_array_append_new(steps, step_schema(rows[i]));
 
+    json_array_append_new(steps, json_pack(
+        "{s:s,s:s,s:[s],s:{s:{s:[{s:s},{s:s,s:[s],s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:s}}},s:b}]}},s:b}",
+        "description", "the steps of a fragment file (fragment:, params:, steps:): use: FILE or {file, with, as, save}",
+        "type", "object", "required", "use", "properties", "use", "anyOf", "type", "string", "type", "object",
+        "required", "file", "properties", "file", "type", "string", "with", "type", "object", "as", "type", "string",
+        "save", "type", "object", "additionalProperties", "type", "string", "additionalProperties", 0,
+        "additionalProperties", 0));
     json_t *bytes = json_pack(
         "{s:s,s:[{s:s},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b}]}",
         "description", "UTF-8 text, {hex: ...}, {base64: ...}, {file: path} relative to the scenario, or a ${reference}",
@@ -283,6 +292,13 @@ char *schema_json(void)
         "definitions", "bytes", bytes, "reference", reference, "expect", expect);
     json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
     json_object_set_new(json_object_get(schema, "properties"), "faults", faults_schema());
+    json_object_set_new(json_object_get(schema, "properties"), "fragment",
+                        json_pack("{s:s,s:s}", "description",
+                                  "this file is a fragment, used by scenarios (use:), not run on its own", "type",
+                                  "string"));
+    json_object_set_new(json_object_get(schema, "properties"), "params",
+                        json_pack("{s:s,s:s}", "description", "a fragment's parameters: name -> default (~: required)",
+                                  "type", "object"));
     json_object_set_new(json_object_get(schema, "properties"), "matrix",
                         json_pack("{s:s,s:s,s:i,s:{s:s,s:i,s:{s:[s,s,s]}}}", "description",
                                   "the scenario runs once per combination of these axes (each a var), as "
