@@ -318,3 +318,132 @@ def test_directory_walk_skips_fragments(tpmrun):
     r = tpmrun("--check", FRAGMENTS)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "0 scenarios checked, no errors"
+
+
+# ---- assertions, decoded fields, program output ---------------------------------
+
+def test_assertions_pass_and_fail_with_their_reasons(tpmrun, tmp_path):
+    ok = write(tmp_path, "ok.yaml", """\
+        scenario: asserts_ok
+        steps:
+          - crypto.hash: {data: abc}
+            save: h
+          - assert.contains: {actual: "hello world", expected: "lo w"}
+          - assert.contains: {actual: "${h.digest}", expected: {hex: "ba7816bf"}}
+          - assert.contains: {actual: [a, b, c], expected: b}
+          - assert.matches: {actual: "tpm2 version 5.4", pattern: "^tpm2 version [0-9]+\\\\.[0-9]+$"}
+          - assert.matches: {actual: {hex: "0061626300"}, pattern: "abc"}      # NULs are data
+          - assert.compare: {actual: 5, op: lt, expected: 7}
+          - assert.compare: {actual: 7, op: ge, expected: 7}
+          - assert.length: {actual: "${h.digest}", expected: 32}
+          - assert.length: {actual: "héllo", expected: 6}          # bytes, not characters
+          - assert.length: {actual: [1, 2, 3], op: gt, expected: 2}
+        """)
+    r = tpmrun(ok)
+    assert r.returncode == 0, r.stdout + r.stderr
+    steps = tpmrun.result("asserts_ok")["steps"]
+    assert steps[8]["outputs"] == {"length": 32, "holds": True}
+    cases = [
+        ('assert.contains: {actual: "hello", expected: "xyz"}', '"hello" does not contain "xyz"'),
+        ('assert.contains: {actual: {hex: "0102"}, expected: {hex: "0201"}, message: order}',
+         "order: 2 bytes 0102 does not contain 2 bytes 0201"),
+        ('assert.matches: {actual: "abc", pattern: "^b"}', '"abc" does not match /^b/'),
+        ('assert.compare: {actual: 8, op: lt, expected: 7}', "actual 8 is not lt 7"),
+        ('assert.length: {actual: "abc", expected: 4}', "length 3 is not eq 4"),
+        ('assert.length: {actual: 5, expected: 4}', "'actual' is integer, which has no length"),
+    ]
+    for step, message in cases:
+        f = write(tmp_path, "bad.yaml", f"scenario: asserts_bad\nsteps:\n  - {step}\n")
+        r = tpmrun(f)
+        assert r.returncode == 1, step
+        res = tpmrun.result("asserts_bad")
+        assert res["steps"][0]["message"] == message, step
+
+
+@pytest.mark.parametrize("step, err", [
+    ('assert.matches: {actual: x, pattern: "a(b"}', "3:43: error: not a POSIX extended regular expression: "
+                                                      "Unmatched ( or \\("),
+    ('assert.compare: {actual: 1, op: lx, expected: 2}', "3:37: error: unknown comparison 'lx' (lt, le, gt, ge, eq or ne)"),
+    ('assert.compare: {actual: one, op: lt, expected: 2}', "3:30: error: 'actual' expects an integer, not a string"),
+])
+def test_assertion_load_errors(tpmrun, tmp_path, step, err):
+    f = write(tmp_path, "bad.yaml", f"scenario: b\nsteps:\n  - {step}\n")
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    assert r.stderr.strip().startswith(f"{f}:{err}")
+
+
+def test_references_and_expectations_reach_decoded_fields(tpmrun, tmp_path):
+    f = write(tmp_path, "dec.yaml", """\
+        scenario: decoded
+        vars:
+          m: {a: {b: 5}}
+        steps:
+          - esapi.create_primary: {template: ecc256, name_alg: sha384}
+            save: key
+            expect: {outputs: {public.decoded.nameAlg: sha384, public.decoded.parameters.curve: nist_p256}}
+          - assert.equal: {actual: "${key.public.decoded.nameAlg}", expected: sha384}
+          - assert.equal: {actual: "${key.public.decoded.parameters.symmetric.keyBits}", expected: 128}
+          - assert.compare: {actual: "${m.a.b}", op: eq, expected: 5}
+          - esapi.read_clock:
+            save: c
+          - assert.compare: {actual: "${c.current_time.decoded.clockInfo.clock}", op: ge,
+                             expected: "${c.current_time.decoded.time}"}
+          - assert.equal: {actual: "${c.current_time.decoded.clockInfo.resetCount}", expected: "${c.reset_count}"}
+        """)
+    r = tpmrun(f)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # a mismatch names the field and both values
+    f.write_text(f.read_text().replace("public.decoded.nameAlg: sha384", "public.decoded.nameAlg: sha256"))
+    r = tpmrun(f)
+    assert r.returncode == 1
+    assert tpmrun.result("decoded")["steps"][0]["message"] == \
+        """output 'public.decoded.nameAlg' is "sha384", expected "sha256\""""
+
+
+@pytest.mark.parametrize("ref, err", [
+    ("${key.public.nameAlg}", "a structure's fields are under 'decoded' (${key.public.decoded.FIELD}"),
+    ("${key.name.x}", "${key.name} is bytes: it has no fields"),
+    ("${m.a.c}", "var 'm' has no field 'a.c'"),
+])
+def test_decoded_reference_load_errors(tpmrun, tmp_path, ref, err):
+    f = write(tmp_path, "bad.yaml", f"""\
+        scenario: b
+        vars:
+          m: {{a: {{b: 5}}}}
+        steps:
+          - esapi.create_primary: {{template: ecc256}}
+            save: key
+          - assert.equal: {{actual: "{ref}", expected: x}}
+        """)
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    assert f"{f}:7:29: error: " in r.stderr and err in r.stderr, r.stderr
+
+
+def test_exec_expect_stdout_and_stderr(tpmrun, tmp_path):
+    f = write(tmp_path, "ex.yaml", """\
+        scenario: exec_streams
+        steps:
+          - exec: {command: "echo hello world; echo oops >&2"}
+            expect: {stdout: {contains: "lo wo", matches: "^hello [a-z]+$"}, stderr: "oops\\n"}
+          - exec: {argv: [tpm2_getrandom, --hex, "8"]}
+            expect: {stdout: {matches: "^[0-9a-f]{16}$"}}
+        """)
+    r = tpmrun(f)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for check, message in [("{stdout: {contains: yes}}", 'stdout "nope\\n" does not contain "yes"'),
+                           ("{stderr: {matches: '^E'}}", 'stderr "warn\\n" does not match "^E"'),
+                           ("{stdout: nope}", 'stdout "nope\\n" is not "nope"')]:
+        f = write(tmp_path, "bad.yaml", f"""\
+            scenario: exec_bad
+            steps:
+              - exec: {{command: "echo nope; echo warn >&2"}}
+                expect: {check}
+            """)
+        r = tpmrun(f)
+        assert r.returncode == 1, check
+        assert tpmrun.result("exec_bad")["steps"][0]["message"] == message
+    f = write(tmp_path, "bad.yaml", "steps:\n  - crypto.hash: {data: x}\n    expect: {stdout: x}\n")
+    r = tpmrun("--check", f)
+    assert r.stderr.strip() == f"{f}:3:14: error: crypto.hash runs no program: expect.stdout is for exec steps"

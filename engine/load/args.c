@@ -157,9 +157,52 @@ static void undefined(loader *L, srcloc loc, const char *name)
     free(names);
 }
 
+static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, const char *field, ref_type *t);
+
+/* ${name.field.more}: into a var's mapping, or a structure's decoded
+ * fields (${key.public.decoded.nameAlg}); only the run knows the type. */
+static bool resolve_path_ref(loader *L, const node *n, size_t off, const char *name, const char *field, ref_type *t)
+{
+    const char *dot = strchr(field, '.');
+    char *first = strndup(field, (size_t)(dot - field));
+    if (!first)
+        return false;
+    bool ok = resolve_ref(L, n, off, name, first, t);
+    const symbol *s = ok ? symbols_find(L->syms, name) : NULL;
+    if (ok && s && s->var) {
+        const value *v = value_map_get(s->var, first);
+        char *rest = strdup(dot + 1), *save = NULL;
+        for (char *k = rest ? strtok_r(rest, ".", &save) : NULL; k && v; k = strtok_r(NULL, ".", &save))
+            v = v->kind == VAL_MAP ? value_map_get(v, k) : NULL;
+        free(rest);
+        if (!v) {
+            diag_set(L->d, node_loc_at(n, off), "var '%s' has no field '%s'", name, field);
+            ok = false;
+        } else {
+            *t = var_type(v);
+        }
+    } else if (ok && t->type == PT_STRUCT) {
+        if (strncmp(dot + 1, "decoded.", 8) != 0 && strcmp(dot + 1, "decoded") != 0) {
+            diag_set(L->d, node_loc_at(n, off), "${%s.%s}: a structure's fields are under 'decoded' "
+                     "(${%s.%s.decoded.FIELD}, as the results show them)", name, field, name, first);
+            ok = false;
+        }
+        *t = (ref_type){ PT_ANY, TS_NONE };
+    } else if (ok && t->type != PT_ANY) {
+        param_spec tmp = { .type = t->type, .st = t->st };
+        diag_set(L->d, node_loc_at(n, off), "${%s.%s} is %s: it has no fields", name, first,
+                 registry_param_type_name(&tmp));
+        ok = false;
+    }
+    free(first);
+    return ok;
+}
+
 static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, const char *field, ref_type *t)
 {
     srcloc loc = node_loc_at(n, off);
+    if (field && strchr(field, '.') && strcmp(name, "env") != 0)
+        return resolve_path_ref(L, n, off, name, field, t);
     if (strcmp(name, "env") == 0) {
         if (!field || !*field) {
             diag_set(L->d, loc, "${env} needs a variable name: ${env.NAME}");

@@ -274,6 +274,11 @@ char *schema_json(void)
                                "exit", "type", "integer", "minimum", 0, "maximum", 255, "description",
                                "exec: the program's exit status (default 0)",
                                "additionalProperties", 0);
+    for (int i = 0; i < 2; i++)
+        json_object_set_new(json_object_get(expect, "properties"), i ? "stderr" : "stdout",
+                            json_pack("{s:s}", "description",
+                                      "exec: the program's output equals this, or {contains: ..., matches: REGEX, "
+                                      "equals: ...}"));
     json_t *schema = json_pack(
         "{s:s,s:s,s:s,s:s,s:[s],s:b,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:s}},s:{s:s},s:{s:s,s:o}},s:{s:o,s:o,s:o}}",
         "$schema", "http://json-schema.org/draft-07/schema#",

@@ -9,8 +9,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One step of a path into a JSON tree (a structure's decoded fields). */
+static const json_t *json_step(const json_t *j, const char *key)
+{
+    if (json_is_array(j)) {
+        char *end;
+        unsigned long i = strtoul(key, &end, 10);
+        return *key && !*end ? json_array_get(j, i) : NULL;
+    }
+    return json_object_get(j, key);
+}
+
+value *resolve_path(const value *v, const char *path, diag *d)
+{
+    char *copy = strdup(path);
+    if (!copy) {
+        diag_fail(d, "out of memory");
+        return NULL;
+    }
+    json_t *tree = NULL;        /* a structure's results JSON, once the path enters one */
+    const json_t *j = NULL;
+    bool found = true;
+    char *save = NULL;
+    for (char *k = strtok_r(copy, ".", &save); k && found; k = strtok_r(NULL, ".", &save)) {
+        if (!tree && v->kind == VAL_STRUCT)
+            j = tree = value_to_json(v, false);
+        if (tree) {
+            found = (j = json_step(j, k)) != NULL;
+        } else if (v->kind == VAL_MAP) {
+            found = (v = value_map_get(v, k)) != NULL;
+        } else if (v->kind == VAL_LIST) {
+            char *end;
+            unsigned long i = strtoul(k, &end, 10);
+            found = *k && !*end && i < v->count;
+            if (found)
+                v = v->items[i];
+        } else {
+            found = false;
+        }
+        if (!found)
+            diag_fail(d, "no field '%s' in '%s'", k, path);
+    }
+    value *out = !found ? NULL : tree ? value_from_json(j) : value_copy(v);
+    if (found && !out)
+        diag_fail(d, "out of memory");
+    json_decref(tree);
+    free(copy);
+    return out;
+}
+
 static value *lookup(const world *r, const char *name, const char *field, diag *d)
 {
+    const char *dot = field ? strchr(field, '.') : NULL;
+    if (dot && strcmp(name, "env") != 0) {      /* ${key.public.decoded.nameAlg} */
+        char *first = strndup(field, (size_t)(dot - field));
+        value *base = first ? lookup(r, name, first, d) : NULL;
+        free(first);
+        value *v = base ? resolve_path(base, dot + 1, d) : NULL;
+        value_free(base);
+        if (!v && base)
+            diag_prefix(d, "${%s.%s}", name, field);
+        return v;
+    }
     if (strcmp(name, "workdir") == 0)
         return value_string(r->opts->workdir ? r->opts->workdir : ".");
     if (strcmp(name, "env") == 0) {

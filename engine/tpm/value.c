@@ -324,6 +324,34 @@ bool value_equal(const value *a, const value *b)
     }
 }
 
+bool value_contains(const value *h, const value *n)
+{
+    const uint8_t *dh, *dn;
+    size_t lh, ln;
+    if (!h || !n)
+        return false;
+    if (h->kind == VAL_LIST) {
+        for (size_t i = 0; i < h->count; i++)
+            if (value_equal(h->items[i], n))
+                return true;
+        return false;
+    }
+    if (h->kind == VAL_MAP)
+        return value_as_bytes(n, &dn, &ln) && n->kind == VAL_STRING && value_map_get(h, (const char *)dn);
+    if (!value_as_bytes(h, &dh, &lh) || !value_as_bytes(n, &dn, &ln))
+        return false;
+    return ln == 0 || (lh >= ln && memmem(dh, lh, dn, ln) != NULL);
+}
+
+long long value_length(const value *v)
+{
+    const uint8_t *d;
+    size_t n;
+    if (v && (v->kind == VAL_LIST || v->kind == VAL_MAP))
+        return (long long)v->count;
+    return value_as_bytes(v, &d, &n) ? (long long)n : -1;
+}
+
 static bool printable_utf8(const uint8_t *d, size_t n)
 {
     for (size_t i = 0; i < n;) {
@@ -400,6 +428,29 @@ json_t *value_to_json(const value *v, bool redact)
     return json_null();
 }
 
+/* Up to 64 bytes of text in quotes, control characters escaped so that a
+ * message stays one line ("nope\\n"). */
+static char *quoted(const value *v)
+{
+    size_t n = v->len > 64 ? 64 : v->len;
+    char *s = malloc(n * 4 + 3), *o = s;
+    if (!s)
+        return NULL;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = v->bytes[i];
+        if (c == '\n' || c == '\t' || c == '\r')
+            o += sprintf(o, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+        else if (c < 0x20 || c == 0x7f)
+            o += sprintf(o, "\\x%02x", c);
+        else
+            *o++ = (char)c;
+    }
+    *o++ = '"';
+    *o = 0;
+    return s;
+}
+
 char *value_describe(const value *v)
 {
     char *s = NULL, *hex = NULL;
@@ -408,8 +459,7 @@ char *value_describe(const value *v)
         return strdup("nothing");
     switch (v->kind) {
     case VAL_STRING:
-        r = asprintf(&s, "\"%.*s\"", (int)(v->len > 64 ? 64 : v->len), (const char *)v->bytes);
-        break;
+        return quoted(v);
     case VAL_BYTES:
         hex = hex_encode(v->bytes, v->len > 32 ? 32 : v->len);
         r = asprintf(&s, "%zu bytes %s%s", v->len, hex ? hex : "", v->len > 32 ? "..." : "");

@@ -63,6 +63,13 @@ bool value_as_bytes(const value *v, const uint8_t **data, size_t *len);
  * compare by bytes, numbers by number, maps and lists element-wise. */
 bool value_equal(const value *a, const value *b);
 
+/* assert.contains: bytes or text inside bytes or text, an item of a list
+ * (value_equal), or a key of a mapping (text). */
+bool value_contains(const value *haystack, const value *needle);
+/* assert.length: bytes of bytes, text (bytes, not characters) and
+ * structures, items of lists and mappings; -1 for other kinds. */
+long long value_length(const value *v);
+
 /* JSON for the results: bytes as {"hex": ...} (plus "text" when printable
  * UTF-8), structures as {"type", "hex", "decoded"}, objects as
  * {"handle", "name"}; `redact` replaces content with "<redacted>". */
