@@ -1,5 +1,6 @@
 """Authoring features through the real binary: YAML anchors and merge keys,
 --var and vars from the environment, matrices, fragments, richer checks."""
+import hashlib
 import json
 import pathlib
 import textwrap
@@ -447,3 +448,92 @@ def test_exec_expect_stdout_and_stderr(tpmrun, tmp_path):
     f = write(tmp_path, "bad.yaml", "steps:\n  - crypto.hash: {data: x}\n    expect: {stdout: x}\n")
     r = tpmrun("--check", f)
     assert r.stderr.strip() == f"{f}:3:14: error: crypto.hash runs no program: expect.stdout is for exec steps"
+
+
+# ---- bytes built in the file; digests ----------------------------------------------
+
+def test_concat_and_slice_compute_a_pcr_value(tpmrun, tmp_path):
+    f = write(tmp_path, "pcr.yaml", """\
+        scenario: built_bytes
+        vars:
+          event: {hex: "00000000000000000000000000000000000000000000000000000000000000ff"}
+        steps:
+          - esapi.pcr_read: {pcrs: "sha256:16"}
+            save: before
+          - esapi.pcr_extend: {pcr: 16, digest: "${event}"}
+          - name: PCR extend in the file -- sha256(old || event)
+            crypto.hash: {data: {concat: ["${before.digest}", "${event}"]}}
+            save: want
+          - esapi.pcr_read: {pcrs: "sha256:16"}
+            expect: {outputs: {digest: "${want.digest}"}}
+          - assert.equal: {actual: {slice: "${want.digest}", end: 4}, expected: {slice: "${want.digest}", start: 0, end: -28}}
+          - assert.equal: {actual: {concat: [{hex: "0102"}, abc, {slice: {hex: "a0a1a2"}, start: 1}]},
+                           expected: {hex: "0102616263a1a2"}}
+          - assert.length: {actual: {slice: "${want.digest}", start: -2}, expected: 2}
+        """)
+    r = tpmrun(f)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = tpmrun.result("built_bytes")
+    want = hashlib.sha256(b"\0" * 32 + bytes.fromhex("00" * 31 + "ff")).hexdigest()
+    assert res["steps"][2]["outputs"]["digest"]["hex"] == want
+    f.write_text("scenario: built_bytes\nsteps:\n  - assert.equal: {actual: {slice: {hex: '0102'}, start: 1, end: 3}, "
+                 "expected: x}\n")
+    r = tpmrun(f)
+    assert r.returncode == 1
+    assert res and tpmrun.result("built_bytes")["steps"][0]["message"] == \
+        "slice [1:3] of 2 bytes is out of range"
+
+
+@pytest.mark.parametrize("step, err", [
+    ('crypto.hash: {data: "${h.digest}${h.digest}"}',
+     '4:26: error: ${h.digest} is bytes: inside text it would become its hex; join bytes with {concat: '
+     '["${h.digest}", ...]}, or give "${h.digest}" alone'),
+    ('assert.equal: {actual: "x${h.digest}", expected: x}', "4:30: error: ${h.digest} is bytes: inside text"),
+    ('esapi.get_random: {bytes: {concat: [a]}}', "4:31: error: 'bytes' expects integer: concat and slice build bytes"),
+    ('crypto.hash: {data: {slice: abc, step: 2}}', "4:38: error: unknown slice key 'step'"),
+    ('crypto.hash: {data: {concat: abc}}', '4:25: error: concat takes a non-empty list of bytes'),
+    ('esapi.pcr_extend: {pcr: 16, digest: "0000000000000000000000000000000000000000000000000000000000000000"}',
+     "4:41: error: 'digest' is a digest given as text that looks like hex: text is its UTF-8 bytes here; write "
+     "{hex: 0000000000000000000000000000000000000000000000000000000000000000} for those 32 bytes, or {text: "),
+    ('esapi.policy_or: {session: "${s}", digests: [abcd, "${h.digest}"]}',
+     "4:50: error: 'digests' is a digest given as text that looks like hex"),
+])
+def test_bytes_and_digest_load_errors(tpmrun, tmp_path, step, err):
+    f = write(tmp_path, "b.yaml", "steps:\n  - crypto.hash: {data: x}\n    save: h\n"
+                                  f"  - {step}\n  - esapi.start_auth_session: {{type: trial}}\n    save: s\n")
+    f.write_text(f.read_text().replace("  - esapi.start_auth_session: {type: trial}\n    save: s\n", "")
+                 .replace("steps:\n", "steps:\n  - esapi.start_auth_session: {type: trial}\n    save: s\n")
+                 if "${s}" in step else f.read_text())
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    got = r.stderr.strip().replace(str(f) + ":", "")
+    if "${s}" in step:
+        got = got.replace("6:", "4:", 1)
+    assert got.startswith(err), got
+
+
+def test_policy_or_takes_bytes(tpmrun, tmp_path):
+    f = write(tmp_path, "or.yaml", """\
+        scenario: policy_or_bytes
+        steps:
+          - esapi.start_auth_session: {type: trial}
+            save: t
+          - esapi.policy_auth_value: {session: "${t}"}
+          - esapi.policy_get_digest: {session: "${t}"}
+            save: a
+          - esapi.policy_restart: {session: "${t}"}
+          - esapi.policy_or:
+              session: "${t}"
+              digests: ["${a.digest}", {hex: "0000000000000000000000000000000000000000000000000000000000000001"}]
+          - esapi.policy_get_digest: {session: "${t}"}
+            save: or
+          - crypto.hash:
+              data: {concat: [{hex: "0000000000000000000000000000000000000000000000000000000000000000"},
+                              {hex: "00000171"}, "${a.digest}",
+                              {hex: "0000000000000000000000000000000000000000000000000000000000000001"}]}
+            save: want
+          - assert.equal: {actual: "${or.digest}", expected: "${want.digest}"}
+          - esapi.flush_context: {handle: "${t}"}
+        """)
+    r = tpmrun(f)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -41,7 +41,7 @@ static bool is_bytes_form(const node *n)
 {
     return n->kind == NODE_MAP && n->count == 1 &&
            (strcmp(n->pairs[0].key->str, "hex") == 0 || strcmp(n->pairs[0].key->str, "base64") == 0 ||
-            strcmp(n->pairs[0].key->str, "file") == 0);
+            strcmp(n->pairs[0].key->str, "file") == 0 || strcmp(n->pairs[0].key->str, "text") == 0);
 }
 
 static value *bytes_form(loader *L, const node *n)
@@ -55,6 +55,8 @@ static value *bytes_form(loader *L, const node *n)
     uint8_t *data = NULL;
     size_t len = 0;
     diag sub = { 0 };
+    if (strcmp(form, "text") == 0)     /* the characters' UTF-8, said explicitly */
+        return value_bytes(v->str, v->len);
     if (strcmp(form, "hex") == 0 || strcmp(form, "base64") == 0) {
         bool ok = form[0] == 'h' ? hex_decode(v->str, &data, &len, &sub) : base64_decode(v->str, &data, &len, &sub);
         if (!ok) {
@@ -305,7 +307,7 @@ static size_t split_at(loader *L, const node *n, size_t off, char **name, char *
 
 /* Text with references inside: every reference must be defined and turn
  * into text (a structure only inside a JSON policy, where it is its hex). */
-static bool interp_arg(loader *L, const node *n, arg_src *a, bool structs)
+static bool interp_arg(loader *L, const node *n, arg_src *a, bool structs, bool no_bytes)
 {
     const char *s = n->str;
     for (const char *q = ref_find(s); q; q = ref_find(q)) {
@@ -318,6 +320,13 @@ static bool interp_arg(loader *L, const node *n, arg_src *a, bool structs)
         bool ok = resolve_ref(L, n, qoff, name, field, &t);
         if (ok && (t.type == PT_OBJECT || t.type == PT_SESSION || (t.type == PT_STRUCT && !structs))) {
             diag_set(L->d, node_loc_at(n, qoff), "${%s} is %s and cannot be part of a text", name, ref_type_name(t));
+            ok = false;
+        } else if (ok && no_bytes && (t.type == PT_BYTES || t.type == PT_STRUCT)) {
+            /* its hex inside text would silently become the bytes of that hex */
+            diag_set(L->d, node_loc_at(n, qoff), "${%s%s%s} is %s: inside text it would become its hex; join bytes "
+                     "with {concat: [\"${%s%s%s}\", ...]}, or give \"${%s%s%s}\" alone", name, field ? "." : "",
+                     field ? field : "", ref_type_name(t), name, field ? "." : "", field ? field : "", name,
+                     field ? "." : "", field ? field : "");
             ok = false;
         }
         free(name);
@@ -383,7 +392,7 @@ bool args_ref(loader *L, const param_spec *p, const node *n, arg_src *a)
                  registry_param_type_name(p));
         return false;
     }
-    return interp_arg(L, n, a, false);
+    return interp_arg(L, n, a, false, p->type == PT_BYTES || p->type == PT_ANY);
 }
 
 /* PT_STRING_LIST / PT_STRING_MAP: every item a scalar (numbers and booleans
@@ -413,7 +422,7 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
             return false;
         }
         if (ref_find(item->str) || ref_has_escape(item->str)) {
-            if (!interp_arg(L, item, it, false))
+            if (!interp_arg(L, item, it, false, false))
                 return false;
             continue;
         }
@@ -429,7 +438,7 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
 static bool policy_ref_ok(void *user, const node *scalar)
 {
     arg_src tmp = { 0 };
-    bool ok = interp_arg(user, scalar, &tmp, true);
+    bool ok = interp_arg(user, scalar, &tmp, true, false);
     free(tmp.text);
     return ok;
 }
@@ -512,12 +521,31 @@ static bool policy_literal(loader *L, const param_spec *p, const node *n, arg_sr
     return a->literal != NULL;
 }
 
+/* A digest parameter (digest, next_digest, digests ...) given plain text
+ * of hex digits: hex or UTF-8?  Text is UTF-8 everywhere, so this one
+ * case is refused rather than guessed. */
+static bool looks_like_hex_digest(const param_spec *p, const node *n)
+{
+    size_t name_len = strlen(p->name);
+    bool digest = (name_len >= 6 && strcmp(p->name + name_len - 6, "digest") == 0) || strcmp(p->name, "digests") == 0;
+    if (!digest || n->len < 2 || n->len % 2)
+        return false;
+    for (size_t i = 0; i < n->len; i++)
+        if (!isxdigit((unsigned char)n->str[i]))
+            return false;
+    return true;
+}
+
 static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
 {
     value *v = NULL;
     switch (p->type) {
     case PT_BYTES:
-        if (n->kind == NODE_SCALAR && !node_is_null(n))
+        if (n->kind == NODE_SCALAR && !node_is_null(n) && looks_like_hex_digest(p, n)) {
+            diag_set(L->d, n->loc, "'%s' is a digest given as text that looks like hex: text is its UTF-8 bytes "
+                     "here; write {hex: %s} for those %zu bytes, or {text: %s} for the characters", p->name, n->str,
+                     n->len / 2, n->str);
+        } else if (n->kind == NODE_SCALAR && !node_is_null(n))
             v = value_bytes(n->str, n->len);
         else if (is_bytes_form(n))
             v = bytes_form(L, n);
@@ -594,6 +622,7 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
         break;
     case PT_STRING_LIST:
     case PT_STRING_MAP:     /* args_load hands these to list_arg */
+    case PT_BYTES_LIST:
         diag_set(L->d, n->loc, "'%s': internal error: list parameter as a literal", p->name);
         break;
     }
@@ -604,13 +633,91 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
     return true;
 }
 
+/* PT_BYTES_LIST: each item bytes, as a PT_BYTES parameter takes them. */
+static bool bytes_list_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
+{
+    if (n->kind != NODE_SEQ) {
+        diag_set(L->d, n->loc, "'%s' expects a list of bytes, not %s", p->name, node_kind_name(n));
+        return false;
+    }
+    param_spec item = { .name = p->name, .type = PT_BYTES, .max_len = p->max_len };
+    a->form = ARG_LIST;
+    if (!(a->items = calloc(n->count + 1, sizeof *a->items)))
+        return false;
+    for (size_t i = 0; i < n->count; i++)
+        if (!args_load(L, d, &item, n->items[i], &a->items[a->n_items++]))
+            return false;
+    return true;
+}
+
+/* ---- bytes built in the file: {concat: [...]} and {slice: ...} ---------- */
+
+static bool is_built(const node *n)
+{
+    return n->kind == NODE_MAP && n->count >= 1 &&
+           (strcmp(n->pairs[0].key->str, "concat") == 0 || strcmp(n->pairs[0].key->str, "slice") == 0);
+}
+
+static bool slice_bound(loader *L, const node *n, long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (n->kind == NODE_SCALAR && n->plain)
+        *out = strtoll(n->str, &end, 0);
+    if (end && *n->str && !*end && !errno)
+        return true;
+    diag_set(L->d, n->loc, "slice start and end are integers (negative: counted from the end)");
+    return false;
+}
+
+static bool built_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
+{
+    if (p->type != PT_BYTES && p->type != PT_STRUCT && p->type != PT_ANY) {
+        diag_set(L->d, n->loc, "'%s' expects %s: concat and slice build bytes", p->name, registry_param_type_name(p));
+        return false;
+    }
+    static const param_spec item = { "item", PT_BYTES, 0, NULL, "bytes" };
+    bool concat = n->pairs[0].key->str[0] == 'c';
+    const node *v = n->pairs[0].val;
+    if (concat) {
+        if (n->count != 1 || v->kind != NODE_SEQ || v->count == 0) {
+            diag_set(L->d, n->loc, "concat takes a non-empty list of bytes: {concat: [\"${a}\", {hex: 00}, \"${b}\"]}");
+            return false;
+        }
+    } else {
+        for (size_t i = 1; i < n->count; i++)
+            if (strcmp(n->pairs[i].key->str, "start") != 0 && strcmp(n->pairs[i].key->str, "end") != 0) {
+                static const char *const slice_keys[] = { "slice", "start", "end", NULL };
+                loader_unknown_key(L, n->pairs[i].key, "slice key", slice_keys);
+                return false;
+            }
+        const node *start = node_get(n, "start"), *end = node_get(n, "end");
+        if ((start && !slice_bound(L, start, &a->slice_start)) || (end && !slice_bound(L, end, &a->slice_end)))
+            return false;
+        a->slice_has_end = end != NULL;
+    }
+    size_t count = concat ? v->count : 1;
+    a->form = concat ? ARG_CONCAT : ARG_SLICE;
+    if (!(a->items = calloc(count, sizeof *a->items)))
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        if (!args_load(L, d, &item, concat ? v->items[i] : v, &a->items[a->n_items++]))
+            return false;
+    }
+    return true;
+}
+
 bool args_load(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
 {
     a->loc = n->loc;
+    if (is_built(n))
+        return built_arg(L, d, p, n, a);
     if (n->kind == NODE_SCALAR && (ref_find(n->str) || ref_has_escape(n->str)))
         return args_ref(L, p, n, a);
     if (p->type == PT_STRING_LIST || p->type == PT_STRING_MAP)
         return list_arg(L, p, n, a);
+    if (p->type == PT_BYTES_LIST)
+        return bytes_list_arg(L, d, p, n, a);
     return literal_arg(L, d, p, n, a);
 }
 

@@ -169,6 +169,9 @@ static json_t *param_schema(const param_spec *p)
         s = json_pack("{s:[{s:s,s:{s:[s,s,s]}},o]}", "anyOf", "type", "array", "items", "type", "string",
                       "number", "boolean", ref_to("reference"));
         break;
+    case PT_BYTES_LIST:
+        s = json_pack("{s:[{s:s,s:o},o]}", "anyOf", "type", "array", "items", ref_to("bytes"), ref_to("reference"));
+        break;
     case PT_STRING_MAP:
         s = json_pack("{s:s,s:{s:[s,s,s]}}", "type", "object", "additionalProperties", "type", "string",
                       "number", "boolean");
@@ -259,12 +262,18 @@ char *schema_json(void)
         "save", "type", "object", "additionalProperties", "type", "string", "additionalProperties", 0,
         "additionalProperties", 0));
     json_t *bytes = json_pack(
-        "{s:s,s:[{s:s},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b}]}",
-        "description", "UTF-8 text, {hex: ...}, {base64: ...}, {file: path} relative to the scenario, or a ${reference}",
+        "{s:s,s:[{s:s},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},"
+        "{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s]},{s:s,s:{s:{},s:{s:s},s:{s:s}},s:[s],s:b}]}",
+        "description", "UTF-8 text, {hex: ...}, {base64: ...}, {text: ...}, {file: path} relative to the scenario, "
+        "{concat: [...]}, {slice: ..., start: N, end: M}, or a ${reference}",
         "anyOf", "type", "string",
         "type", "object", "properties", "hex", "type", "string", "required", "hex", "additionalProperties", 0,
         "type", "object", "properties", "base64", "type", "string", "required", "base64", "additionalProperties", 0,
-        "type", "object", "properties", "file", "type", "string", "required", "file", "additionalProperties", 0);
+        "type", "object", "properties", "file", "type", "string", "required", "file", "additionalProperties", 0,
+        "type", "object", "properties", "text", "type", "string", "required", "text", "additionalProperties", 0,
+        "type", "object", "properties", "concat", "type", "array", "required", "concat",
+        "type", "object", "properties", "slice", "start", "type", "integer", "end", "type", "integer",
+        "required", "slice", "additionalProperties", 0);
     json_t *reference = json_pack("{s:s,s:s,s:s}", "type", "string", "pattern", "^\\$\\{[^}]+\\}$",
                                   "description", "${name} or ${name.field}: a value a previous step saved, a var, ${env.NAME} or ${workdir}");
     json_t *expect = json_pack("{s:s,s:{s:{s:[{s:s},{s:s}]},s:{s:s},s:{s:s,s:i,s:i,s:s}},s:b}",
