@@ -117,7 +117,7 @@ static void collect(files *f, const char *path, bool top)
 typedef struct run_report {
     const char *results_dir;
     bool verbose;
-    size_t passed, failed, errors;
+    size_t counts[STATUS_COUNT];     /* scenarios by status */
     json_t **results;
     size_t n_results;
     bool write_failed;
@@ -135,11 +135,7 @@ static void on_done(void *user, const scenario *sc, json_t *result)
     diag_clear(&d);
     console_result(stdout, result, rr->verbose);
     fflush(stdout);
-    switch (status_parse(json_string_value(json_object_get(result, "status")))) {
-    case STATUS_PASSED: rr->passed++; break;
-    case STATUS_FAILED: rr->failed++; break;
-    case STATUS_ERROR: rr->errors++; break;
-    }
+    rr->counts[status_parse(json_string_value(json_object_get(result, "status")))]++;
     json_t **nr = realloc(rr->results, (rr->n_results + 1) * sizeof *nr);
     if (nr) {
         rr->results = nr;
@@ -363,7 +359,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
     for (long k = 0; k < o->repeat && complete; k++)
         complete = jobs_run(scs, n, &jo);
     double secs = now_s() - t0;
-    console_summary(stdout, rr.passed, rr.failed, rr.errors, secs);
+    console_summary(stdout, rr.counts, secs);
     if (o->junit) {
         diag d = { 0 };
         if (!junit_write(o->junit, rr.results, rr.n_results, secs, &d)) {
@@ -379,7 +375,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
     free(rr.results);
     if (!complete)
         fputs("tpmrun: interrupted; TPMs stopped and work directories removed\n", stderr);
-    return !complete ? 130 : (rr.failed || rr.errors || rr.write_failed) ? 1 : 0;
+    return !complete ? 130 : (rr.counts[STATUS_FAILED] || rr.counts[STATUS_ERROR] || rr.write_failed) ? 1 : 0;
 }
 
 /* What the options ask for; the exit status. */

@@ -537,3 +537,109 @@ def test_policy_or_takes_bytes(tpmrun, tmp_path):
         """)
     r = tpmrun(f)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# ---- skip, xfail, requires ----------------------------------------------------------
+
+RESULTS_SCHEMA = json.loads((ROOT / "schemas" / "results.schema.json").read_text())
+
+
+def test_step_conditions(tpmrun, tmp_path):
+    import jsonschema
+    f = write(tmp_path, "cond.yaml", """\
+        scenario: step_conditions
+        steps:
+          - esapi.get_random: {bytes: 4}
+            requires: {algorithms: [sha256, ecc], curves: [nist_p256], commands: [GetRandom],
+                       properties: {TPM2_PT_NV_BUFFER_MAX: 512}, programs: [tpm2_getrandom]}
+            save: met
+          - esapi.hash: {data: abc, alg: sha256}
+            requires: {algorithms: [sha3_256]}
+            save: sha3
+          - name: uses what a skipped step saves
+            assert.length: {actual: "${sha3.digest}", expected: 32}
+          - esapi.get_random: {bytes: 4}
+            requires: {properties: {NV_BUFFER_MAX: 100000}}
+          - assert.equal: {actual: 1, expected: 2}
+            xfail: a known bug
+          - assert.equal: {actual: 1, expected: 1}
+            xfail: fixed already?
+          - esapi.get_random: {bytes: 4}
+            skip: not today
+          - assert.length: {actual: "${met}", expected: 4}
+        """)
+    r = tpmrun("-v", f)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = tpmrun.result("step_conditions")
+    jsonschema.validate(res, RESULTS_SCHEMA)
+    assert res["status"] == "passed"
+    got = [(s["status"], s.get("message")) for s in res["steps"]]
+    assert got == [
+        ("passed", None),
+        ("skipped", "the TPM has no algorithm sha3_256"),
+        ("skipped", "needs ${sha3}, which a step that did not run or failed as expected saves"),
+        ("skipped", "the TPM's TPM2_PT_NV_BUFFER_MAX is 1024, less than 100000"),
+        ("xfailed", "actual 1, expected 2"),
+        ("xpassed", None),
+        ("skipped", "not today"),
+        ("passed", None),
+    ]
+    assert res["steps"][4]["xfail"] == "a known bug"
+    # requires: asked the TPM, and the results show it (one GetCapability per item)
+    asked = [c["command"] for c in res["steps"][0]["tpm_commands"]]
+    assert asked == ["GetCapability"] * 5 + ["GetRandom"]
+    assert [c["command"] for c in res["steps"][1]["tpm_commands"]] == ["GetCapability"]
+
+
+def test_scenario_conditions_and_reports(tpmrun, tmp_path):
+    import jsonschema
+    import xml.etree.ElementTree as ET
+    files = {
+        "skip.yaml": "scenario: s_skip\nskip: later\nsteps:\n  - esapi.get_random: {bytes: 4}\n",
+        "unmet.yaml": "scenario: s_unmet\nrequires: {algorithms: [sha3_256]}\nsteps:\n  - esapi.get_random: {bytes: 4}\n",
+        "noprog.yaml": "scenario: s_noprog\nrequires: {programs: [no_such_program_xyz]}\n"
+                       "steps:\n  - esapi.get_random: {bytes: 4}\n",
+        "xfail.yaml": "scenario: s_xfail\nxfail: known\nsteps:\n  - assert.equal: {actual: 1, expected: 2}\n",
+        "xpass.yaml": "scenario: s_xpass\nxfail: known\nsteps:\n  - assert.equal: {actual: 1, expected: 1}\n",
+        "pass.yaml": "scenario: s_pass\nrequires: {curves: [nist_p384]}\nsteps:\n  - esapi.get_random: {bytes: 4}\n",
+    }
+    for name, text in files.items():
+        write(tmp_path, f"d/{name}", text)
+    junit = tmp_path / "j.xml"
+    r = tpmrun("--junit", junit, tmp_path / "d")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 passed, 0 failed, 3 skipped, 1 xfailed, 1 xpassed in" in r.stdout
+    want = {"s_skip": ("skipped", "later"), "s_unmet": ("skipped", "the TPM has no algorithm sha3_256"),
+            "s_noprog": ("skipped", "no program no_such_program_xyz on PATH"),
+            "s_xfail": ("xfailed", "actual 1, expected 2"), "s_xpass": ("xpassed", "passed, though xfail says: known"),
+            "s_pass": ("passed", None)}
+    for sid, (status, message) in want.items():
+        res = tpmrun.result(sid)
+        jsonschema.validate(res, RESULTS_SCHEMA)
+        assert (res["status"], res.get("message")) == (status, message), sid
+    assert "tpm" not in tpmrun.result("s_skip")      # skip: connects no TPM
+    root = ET.parse(junit).getroot()
+    assert root.get("skipped") == "4" and root.get("failures") == "0"
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert cases["s_skip"].find("skipped").get("message") == "later"
+    assert cases["s_xfail"].find("skipped").get("message") == "xfail (known): step 1 assert.equal (line 4): actual 1, expected 2"
+    assert len(cases["s_xpass"]) == 0 and len(cases["s_pass"]) == 0
+    for tag, sid in (("SKIP ", "s_skip"), ("XFAIL", "s_xfail"), ("XPASS", "s_xpass")):
+        assert any(l.startswith(f"{tag} {sid}") for l in r.stdout.splitlines()), r.stdout
+
+
+@pytest.mark.parametrize("text, err", [
+    ("requires: {algorithms: [sha265]}", "2:25: error: "),
+    ("requires: {curves: nist_p999}", "2:20: error: "),
+    ("requires: {commands: [Frobnicate]}", "2:23: error: "),
+    ("requires: {properties: {TPM2_PT_NOPE: 1}}", "2:25: error: unknown TPM property 'TPM2_PT_NOPE'"),
+    ("requires: {properties: {NV_BUFFER_MAX: -1}}", "2:40: error: requires.properties: the least value is an unsigned"),
+    ("requires: {programs: [/bin/ls]}", "2:23: error: requires.programs: '/bin/ls' is a path"),
+    ("requires: {tpm: x}", "2:12: error: unknown requires key 'tpm'"),
+    ("skip: ''", "2:7: error: skip takes the reason"),
+])
+def test_condition_load_errors(tpmrun, tmp_path, text, err):
+    f = write(tmp_path, "c.yaml", f"scenario: c\n{text}\nsteps:\n  - esapi.get_random: {{bytes: 4}}\n")
+    r = tpmrun("--check", f)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith(f"{f}:{err}"), r.stderr

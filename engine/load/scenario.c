@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults", "matrix", NULL };
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults", "matrix", "skip", "xfail", "requires", NULL };
 /* a file with `fragment:` is no scenario: load_one skips it */
 static const char *const tpm_keys[] = { "ek_cert", NULL };
 
@@ -168,7 +168,7 @@ static bool load_top(loader *L, scenario *sc, const node *root, const value *axe
             loader_unknown_key(L, root->pairs[i].key, "top-level key", top_keys);
             return false;
         }
-    if (!load_about(L, sc, root))
+    if (!load_about(L, sc, root) || !conditions_load(L, root, &sc->cond))
         return false;
     const node *n;
     if ((n = node_get(root, "fapi")) && !fapi_conf_load(n, sc->dir, &sc->fapi, L->d))
@@ -330,6 +330,7 @@ void scenario_free(scenario *sc)
     free(sc->tpms);
     value_free(sc->vars);
     value_free(sc->matrix);
+    conditions_free(&sc->cond);
     free(sc->id);
     free(sc->file);
     free(sc->dir);

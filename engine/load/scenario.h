@@ -6,6 +6,7 @@
 #define TPMRUN_LOAD_SCENARIO_H
 
 #include "base/node.h"
+#include "load/conditions.h"
 #include "load/fapi_conf.h"
 #include "load/fragment.h"
 #include "load/faults.h"
@@ -28,6 +29,7 @@ typedef struct scenario {
     size_t n_tags;
     value *vars;                /* VAL_MAP */
     value *matrix;              /* VAL_MAP: this run's matrix combination; NULL without one */
+    conditions cond;            /* skip:, xfail:, requires: */
     step *steps;
     size_t n_steps;
     fapi_conf *fapi;            /* the `fapi:` section; NULL when absent */

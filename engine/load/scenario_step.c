@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", "locality", NULL };
+static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", "locality", "skip", "xfail",
+                                         "requires", NULL };
 static const char *const expect_keys[] = { "rc", "outputs", "exit", "stdout", "stderr", NULL };
 static const char *const stream_ops[] = { "equals", "contains", "matches", NULL };
 
@@ -405,6 +406,8 @@ bool scenario_step_load(loader *L, const node *n, step *st)
     const node *locality = node_get(n, "locality");
     if (locality && !load_locality(L, st, locality))
         return false;
+    if (!conditions_load(L, n, &st->cond))
+        return false;
     const node *save = node_get(n, "save");
     return !save || load_save(L, st, save);
 }
@@ -426,6 +429,7 @@ void scenario_step_free(step *st)
     for (size_t k = 0; k < st->n_expect_streams; k++)
         args_free(&st->expect_streams[k].want);
     free(st->expect_streams);
+    conditions_free(&st->cond);
     for (size_t k = 0; k < st->n_sessions; k++)
         args_free(&st->sessions[k]);
     free(st->sessions);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "load/args.h"
+#include "load/conditions.h"
 #include "load/loader.h"
 #include "load/registry.h"
 
@@ -44,6 +45,7 @@ typedef struct step {
     size_t n_expect_streams;
     int tpm;                    /* tpm: index into the scenario's TPMs (0: the first or only one) */
     int locality;               /* locality: the commands' locality (0..4, 32..255); -1: the default */
+    conditions cond;            /* skip:, xfail:, requires: */
 } step;
 
 /* Loads the step at node n; its save name becomes usable in L->syms. */

@@ -193,6 +193,30 @@ static json_t *param_schema(const param_spec *p)
     return json_pack("{s:[o,o]}", "allOf", s, desc);
 }
 
+/* skip:, xfail:, requires: -- on a scenario and on every step. */
+static void add_conditions(json_t *props)
+{
+    json_object_set_new(props, "skip", json_pack("{s:s,s:s}", "description", "skip it, for this reason", "type",
+                                                 "string"));
+    json_object_set_new(props, "xfail", json_pack("{s:s,s:s}", "description",
+                                                  "a known failure, for this reason: xfailed (or xpassed), not failed",
+                                                  "type", "string"));
+    json_object_set_new(props, "requires", ref_to("requires"));
+}
+
+static json_t *requires_schema(void)
+{
+    json_t *names = json_pack("{s:[{s:s},{s:s,s:{s:s}}]}", "anyOf", "type", "string", "type", "array", "items",
+                              "type", "string");
+    json_t *r = json_pack("{s:s,s:s,s:{s:O,s:O,s:O,s:{s:s,s:{s:s,s:i}},s:O},s:b}",
+                          "description", "what the TPM (TPM2_GetCapability) and the machine must have; unmet: skipped",
+                          "type", "object", "properties", "algorithms", names, "curves", names, "commands", names,
+                          "properties", "type", "object", "additionalProperties", "type", "integer", "minimum", 0,
+                          "programs", names, "additionalProperties", 0);
+    json_decref(names);
+    return r;
+}
+
 static json_t *step_schema(const step_def *d)
 {
     json_t *props = json_object(), *req = json_array();
@@ -226,6 +250,7 @@ static json_t *step_schema(const step_def *d)
                           "save", json_pack("{s:s,s:s}", "type", "string", "pattern", "^[A-Za-z_][A-Za-z0-9_]*$"),
                           "expect", ref_to("expect"),
                           "additionalProperties", 0);
+    add_conditions(json_object_get(s, "properties"));
     if (d->needs & NEED_ESYS)
         json_object_set_new(json_object_get(s, "properties"), "locality",
                             json_pack("{s:s,s:[{s:s,s:i,s:i},{s:s,s:i,s:i}]}", "description",
@@ -304,6 +329,8 @@ char *schema_json(void)
         "vars", "type", "object",
         "steps", "type", "array", "items", json_pack("{s:o}", "oneOf", steps),
         "definitions", "bytes", bytes, "reference", reference, "expect", expect);
+    json_object_set_new(json_object_get(schema, "definitions"), "requires", requires_schema());
+    add_conditions(json_object_get(schema, "properties"));
     json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
     json_object_set_new(json_object_get(schema, "properties"), "faults", faults_schema());
     json_object_set_new(json_object_get(schema, "properties"), "fragment",

@@ -22,7 +22,8 @@ static void warn_leftovers(FILE *f, const json_t *cleanup, const char *tpm)
 void console_result(FILE *f, const json_t *r, bool verbose)
 {
     status st = status_parse(json_string_value(json_object_get(r, "status")));
-    const char *tag = st == STATUS_PASSED ? "PASS " : st == STATUS_FAILED ? "FAIL " : "ERROR";
+    static const char *const tags[STATUS_COUNT] = { "PASS ", "FAIL ", "ERROR", "SKIP ", "XFAIL", "XPASS" };
+    const char *tag = tags[st];
     json_t *steps = json_object_get(r, "steps");
     fprintf(f, "%s %-44s %8.1f ms  (TPM %.1f ms, %zu steps)\n", tag,
             json_string_value(json_object_get(r, "scenario")), num(r, "duration_ms"), num(r, "tpm_ms"),
@@ -59,11 +60,13 @@ void console_result(FILE *f, const json_t *r, bool verbose)
         warn_leftovers(f, json_object_get(t, "cleanup"), key);
 }
 
-void console_summary(FILE *f, size_t passed, size_t failed, size_t errors, double seconds)
+void console_summary(FILE *f, const size_t counts[STATUS_COUNT], double seconds)
 {
-    if (errors)
-        fprintf(f, "%zu passed, %zu failed, %zu errors in %.2f s\n", passed, failed, errors, seconds);
-    else
-        fprintf(f, "%zu passed, %zu failed in %.2f s\n", passed, failed, seconds);
+    fprintf(f, "%zu passed, %zu failed", counts[STATUS_PASSED], counts[STATUS_FAILED]);
+    static const status more[] = { STATUS_ERROR, STATUS_SKIPPED, STATUS_XFAILED, STATUS_XPASSED };
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        if (counts[more[i]])
+            fprintf(f, ", %zu %s", counts[more[i]], more[i] == STATUS_ERROR ? "errors" : status_name(more[i]));
+    fprintf(f, " in %.2f s\n", seconds);
 }
 
