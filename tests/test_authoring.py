@@ -257,7 +257,8 @@ def test_fragment_names_prefix_mapping_and_private(tpmrun, tmp_path):
         "  - use: {file: frag/two.yaml, with: {data: abc}}\n"
         "  - use: {file: frag/two.yaml, with: {data: abd}}\n":
             "frag/two.yaml:6:11: error: duplicate save name 'first' (already saved by the step at line 5) "
-            "(used at {f}:4:10)",
+            "(used at {f}:4:10)\nfrag/two.yaml:8:11: error: duplicate save name 'second' (already saved by the "
+            "step at line 7) (used at {f}:4:10)",
         "  - use: {file: frag/two.yaml, with: {data: abc}, save: {third: x}}\n":
             "3:58: error: the fragment saves no 'third'",
         "  - use: {file: frag/two.yaml}\n":
@@ -643,3 +644,28 @@ def test_condition_load_errors(tpmrun, tmp_path, text, err):
     r = tpmrun("--check", f)
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith(f"{f}:{err}"), r.stderr
+
+
+# ---- timeout on any step ----------------------------------------------------------
+
+def test_step_timeout_ends_the_scenario_and_cleans_up(tpmrun, tmp_path):
+    f = write(tmp_path, "to.yaml", """\
+        scenario: step_timeout
+        steps:
+          - esapi.get_random: {bytes: 4}
+            timeout: 5
+          - exec: {command: "sleep 30"}
+            timeout: 0.5
+          - esapi.get_random: {bytes: 4}
+        """)
+    r = tpmrun(f)
+    assert r.returncode == 1
+    res = tpmrun.result("step_timeout")
+    assert res["status"] == "error"
+    assert res["message"] == "timed out after 0.5 s (the step's timeout:) in step 2 (exec, line 5)"
+    assert [s["status"] for s in res["steps"]] == ["passed"]
+    assert res["duration_ms"] < 10000
+    bad = write(tmp_path, "bad.yaml", "steps:\n  - esapi.get_random: {bytes: 4}\n    timeout: -1\n")
+    r = tpmrun("--check", bad)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"{bad}:3:14: error: timeout must be seconds, more than 0 and at most 86400"

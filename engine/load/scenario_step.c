@@ -9,7 +9,22 @@
 #include <string.h>
 
 static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", "locality", "skip", "xfail",
-                                         "requires", NULL };
+                                         "requires", "timeout", NULL };
+
+/* timeout: SECONDS -- the scenario process is ended when the step takes longer. */
+static bool load_timeout(loader *L, step *st, const node *n)
+{
+    char *end = NULL;
+    double t = -1;
+    if (n->kind == NODE_SCALAR && n->plain)
+        t = strtod(n->str, &end);
+    if (!end || *end || !*n->str || !(t > 0 && t <= 86400)) {
+        diag_set(L->d, n->loc, "timeout must be seconds, more than 0 and at most 86400");
+        return false;
+    }
+    st->timeout_s = t;
+    return true;
+}
 static const char *const expect_keys[] = { "rc", "outputs", "exit", "stdout", "stderr", NULL };
 static const char *const stream_ops[] = { "equals", "contains", "matches", NULL };
 
@@ -415,6 +430,9 @@ bool scenario_step_load(loader *L, const node *n, step *st)
 void scenario_step_free(step *st)
 {
     size_t np = st->def ? registry_param_count(st->def) : 0;
+    const node *timeout = node_get(n, "timeout");
+    if (timeout && !load_timeout(L, st, timeout))
+        return false;
     for (size_t k = 0; st->args && k < np; k++)
         args_free(&st->args[k]);
     free(st->args);

@@ -46,6 +46,7 @@ typedef struct step {
     int tpm;                    /* tpm: index into the scenario's TPMs (0: the first or only one) */
     int locality;               /* locality: the commands' locality (0..4, 32..255); -1: the default */
     conditions cond;            /* skip:, xfail:, requires: */
+    double timeout_s;           /* timeout: seconds; 0: none (the scenario's --timeout only) */
 } step;
 
 /* Loads the step at node n; its save name becomes usable in L->syms. */

@@ -204,6 +204,14 @@ static void add_conditions(json_t *props)
     json_object_set_new(props, "requires", ref_to("requires"));
 }
 
+static void add_timeout(json_t *props)
+{
+    json_object_set_new(props, "timeout", json_pack("{s:s,s:s,s:i,s:i}", "description",
+                                                    "seconds the step may take; then the scenario ends as an error "
+                                                    "(exec's own timeout: parameter fails only the step)",
+                                                    "type", "number", "exclusiveMinimum", 0, "maximum", 86400));
+}
+
 static json_t *requires_schema(void)
 {
     json_t *names = json_pack("{s:[{s:s},{s:s,s:{s:s}}]}", "anyOf", "type", "string", "type", "array", "items",
@@ -251,6 +259,7 @@ static json_t *step_schema(const step_def *d)
                           "expect", ref_to("expect"),
                           "additionalProperties", 0);
     add_conditions(json_object_get(s, "properties"));
+    add_timeout(json_object_get(s, "properties"));
     if (d->needs & NEED_ESYS)
         json_object_set_new(json_object_get(s, "properties"), "locality",
                             json_pack("{s:s,s:[{s:s,s:i,s:i},{s:s,s:i,s:i}]}", "description",
