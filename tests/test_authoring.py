@@ -669,3 +669,53 @@ def test_step_timeout_ends_the_scenario_and_cleans_up(tpmrun, tmp_path):
     r = tpmrun("--check", bad)
     assert r.returncode == 2
     assert r.stderr.strip() == f"{bad}:3:14: error: timeout must be seconds, more than 0 and at most 86400"
+
+
+# ---- every error of a file, and the newcomer's two slips ----------------------------
+
+def test_every_step_error_is_reported_without_cascades(tpmrun, tmp_path):
+    f = write(tmp_path, "many.yaml", """\
+        steps:
+          - esapi.get_random: {byts: 8}
+            save: r
+          - assert.equal: {actual: "${r}", expected: x}
+          - esapi.hash: {data: x, alg: sha265}
+          - esapi.bogus: {}
+          - esapi.get_random: {bytes: 8}
+        """)
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert lines == [
+        f"{f}:2:24: error: esapi.get_random has no parameter 'byts' (did you mean 'bytes'?)",
+        f"{f}:5:32: error: unknown hash algorithm 'sha265' (did you mean 'sha256'?)",
+        f"{f}:6:5: error: unknown step 'esapi.bogus' (tpmrun --list-steps shows them all)",
+    ], r.stderr
+    many = write(tmp_path, "cap.yaml", "steps:\n" + "  - esapi.get_random: {byts: 8}\n" * 25)
+    r = tpmrun("--check", many)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 20
+
+
+def test_hint_for_an_unquoted_reference_in_braces(tpmrun, tmp_path):
+    f = write(tmp_path, "q.yaml", """\
+        steps:
+          - esapi.create_primary: {template: ecc256}
+            save: primary
+          - esapi.create: {parent: ${primary}, template: ecc256}
+        """)
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    assert r.stderr.strip() == (f"{f}:4:29: error: a ${{reference}} inside {{...}} must be quoted: \"${{...}}\" "
+                                "(YAML reads an unquoted '{' as the start of a mapping)")
+
+
+def test_hint_for_a_parameter_at_the_step_level(tpmrun, tmp_path):
+    f = write(tmp_path, "i.yaml", """\
+        steps:
+          - esapi.get_random:
+            bytes: 8
+        """)
+    r = tpmrun("--check", f)
+    assert r.returncode == 2
+    assert r.stderr.strip() == (f"{f}:3:5: error: 'bytes' is a parameter of esapi.get_random: indent it under "
+                                "'esapi.get_random:' (deeper than the step type's own column 5)")

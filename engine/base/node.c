@@ -134,6 +134,14 @@ static bool parse_error(builder *b)
         diag_set(b->d, loc_of(b->doc, m), "tab character in indentation (YAML indents with spaces only)");
         return false;
     }
+    size_t at = byte_at(b, m.index);
+    if (strstr(what, "did not find expected ',' or '}'") && at > 0 && at < b->len && b->buf[at] == '{' &&
+        b->buf[at - 1] == '$') {
+        /* {parent: ${primary}}: '$' ends a plain scalar, and '{' opens a mapping */
+        diag_set(b->d, loc_of(b->doc, m), "a ${reference} inside {...} must be quoted: \"${...}\" (YAML reads an "
+                 "unquoted '{' as the start of a mapping)");
+        return false;
+    }
     if (p->context && p->context_mark.line != m.line)
         diag_set(b->d, loc_of(b->doc, m), "%s %s that starts at %d:%d", what, p->context,
                  (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);

@@ -222,6 +222,10 @@ static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, 
         return true;
     }
     const symbol *s = symbols_find(L->syms, name);
+    if (s && s->broken) {   /* its step's error was reported; a cascade would add nothing */
+        *t = (ref_type){ PT_ANY, TS_NONE };
+        return true;
+    }
     if (s && s->later) {
         diag_set(L->d, loc, "'%s' is used before it is saved (by the step at line %d): steps run in order", name,
                  s->line);

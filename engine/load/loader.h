@@ -10,6 +10,9 @@
 #include "base/node.h"
 #include "load/symbols.h"
 
+/* The most errors one file reports (each step's first). */
+#define LOADER_MAX_ERRORS 20
+
 /* What the command line adds to every file: --var NAME=VALUE. */
 typedef struct load_opts {
     const char *const *var_names;

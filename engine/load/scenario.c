@@ -139,12 +139,28 @@ static bool load_steps(loader *L, scenario *sc, const node *root, const node *st
     }
     sc->steps = ok ? calloc(steps->count, sizeof *sc->steps) : NULL;
     ok = sc->steps != NULL;
+    diag all = { 0 };   /* each step's first error, up to LOADER_MAX_ERRORS */
     for (size_t i = 0; ok && i < steps->count; i++) {
         step *st = &sc->steps[sc->n_steps++];
         st->index = (int)i;
-        ok = scenario_step_load(L, steps->items[i], st);
-        if (!ok && via && via[i])
+        if (scenario_step_load(L, steps->items[i], st))
+            continue;
+        if (!diag_failed(L->d)) {
+            ok = false;     /* out of memory */
+            break;
+        }
+        if (via && via[i])
             diag_suffix(L->d, " (%s)", via[i]);
+        const node *save = node_get(steps->items[i], "save");
+        if (save && save->kind == NODE_SCALAR)
+            symbols_add(L->syms, (symbol){ .name = save->str, .broken = true });
+        if (!diag_collect(&all, L->d, LOADER_MAX_ERRORS))
+            break;
+    }
+    if (diag_failed(&all)) {
+        diag_clear(L->d);
+        *L->d = all;
+        ok = false;
     }
     if (expanded) {
         fragment_via_free(via, expanded->count);

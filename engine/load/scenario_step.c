@@ -251,8 +251,15 @@ static bool load_type(loader *L, const node *n, step *st, const node **type_key,
         if (text_in_list(k->str, step_keys))
             continue;
         if (*type_key) {
-            diag_set(L->d, k->loc, "a step has exactly one step type; '%s' follows '%s' (a missing '- '?)",
-                     k->str, (*type_key)->str);
+            const step_def *first = registry_find((*type_key)->str);
+            if (first && node_is_null(*params) && registry_param(first, k->str))
+                /* - esapi.get_random:
+                 *   bytes: 8          <- at the step's level, not under its type */
+                diag_set(L->d, k->loc, "'%s' is a parameter of %s: indent it under '%s:' (deeper than the step "
+                         "type's own column %d)", k->str, first->name, first->name, (*type_key)->loc.col);
+            else
+                diag_set(L->d, k->loc, "a step has exactly one step type; '%s' follows '%s' (a missing '- '?)",
+                         k->str, (*type_key)->str);
             return false;
         }
         *type_key = k;
@@ -423,6 +430,9 @@ bool scenario_step_load(loader *L, const node *n, step *st)
         return false;
     if (!conditions_load(L, n, &st->cond))
         return false;
+    const node *timeout = node_get(n, "timeout");
+    if (timeout && !load_timeout(L, st, timeout))
+        return false;
     const node *save = node_get(n, "save");
     return !save || load_save(L, st, save);
 }
@@ -430,9 +440,6 @@ bool scenario_step_load(loader *L, const node *n, step *st)
 void scenario_step_free(step *st)
 {
     size_t np = st->def ? registry_param_count(st->def) : 0;
-    const node *timeout = node_get(n, "timeout");
-    if (timeout && !load_timeout(L, st, timeout))
-        return false;
     for (size_t k = 0; st->args && k < np; k++)
         args_free(&st->args[k]);
     free(st->args);
