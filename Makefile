@@ -46,7 +46,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 BENCH_SRC  = $(wildcard tests/bench/*.c)
 BENCH_BINS = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all deps run check unit install clean schema bench valgrind
+.PHONY: all deps run check unit install clean schema docs bench valgrind
 all: $(BIN)
 
 # V=1 shows the full commands
@@ -103,6 +103,9 @@ valgrind: $(BIN)
 
 schema: $(BIN)
 	./$(BIN) --schema > schemas/scenario.schema.json
+
+docs: $(BIN)
+	./$(BIN) --list-steps --markdown > docs/steps.md
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tpmrun

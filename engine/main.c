@@ -2,6 +2,7 @@
  * families (steps/) into the registry, scenario files through the loader
  * (load/) into jobs that run them (run/), and results into reports (report/). */
 #include "base/status.h"
+#include "load/catalogue.h"
 #include "load/registry.h"
 #include "load/scenario.h"
 #include "load/schema.h"
@@ -41,6 +42,8 @@ static const char usage_text[] =
     "                     axis; repeatable)\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
     "                     parameters, outputs)\n"
+    "  --markdown         with --list-steps: the step reference as Markdown\n"
+    "                     (docs/steps.md)\n"
     "  --schema           print the JSON Schema of scenario files\n"
     "  --show-secrets     do not redact auth values and key material in results\n"
     "  --wire             include command and response bytes in results\n"
@@ -153,7 +156,7 @@ static double now_s(void)
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit;
-    bool check, list, schema, verbose, secrets, wire, timings;
+    bool check, list, schema, verbose, secrets, wire, timings, markdown;
     long jobs, repeat;
     double timeout;
     fault_list faults;      /* --fault */
@@ -203,7 +206,7 @@ static void free_vars(load_opts *v)
 static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
-           O_TIMINGS, O_REPEAT, O_FAULT, O_VAR };
+           O_TIMINGS, O_REPEAT, O_FAULT, O_VAR, O_MARKDOWN };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -213,7 +216,7 @@ static int read_options(int argc, char **argv, options *o)
         { "help", no_argument, 0, 'h' },              { "version", no_argument, 0, O_VERSION },
         { "timeout", required_argument, 0, O_TIMEOUT }, { "timings", no_argument, 0, O_TIMINGS },
         { "repeat", required_argument, 0, O_REPEAT },   { "fault", required_argument, 0, O_FAULT },
-        { "var", required_argument, 0, O_VAR },
+        { "var", required_argument, 0, O_VAR },       { "markdown", no_argument, 0, O_MARKDOWN },
         { 0, 0, 0, 0 },
     };
     *o = (options){ .results_dir = "results", .jobs = 1, .repeat = 1, .timeout = 300 };
@@ -250,6 +253,7 @@ static int read_options(int argc, char **argv, options *o)
             break;
         case O_CHECK: o->check = true; break;
         case O_LIST: o->list = true; break;
+        case O_MARKDOWN: o->markdown = true; break;
         case O_SCHEMA: o->schema = true; break;
         case O_SECRETS: o->secrets = true; break;
         case O_WIRE: o->wire = true; break;
@@ -382,8 +386,16 @@ static int run_all(const options *o, scenario **scs, size_t n)
 static int run_command(const options *op)
 {
     const options o = *op;
-    if (o.list)     /* with names: those steps */
-        return registry_print_catalogue(stdout, o.verbose, o.paths, (size_t)o.n_paths) ? 0 : 2;
+    if (o.list && o.markdown) {
+        catalogue_markdown(stdout);
+        return 0;
+    }
+    if (o.list) {   /* with names: those steps; -v: their parameters, and the named templates */
+        bool ok = registry_print_catalogue(stdout, o.verbose, o.paths, (size_t)o.n_paths);
+        if (ok && o.verbose && !o.n_paths)
+            catalogue_templates(stdout);
+        return ok ? 0 : 2;
+    }
     if (o.schema) {
         char *s = schema_json();
         if (!s)

@@ -719,3 +719,34 @@ def test_hint_for_a_parameter_at_the_step_level(tpmrun, tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip() == (f"{f}:3:5: error: 'bytes' is a parameter of esapi.get_random: indent it under "
                                 "'esapi.get_random:' (deeper than the step type's own column 5)")
+
+
+# ---- docs/steps.md and named templates ---------------------------------------------------
+
+def test_steps_reference_is_current_and_its_examples_load(tpmrun, tmp_path):
+    import re
+    import subprocess
+    from conftest import TPMRUN
+    out = subprocess.run([TPMRUN, "--list-steps", "--markdown"], capture_output=True, text=True, check=True).stdout
+    committed = (ROOT / "docs" / "steps.md").read_text()
+    assert out == committed, "docs/steps.md is stale: run `make docs`"
+    examples = re.findall(r"^### (\S+)\n.*?```yaml\n(.*?)```", committed, re.S | re.M)
+    catalogue = subprocess.run([TPMRUN, "--list-steps"], capture_output=True, text=True, check=True).stdout
+    names = [l.split()[0] for l in catalogue.splitlines() if l and not l.startswith(" ")]
+    assert [n for n, _ in examples] == names
+    body = "".join("  " + ex.strip() + "\n" for _, ex in examples)
+    f = tmp_path / "examples.yaml"
+    f.write_text("vars:\n  blob: {hex: '00'}\nsteps:\n"
+                 "  - esapi.create_primary: {template: ecc256}\n    save: key\n"
+                 "  - esapi.start_auth_session: {type: hmac}\n    save: session\n" + body)
+    r = tpmrun("--check", f)
+    assert r.returncode == 0, r.stderr
+
+
+def test_named_templates_are_listed():
+    import subprocess
+    from conftest import TPMRUN
+    out = subprocess.run([TPMRUN, "--list-steps", "-v"], capture_output=True, text=True, check=True).stdout
+    tail = out[out.index("named-templates"):].splitlines()
+    assert [l.split()[0] for l in tail[1:]] == ["ek-rsa2048", "ek-ecc256", "srk-rsa2048", "srk-ecc256"]
+    assert "TCG EK Credential Profile" in tail[1]
