@@ -175,6 +175,7 @@ void value_free(value *v)
     }
     free(v->keys);
     free(v->items);
+    str_index_free(&v->index);
     free(v->bytes);
     free(v->parsed);
     free(v);
@@ -239,22 +240,37 @@ static bool grow(value *v, bool with_keys)
     return true;
 }
 
+static const char *map_key(const void *map, size_t i, size_t *len)
+{
+    const char *k = ((const value *)map)->keys[i];
+    *len = strlen(k);
+    return k;
+}
+
+static value **map_find(const value *map, const char *key)
+{
+    size_t i;
+    return str_index_find(&map->index, key, strlen(key), map->count, &i) ? &map->items[i] : NULL;
+}
+
 bool value_map_put(value *map, const char *key, value *item)
 {
-    for (size_t i = 0; i < map->count; i++) {
-        if (strcmp(map->keys[i], key) == 0) {
-            value_free(map->items[i]);
-            map->items[i] = item;
-            return true;
-        }
+    value **have = map_find(map, key);
+    if (have) {
+        value_free(*have);
+        *have = item;
+        return true;
     }
     char *k = strdup(key);
-    if (!k || !grow(map, true)) {
+    map->index.key = map_key;
+    map->index.owner = map;
+    if (!k || !grow(map, true) || !str_index_room(&map->index, map->count)) {
         free(k);
         return false;
     }
     map->keys[map->count] = k;
     map->items[map->count++] = item;
+    str_index_put(&map->index, map->count - 1);
     return true;
 }
 
@@ -262,10 +278,8 @@ const value *value_map_get(const value *map, const char *key)
 {
     if (!map || map->kind != VAL_MAP)
         return NULL;
-    for (size_t i = 0; i < map->count; i++)
-        if (strcmp(map->keys[i], key) == 0)
-            return map->items[i];
-    return NULL;
+    value **v = map_find(map, key);
+    return v ? *v : NULL;
 }
 
 bool value_list_push(value *list, value *item)

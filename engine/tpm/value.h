@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "base/str_index.h"
 #include "tpm/tpm_struct.h"
 
 typedef enum {
@@ -31,6 +32,7 @@ struct value {
     size_t count;           /* MAP, LIST */
     char **keys;            /* MAP */
     value **items;          /* MAP, LIST */
+    str_index index;        /* MAP: its keys (by hash once there are many: many vars, many saves) */
     /* STRING written in a text syntax (engine/load/syntax.h): the C value
      * it parsed to, kept beside the text so that it is parsed once. */
     int syntax;
