@@ -59,6 +59,32 @@ def test_merge_key_list_first_source_wins(tpmrun, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_many_keys_and_anchors_found_by_hash(tpmrun, tmp_path):
+    # past the size where keys and anchors are found by hash: a redefined
+    # anchor is the later one, merged keys yield to the mapping's own, and a
+    # duplicate key names its first line
+    keys = "".join(f"    k{i}: &a{i} x{i}\n" for i in range(40))
+    own = "".join(f"    k{i}: y{i}\n" for i in range(0, 40, 2))
+    text = ("scenario: many_keys\nvars:\n  base:\n" + keys + "  again: &a7 seven\n  over:\n    <<: *base_map\n"
+            + own + "steps:\n"
+            "  - assert.equal: {actual: \"${over.k4}\", expected: y4}\n"
+            "  - assert.equal: {actual: \"${over.k5}\", expected: x5}\n"
+            "  - assert.equal: {actual: \"${base.k39}\", expected: *a39}\n"
+            "  - assert.equal: {actual: \"${again}\", expected: *a7}\n")
+    text = text.replace("  base:\n", "  base: &base_map\n")
+    f = tmp_path / "many_keys.yaml"
+    f.write_text(text)
+    r = tpmrun(f)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [s["status"] for s in tpmrun.result("many_keys")["steps"]] == ["passed"] * 4
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("vars:\n" + "".join(f"  v{i}: {i}\n" for i in range(30)) + "  v3: again\n"
+                   "steps:\n  - esapi.get_random: {bytes: 8}\n")
+    r = tpmrun("--check", dup)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"{dup}:32:3: error: duplicate key 'v3' (first at line 5)"
+
+
 def test_alias_bomb_is_refused(tpmrun, tmp_path):
     lines = ["vars:", "  l0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 9):

@@ -4,6 +4,7 @@
  * style), which is what gives JSON scenarios line:col in their errors. */
 #include "base/node.h"
 #include "base/slurp.h"
+#include "base/str_index.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -85,6 +86,7 @@ typedef struct builder {
      * how many nodes *aliases have copied: the cap on an alias bomb */
     struct anchor { char *name; const node *n; } *anchors;
     size_t n_anchors;
+    str_index anchor_index;     /* of anchors, by name */
     size_t copied, copy_limit;
 } builder;
 
@@ -229,12 +231,21 @@ static node *remember(builder *b, const char *anchor, node *n)
     if (!anchor)
         return n;
     struct anchor a = { strdup(anchor), n };
-    if (!a.name || !push((void **)&b->anchors, &b->n_anchors, sizeof a, &a)) {
+    if (!a.name || !str_index_room(&b->anchor_index, b->n_anchors) ||
+        !push((void **)&b->anchors, &b->n_anchors, sizeof a, &a)) {
         free(a.name);
         node_free(n);
         return NULL;
     }
+    str_index_put(&b->anchor_index, b->n_anchors - 1);
     return n;
+}
+
+static const char *anchor_name(const void *builder_, size_t i, size_t *len)
+{
+    const char *name = ((const builder *)builder_)->anchors[i].name;
+    *len = strlen(name);
+    return name;
 }
 
 /* A deep copy of n, counted against NODE_MAX_ALIAS_NODES. */
@@ -291,24 +302,39 @@ static node *copy_node(builder *b, const node *n, srcloc at, int depth)
  * anchor's, where the text is). */
 static node *alias(builder *b, const char *name, srcloc loc)
 {
-    for (size_t i = b->n_anchors; i-- > 0;)
-        if (strcmp(b->anchors[i].name, name) == 0)
-            return copy_node(b, b->anchors[i].n, loc, 1);
+    size_t i;
+    if (str_index_find(&b->anchor_index, name, strlen(name), b->n_anchors, &i))
+        return copy_node(b, b->anchors[i].n, loc, 1);
     diag_set(b->d, loc, "alias *%s names no anchor defined before it (an anchor's node cannot refer to itself)", name);
     return NULL;
 }
 
-static bool has_key(const node *map, const node *key)
+static const char *pair_key(const void *map, size_t i, size_t *len)
 {
-    for (size_t i = 0; i < map->count; i++)
-        if (map->pairs[i].key->len == key->len && memcmp(map->pairs[i].key->str, key->str, key->len) == 0)
-            return true;
-    return false;
+    const node *k = ((const node *)map)->pairs[i].key;
+    *len = k->len;
+    return k->str;
+}
+
+/* The pair of map whose key equals key, or NULL (keys holds map's keys). */
+static const node_pair *find_pair(const str_index *keys, const node *map, const node *key)
+{
+    size_t i;
+    return str_index_find(keys, key->str, key->len, map->count, &i) ? &map->pairs[i] : NULL;
+}
+
+/* Appends a pair to the mapping being built, its key to keys. */
+static bool put_pair(str_index *keys, node *map, node_pair pair)
+{
+    if (!str_index_room(keys, map->count) || !push((void **)&map->pairs, &map->count, sizeof pair, &pair))
+        return false;
+    str_index_put(keys, map->count - 1);
+    return true;
 }
 
 /* `<<: *base` or `<<: [*a, *b]`: the pairs of those mappings whose keys
  * the mapping does not give itself (the first source wins among them). */
-static bool merge_into(builder *b, node *map, node *src)
+static bool merge_into(builder *b, str_index *keys, node *map, node *src)
 {
     size_t n = src->kind == NODE_SEQ ? src->count : 1;
     for (size_t i = 0; i < n; i++) {
@@ -319,10 +345,9 @@ static bool merge_into(builder *b, node *map, node *src)
             return false;
         }
         for (size_t k = 0; k < m->count; k++) {
-            if (has_key(map, m->pairs[k].key))
+            if (find_pair(keys, map, m->pairs[k].key))
                 continue;
-            node_pair pair = { m->pairs[k].key, m->pairs[k].val };
-            if (!push((void **)&map->pairs, &map->count, sizeof pair, &pair))
+            if (!put_pair(keys, map, m->pairs[k]))
                 return false;
             m->pairs[k].key = m->pairs[k].val = NULL;
         }
@@ -334,6 +359,7 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
 {
     node **merges = NULL;   /* the values of `<<` keys, merged once the mapping's own keys are known */
     size_t n_merges = 0;
+    str_index keys = { .key = pair_key, .owner = n };
     for (;;) {
         yaml_event_t ev;
         if (!next_event(b, &ev))
@@ -342,10 +368,11 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
             yaml_event_delete(&ev);
             bool ok = true;
             for (size_t i = 0; i < n_merges; i++)
-                ok = ok && merge_into(b, n, merges[i]);
+                ok = ok && merge_into(b, &keys, n, merges[i]);
             for (size_t i = 0; i < n_merges; i++)
                 node_free(merges[i]);
             free(merges);
+            str_index_free(&keys);
             if (ok)
                 return n;
             node_free(n);
@@ -369,11 +396,9 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
             break;
         }
         bool merge = child->plain && strcmp(child->str, "<<") == 0;
-        if (!merge && has_key(n, child)) {
-            for (size_t i = 0; i < n->count; i++)
-                if (n->pairs[i].key->len == child->len && memcmp(n->pairs[i].key->str, child->str, child->len) == 0)
-                    diag_set(b->d, child->loc, "duplicate key '%s' (first at line %d)", child->str,
-                             n->pairs[i].key->loc.line);
+        const node_pair *first = merge ? NULL : find_pair(&keys, n, child);
+        if (first) {
+            diag_set(b->d, child->loc, "duplicate key '%s' (first at line %d)", child->str, first->key->loc.line);
             node_free(child);
             break;
         }
@@ -392,8 +417,7 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
             }
             continue;
         }
-        node_pair pair = { child, val };
-        if (!val || !push((void **)&n->pairs, &n->count, sizeof pair, &pair)) {
+        if (!val || !put_pair(&keys, n, (node_pair){ child, val })) {
             node_free(child);
             node_free(val);
             break;
@@ -402,6 +426,7 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
     for (size_t i = 0; i < n_merges; i++)
         node_free(merges[i]);
     free(merges);
+    str_index_free(&keys);
     node_free(n);
     return NULL;
 }
@@ -541,6 +566,7 @@ bool node_load_text(const char *name, const char *text, document *out, diag *d)
 static bool parse_text(document *out, char *buf, size_t len, diag *d)
 {
     builder b = { .doc = out, .d = d, .buf = buf, .len = len, .copy_limit = NODE_MAX_ALIAS_NODES };
+    b.anchor_index = (str_index){ .key = anchor_name, .owner = &b };
     yaml_parser_initialize(&b.parser);
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
     bool ok = false;
@@ -575,6 +601,7 @@ static bool parse_text(document *out, char *buf, size_t len, diag *d)
     for (size_t i = 0; i < b.n_anchors; i++)
         free(b.anchors[i].name);
     free(b.anchors);
+    str_index_free(&b.anchor_index);
     free(buf);
     if (!ok && !diag_failed(d))
         diag_set(d, (srcloc){ out->file, 1, 1 }, "out of memory");
