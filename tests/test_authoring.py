@@ -59,6 +59,29 @@ def test_merge_key_list_first_source_wins(tpmrun, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_anchor_on_a_merged_mapping_stays_usable(tpmrun, tmp_path):
+    # the anchored mapping is a `<<` value (once a freed node: a crash)
+    f = write(tmp_path, "merged_anchor.yaml", """\
+        scenario: merged_anchor
+        vars:
+          m:
+            <<: &x {a: one, b: two}
+            c: three
+          n: *x
+          o:
+            <<: [&y {a: four}, {d: five}]
+          p: *y
+        steps:
+          - assert.equal: {actual: "${m.b}", expected: two}
+          - assert.equal: {actual: "${n.a}", expected: one}
+          - assert.equal: {actual: "${o.d}", expected: five}
+          - assert.equal: {actual: "${p.a}", expected: four}
+        """)
+    r = tpmrun(f)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [s["status"] for s in tpmrun.result("merged_anchor")["steps"]] == ["passed"] * 4
+
+
 def test_many_keys_and_anchors_found_by_hash(tpmrun, tmp_path):
     # past the size where keys and anchors are found by hash: a redefined
     # anchor is the later one, merged keys yield to the mapping's own, and a

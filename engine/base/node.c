@@ -87,6 +87,8 @@ typedef struct builder {
     struct anchor { char *name; const node *n; } *anchors;
     size_t n_anchors;
     str_index anchor_index;     /* of anchors, by name */
+    node **kept;                /* the values of `<<` keys and the keys themselves: an anchor may name them */
+    size_t n_kept;
     size_t copied, copy_limit;
 } builder;
 
@@ -347,12 +349,26 @@ static bool merge_into(builder *b, str_index *keys, node *map, node *src)
         for (size_t k = 0; k < m->count; k++) {
             if (find_pair(keys, map, m->pairs[k].key))
                 continue;
-            if (!put_pair(keys, map, m->pairs[k]))
+            /* copies: an anchor may name m (`<<: &base {...}`); what an
+             * alias copied into m was counted already */
+            node_pair pair = { node_copy(m->pairs[k].key), node_copy(m->pairs[k].val) };
+            if (!pair.key || !pair.val || !put_pair(keys, map, pair)) {
+                node_free(pair.key);
+                node_free(pair.val);
                 return false;
-            m->pairs[k].key = m->pairs[k].val = NULL;
+            }
         }
     }
     return true;
+}
+
+/* n stays until the whole document is built (freed on failure too). */
+static bool keep(builder *b, node *n)
+{
+    if (n && push((void **)&b->kept, &b->n_kept, sizeof n, &n))
+        return true;
+    node_free(n);
+    return false;
 }
 
 static node *build_collection(builder *b, node *n, yaml_event_type_t end, int depth)
@@ -369,8 +385,6 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
             bool ok = true;
             for (size_t i = 0; i < n_merges; i++)
                 ok = ok && merge_into(b, &keys, n, merges[i]);
-            for (size_t i = 0; i < n_merges; i++)
-                node_free(merges[i]);
             free(merges);
             str_index_free(&keys);
             if (ok)
@@ -410,11 +424,9 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
         node *val = build(b, &vev, depth + 1);
         yaml_event_delete(&vev);
         if (merge) {
-            node_free(child);
-            if (!val || !push((void **)&merges, &n_merges, sizeof val, &val)) {
-                node_free(val);
+            bool kept = keep(b, child);
+            if (!keep(b, val) || !kept || !push((void **)&merges, &n_merges, sizeof val, &val))
                 break;
-            }
             continue;
         }
         if (!val || !put_pair(&keys, n, (node_pair){ child, val })) {
@@ -423,8 +435,6 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
             break;
         }
     }
-    for (size_t i = 0; i < n_merges; i++)
-        node_free(merges[i]);
     free(merges);
     str_index_free(&keys);
     node_free(n);
@@ -602,6 +612,9 @@ static bool parse_text(document *out, char *buf, size_t len, diag *d)
         free(b.anchors[i].name);
     free(b.anchors);
     str_index_free(&b.anchor_index);
+    for (size_t i = 0; i < b.n_kept; i++)
+        node_free(b.kept[i]);
+    free(b.kept);
     free(buf);
     if (!ok && !diag_failed(d))
         diag_set(d, (srcloc){ out->file, 1, 1 }, "out of memory");
