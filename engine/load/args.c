@@ -202,12 +202,12 @@ static bool resolve_path_ref(loader *L, const node *n, size_t off, const char *n
 
 static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, const char *field, ref_type *t)
 {
-    srcloc loc = node_loc_at(n, off);
+    /* node_loc_at(n, off), where the reference is, only for an error: it costs the text's length */
     if (field && strchr(field, '.') && strcmp(name, "env") != 0)
         return resolve_path_ref(L, n, off, name, field, t);
     if (strcmp(name, "env") == 0) {
         if (!field || !*field) {
-            diag_set(L->d, loc, "${env} needs a variable name: ${env.NAME}");
+            diag_set(L->d, node_loc_at(n, off), "${env} needs a variable name: ${env.NAME}");
             return false;
         }
         *t = (ref_type){ PT_STRING, TS_NONE };
@@ -215,7 +215,7 @@ static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, 
     }
     if (strcmp(name, "workdir") == 0) {
         if (field) {
-            diag_set(L->d, loc, "${workdir} has no fields");
+            diag_set(L->d, node_loc_at(n, off), "${workdir} has no fields");
             return false;
         }
         *t = (ref_type){ PT_STRING, TS_NONE };
@@ -227,19 +227,19 @@ static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, 
         return true;
     }
     if (s && s->later) {
-        diag_set(L->d, loc, "'%s' is used before it is saved (by the step at line %d): steps run in order", name,
-                 s->line);
+        diag_set(L->d, node_loc_at(n, off), "'%s' is used before it is saved (by the step at line %d): steps run in "
+                 "order", name, s->line);
         return false;
     }
     if (!s) {
-        undefined(L, loc, name);
+        undefined(L, node_loc_at(n, off), name);
         return false;
     }
     if (s->var) {
         if (field) {
             const value *f = value_map_get(s->var, field);
             if (!f) {
-                diag_set(L->d, loc, "var '%s' has no field '%s'", name, field);
+                diag_set(L->d, node_loc_at(n, off), "var '%s' has no field '%s'", name, field);
                 return false;
             }
             *t = var_type(f);
@@ -259,14 +259,15 @@ static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, 
                 names[k++] = it->name;
             const char *near = text_nearest(field, names);
             if (near)
-                diag_set(L->d, loc, "%s gives no output '%s' (did you mean '%s'?)", d->name, field, near);
+                diag_set(L->d, node_loc_at(n, off), "%s gives no output '%s' (did you mean '%s'?)", d->name, field,
+                         near);
             else
-                diag_set(L->d, loc, "%s gives no output '%s'", d->name, field);
+                diag_set(L->d, node_loc_at(n, off), "%s gives no output '%s'", d->name, field);
             return false;
         }
     }
     if (!o) {
-        diag_set(L->d, loc, "%s gives no outputs to save", d->name);
+        diag_set(L->d, node_loc_at(n, off), "%s gives no outputs to save", d->name);
         return false;
     }
     *t = (ref_type){ o->type, o->st };
