@@ -37,6 +37,7 @@ typedef struct use {
     char **saves;           /* the names the fragment's steps save */
     char **renamed;         /* ... and what each becomes */
     size_t n_saves;
+    str_index by_save;      /* of saves */
     unsigned id;
 } use;
 
@@ -130,39 +131,67 @@ static bool read_use(expansion *x, const node *item, const char *via, use *u, co
     return true;
 }
 
+static const char *doc_real_path(const void *docs, size_t i, size_t *len)
+{
+    const char *real = ((const fragment_docs *)docs)->real[i];
+    *len = strlen(real);
+    return real;
+}
+
+/* The document of the fragment file at path (real: its real path), read
+ * the first time it is used; NULL with L->d set. */
+static const document *fragment_doc(expansion *x, const char *path, char *real, const node *file)
+{
+    fragment_docs *docs = x->docs;
+    docs->by_real.key = doc_real_path;
+    docs->by_real.owner = docs;
+    size_t i;
+    if (str_index_find(&docs->by_real, real, strlen(real), docs->n, &i))
+        return &docs->docs[i];
+    if (docs->n == docs->cap) {
+        size_t cap = docs->cap ? docs->cap * 2 : 4;
+        document *nd = realloc(docs->docs, cap * sizeof *nd);
+        char **nr = nd ? realloc(docs->real, cap * sizeof *nr) : NULL;
+        if (nd)
+            docs->docs = nd;
+        if (!nr)
+            return NULL;
+        docs->real = nr;
+        docs->cap = cap;
+    }
+    document *doc = &docs->docs[docs->n];
+    if (!str_index_room(&docs->by_real, docs->n) || !(docs->real[docs->n] = strdup(real)))
+        return NULL;
+    if (!node_load_document(path, doc, x->L->d)) {
+        free(docs->real[docs->n]);
+        diag_suffix(x->L->d, " (fragment used at %s:%d:%d)", file->loc.file, file->loc.line, file->loc.col);
+        return NULL;
+    }
+    str_index_put(&docs->by_real, docs->n++);
+    return doc;
+}
+
 /* Loads the fragment file (kept in x->docs); its root. */
 static const node *load_fragment(expansion *x, const node *file, const char *dir, const char *via, use *u)
 {
     loader *L = x->L;
-    char *path = NULL, *real = NULL;
+    char *path = NULL;
     bool here = file->str[0] == '/' || strcmp(dir, ".") == 0;
     if (asprintf(&path, "%s%s%s", here ? "" : dir, here ? "" : "/", file->str) < 0)
         return NULL;
-    if (access(path, R_OK) != 0) {
+    char *real = access(path, R_OK) == 0 ? realpath(path, NULL) : NULL;
+    if (!real) {
         diag_set(L->d, file->loc, "cannot read fragment '%s': %s", file->str, strerror(errno));
         free(path);
         fail_via(x, via);
         return NULL;
     }
-    document *nd = realloc(x->docs->docs, (x->docs->n + 1) * sizeof *nd);
-    if (!nd) {
-        free(path);
-        return NULL;
-    }
-    x->docs->docs = nd;
-    document *doc = &nd[x->docs->n];
-    if (!node_load_document(path, doc, L->d)) {
-        free(path);
-        diag_suffix(L->d, " (fragment used at %s:%d:%d)", file->loc.file, file->loc.line, file->loc.col);
-        return NULL;
-    }
-    x->docs->n++;
-    real = realpath(path, NULL);
+    const document *doc = fragment_doc(x, path, real, file);
     free(path);
-    if (real) {
-        u->dir = strdup(dirname(real));
-        free(real);
-    }
+    u->dir = doc ? strdup(dirname(real)) : NULL;
+    free(real);
+    if (!doc)
+        return NULL;
     const node *root = doc->root;
     if (!fragment_is_fragment(root)) {
         diag_set(L->d, file->loc, "'%s' is not a fragment: a fragment file has 'fragment: NAME' at its top level",
@@ -231,10 +260,15 @@ static bool check_params(expansion *x, use *u, const char *via)
 
 static const char *renamed(const use *u, const char *name)
 {
-    for (size_t i = 0; i < u->n_saves; i++)
-        if (!strcmp(u->saves[i], name))
-            return u->renamed[i];
-    return NULL;
+    size_t i;
+    return str_index_find(&u->by_save, name, strlen(name), u->n_saves, &i) ? u->renamed[i] : NULL;
+}
+
+static const char *save_name(const void *u, size_t i, size_t *len)
+{
+    const char *name = ((const use *)u)->saves[i];
+    *len = strlen(name);
+    return name;
 }
 
 /* What each name saved by the steps [from, to) of out becomes. */
@@ -244,6 +278,7 @@ static bool plan_names(expansion *x, use *u, size_t from)
     size_t n = x->out->count - from;
     u->saves = calloc(n + 1, sizeof *u->saves);
     u->renamed = calloc(n + 1, sizeof *u->renamed);
+    u->by_save = (str_index){ .key = save_name, .owner = u };
     if (!u->saves || !u->renamed)
         return false;
     for (size_t i = from; i < x->out->count; i++) {
@@ -264,11 +299,12 @@ static bool plan_names(expansion *x, use *u, size_t from)
             name = NULL;
         else if (!u->as && !u->save_map)
             name = strdup(s->str);
-        if (!name || !(u->saves[u->n_saves] = strdup(s->str))) {
+        if (!name || !str_index_room(&u->by_save, u->n_saves) || !(u->saves[u->n_saves] = strdup(s->str))) {
             free(name);
             return false;
         }
-        u->renamed[u->n_saves++] = name;
+        u->renamed[u->n_saves] = name;
+        str_index_put(&u->by_save, u->n_saves++);
     }
     for (size_t i = 0; u->save_map && i < u->save_map->count; i++)
         if (!renamed(u, u->save_map->pairs[i].key->str)) {
@@ -453,6 +489,7 @@ static void use_free(use *u)
     }
     free(u->renamed);
     free(u->saves);
+    str_index_free(&u->by_save);
     free(u->dir);
     free(u->via);
 }
@@ -525,9 +562,12 @@ void fragment_via_free(char **via, size_t n)
 
 void fragment_docs_free(fragment_docs *docs)
 {
-    for (size_t i = 0; i < docs->n; i++)
+    for (size_t i = 0; i < docs->n; i++) {
         node_free_document(&docs->docs[i]);
+        free(docs->real[i]);
+    }
     free(docs->docs);
-    docs->docs = NULL;
-    docs->n = 0;
+    free(docs->real);
+    str_index_free(&docs->by_real);
+    *docs = (fragment_docs){ 0 };
 }

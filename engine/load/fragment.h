@@ -15,14 +15,18 @@
 #ifndef TPMRUN_LOAD_FRAGMENT_H
 #define TPMRUN_LOAD_FRAGMENT_H
 
+#include "base/str_index.h"
 #include "load/loader.h"
 
 #define FRAGMENT_MAX_DEPTH 8
 
-/* The fragment files a scenario read (kept: positions point into them). */
+/* The fragment files a scenario read, each once however often it is used
+ * (kept: positions point into them). */
 typedef struct fragment_docs {
     document *docs;
-    size_t n;
+    char **real;            /* each one's real path */
+    size_t n, cap;
+    str_index by_real;
 } fragment_docs;
 
 /* Does this document root declare a fragment (top-level `fragment:`)? */
