@@ -95,6 +95,7 @@ check: deps
 bench: $(BIN) $(BENCH_BINS)
 	./$(BIN) --results build/bench-results --repeat 5 --timings scenarios
 	$(BUILD)/bench/bench_proxy
+	$(PYTHON) tests/bench/loader_scale.py ./$(BIN)
 
 # Every scenario under valgrind (memcheck; definite leaks and memory errors fail).
 valgrind: $(BIN)
