@@ -1,8 +1,9 @@
 /* scenario: node tree -> checked scenario model: the top-level keys,
  * `tpms:` and `vars:`; each step is scenario_step.c's.
  *
- * The first error ends the load: later errors are usually consequences of
- * it, and one precise line is worth more than a cascade. */
+ * An error outside the steps ends the load.  Each step's first error is
+ * reported, up to LOADER_MAX_ERRORS, without cascades: a reference to what
+ * a broken step saves says nothing more. */
 #include "load/scenario.h"
 #include "base/text.h"
 #include "load/matrix.h"
@@ -15,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults", "matrix", "skip", "xfail", "requires", NULL };
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi",
+                                        "tpms", "faults", "matrix", "skip", "xfail", "requires", NULL };
 /* a file with `fragment:` is no scenario: load_one skips it */
 static const char *const tpm_keys[] = { "ek_cert", NULL };
 
