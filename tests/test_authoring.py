@@ -538,7 +538,7 @@ def test_concat_and_slice_compute_a_pcr_value(tpmrun, tmp_path):
     ('crypto.hash: {data: "${h.digest}${h.digest}"}',
      '4:26: error: ${h.digest} is bytes: inside text it would become its hex; join bytes with {concat: '
      '["${h.digest}", ...]}, or give "${h.digest}" alone'),
-    ('assert.equal: {actual: "x${h.digest}", expected: x}', "4:30: error: ${h.digest} is bytes: inside text"),
+    ('assert.equal: {actual: "${h.digest}${h.digest}", expected: x}', "4:29: error: ${h.digest} is bytes: inside text"),
     ('esapi.get_random: {bytes: {concat: [a]}}', "4:31: error: 'bytes' expects integer: concat and slice build bytes"),
     ('crypto.hash: {data: {slice: abc, step: 2}}', "4:38: error: unknown slice key 'step'"),
     ('crypto.hash: {data: {concat: abc}}', '4:25: error: concat takes a non-empty list of bytes'),
@@ -560,6 +560,30 @@ def test_bytes_and_digest_load_errors(tpmrun, tmp_path, step, err):
     if "${s}" in step:
         got = got.replace("6:", "4:", 1)
     assert got.startswith(err), got
+
+
+def test_bytes_inside_other_text_are_their_hex(tpmrun, tmp_path):
+    # a JSON document (fapi.import's data, an assert's text) takes the hex;
+    # references alone ("${a}${b}") are refused when the step runs too
+    f = write(tmp_path, "hex_text.yaml", """\
+        scenario: hex_text
+        steps:
+          - crypto.hash: {data: abc}
+            save: h
+          - file.write: {path: h.bin, data: "${h.digest}"}
+          - file.read: {path: h.bin}
+            save: r
+          - assert.equal:
+              actual: '{"digest": "${r}"}'
+              expected: '{"digest": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}'
+          - assert.equal: {actual: "${r}${r}", expected: x}
+        """)
+    r = tpmrun(f)
+    assert r.returncode == 1, r.stdout + r.stderr
+    steps = tpmrun.result("hex_text")["steps"]
+    assert [s["status"] for s in steps] == ["passed"] * 4 + ["failed"]
+    assert steps[4]["message"].startswith("${r} is bytes: inside text it would become its hex; join bytes with "
+                                          "{concat: [...]}")
 
 
 def test_policy_or_takes_bytes(tpmrun, tmp_path):

@@ -209,7 +209,10 @@ bool args_ref(loader *L, const param_spec *p, const node *n, arg_src *a)
                  registry_param_type_name(p));
         return false;
     }
-    return interp_arg(L, n, a, false, p->type == PT_BYTES || p->type == PT_ANY);
+    /* bytes inside text would become their hex: refused where bytes are
+     * wanted, and where the text is nothing but references ("${a}${b}":
+     * meant as concat); other text (a JSON document) takes their hex */
+    return interp_arg(L, n, a, false, p->type == PT_BYTES || (p->type == PT_ANY && ref_only(n->str)));
 }
 
 /* PT_STRING_LIST / PT_STRING_MAP: every item a scalar (numbers and booleans

@@ -320,7 +320,7 @@ value *resolve_arg(const world *r, const param_spec *p, const arg_src *a, diag *
         v = lookup(r, a->ref_name, a->ref_field, d);
         break;
     case ARG_INTERP:
-        v = interpolate(r, a->text, p->type == PT_BYTES || p->type == PT_ANY, d);
+        v = interpolate(r, a->text, p->type == PT_BYTES || (p->type == PT_ANY && ref_only(a->text)), d);
         if (v && p->type == PT_BYTES)
             v->kind = VAL_BYTES;
         break;
