@@ -1,5 +1,5 @@
 /* node: a scenario document as a tree that remembers where every piece came
- * from.  YAML and JSON both load through libyaml into this tree, so every
+ * from.  YAML and JSON both load into this tree (base/node_load.h), so every
  * error can name file:line:col (jansson keeps no positions). */
 #ifndef TPMRUN_BASE_NODE_H
 #define TPMRUN_BASE_NODE_H
@@ -42,18 +42,7 @@ typedef struct document {
 /* Limits that keep hostile input from costing memory or stack. */
 #define DOC_MAX_BYTES   (16u * 1024u * 1024u)
 #define DOC_MAX_DEPTH   64
-/* Nodes that YAML aliases may copy in one document: enough for any real
- * reuse, and an alias bomb ("billion laughs") stops here. */
-#define NODE_MAX_ALIAS_NODES 100000u
 
-/* Load a YAML or JSON file.  Anchors, aliases (a copy of the anchored
- * node, keeping its positions) and merge keys (`<<: *base`) work within the
- * file.  Duplicate mapping keys, tags, more than one document, depth over DOC_MAX_DEPTH and files over
- * DOC_MAX_BYTES are errors.  Returns false with d set. */
-bool node_load_document(const char *path, document *out, diag *d);
-/* The same from text in memory (a command-line option); `name` stands for
- * the file in locations. */
-bool node_load_text(const char *name, const char *text, document *out, diag *d);
 void node_free_document(document *doc);
 
 /* Building and copying trees (the loader expands fragments with these).
@@ -62,6 +51,8 @@ void node_free_document(document *doc);
 node *node_new(node_kind k, srcloc loc);
 node *node_new_scalar(srcloc loc, const char *s, size_t len, bool plain);
 node *node_copy(const node *n);
+/* The nodes of n's tree (keys count), and its height (1 for a scalar). */
+size_t node_size(const node *n, int *height);
 bool node_append(node *seq, node *item);
 bool node_put(node *map, node *key, node *val);
 void node_free(node *n);

@@ -1,6 +1,7 @@
 /* fragment: `use:` steps expanded into the fragment's steps, on the
  * document tree. */
 #include "load/fragment.h"
+#include "base/node_load.h"
 #include "base/text.h"
 #include "load/ref.h"
 

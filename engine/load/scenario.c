@@ -5,6 +5,7 @@
  * reported, up to LOADER_MAX_ERRORS, without cascades: a reference to what
  * a broken step saves says nothing more. */
 #include "load/scenario.h"
+#include "base/node_load.h"
 #include "base/text.h"
 #include "load/matrix.h"
 #include "load/vars.h"
