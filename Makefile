@@ -78,7 +78,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 BENCH_SRC  = $(wildcard tests/bench/*.c)
 BENCH_BINS = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all deps run check unit install uninstall clean schema schema-lines man bench valgrind package package-check fuzz fuzz-coverage
+.PHONY: all deps run check unit install uninstall clean schema schema-lines man docs bench valgrind package package-check fuzz fuzz-coverage
 all: $(BIN)
 
 # V=1 shows the full commands
@@ -132,6 +132,7 @@ check: deps
 bench: $(BIN) $(BENCH_BINS)
 	./$(BIN) --results build/bench-results --repeat 5 --timings scenarios
 	$(BUILD)/bench/bench_proxy
+	$(PYTHON) tests/bench/loader_scale.py ./$(BIN)
 
 # Every scenario under valgrind (memcheck; definite leaks and memory errors fail).
 valgrind: $(BIN)
@@ -164,6 +165,9 @@ build/fuzz/fuzz_load build/fuzzcov/fuzz_load: tests/fuzz/fuzz_load.c $(LIB_OBJS)
 
 schema: $(BIN)
 	./$(BIN) --schema > schemas/scenario.schema.json
+
+docs: $(BIN)
+	./$(BIN) --list-steps --markdown > docs/steps.md
 
 man: $(BIN)
 	./$(BIN) --list-steps --man > man/tpmrun-steps.7

@@ -4,6 +4,7 @@
 #include "base/confine.h"
 #include "base/jsonx.h"
 #include "base/status.h"
+#include "load/catalogue.h"
 #include "load/man_steps.h"
 #include "load/registry.h"
 #include "load/scenario.h"
@@ -71,9 +72,12 @@ static const char usage_text[] =
     "                     finish; the rest are reported as not run)\n"
     "  --shard K/N        the K-th of N disjoint parts (for a CI matrix)\n"
     "  --durations DIR    results of an earlier run: balance --shard by time\n"
+    "  --var NAME=VALUE   set a scenario var (over vars:, its env: and a matrix\n"
+    "                     axis; repeatable)\n"
     "  --list-steps [STEP...]  print the step catalogue, or those steps (with -v:\n"
-    "                     parameters, outputs; with --man: the tpmrun-steps(7)\n"
-    "                     manual page, in roff)\n"
+    "                     parameters, outputs, named templates; with --man: the\n"
+    "                     tpmrun-steps(7) manual page, in roff; with --markdown:\n"
+    "                     the step reference, docs/steps.md)\n"
     "  --schema           print the JSON Schema of scenario files\n"
     "  --show-secrets     do not redact secrets (auth values, key material, unsealed\n"
     "                     data, and what came from them) in results and messages\n"
@@ -252,7 +256,7 @@ static bool strlist_add(strlist *l, const char *s)
 /* What the command line asks for. */
 typedef struct options {
     const char *tcti, *results_dir, *junit, *tap, *html;
-    bool check, list, man, schema, verbose, secrets, wire, timings, untrusted, exitfirst;
+    bool check, list, man, markdown, schema, verbose, secrets, wire, timings, untrusted, exitfirst;
     paint_mode color;       /* --color */
     long jobs, repeat;
     double timeout;
@@ -261,16 +265,57 @@ typedef struct options {
     bool last_failed, list_scenarios;
     unsigned shard_k, shard_n;
     const char *durations;
+    load_opts vars;         /* --var NAME=VALUE */
     char **paths;           /* the files and directories given */
     int n_paths;
 } options;
+
+/* --var NAME=VALUE; false (after saying why) when it is not one. */
+static bool add_var(load_opts *v, char *arg)
+{
+    char *eq = strchr(arg, '=');
+    const char *name = arg;
+    bool ident = eq && eq != arg && !(*arg >= '0' && *arg <= '9');
+    for (const char *c = arg; ident && c < eq; c++)
+        ident = *c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+    if (!ident) {
+        fprintf(stderr, "tpmrun: --var expects NAME=VALUE, not '%s'\n", arg);
+        return false;
+    }
+    const char **names = realloc((void *)v->var_names, (v->n_vars + 1) * sizeof *names);
+    if (names)
+        v->var_names = names;
+    const char **values = realloc((void *)v->var_values, (v->n_vars + 1) * sizeof *values);
+    if (values)
+        v->var_values = values;
+    bool *used = realloc(v->var_used, (v->n_vars + 1) * sizeof *used);
+    if (used)
+        v->var_used = used;
+    if (!names || !values || !used)
+        return false;
+    *eq = 0;    /* argv is ours to cut */
+    names[v->n_vars] = name;
+    values[v->n_vars] = eq + 1;
+    used[v->n_vars++] = false;
+    return true;
+}
+
+static void free_vars(load_opts *v)
+{
+    free((void *)v->var_names);
+    free((void *)v->var_values);
+    free(v->var_used);
+}
+
+
 
 /* -1 to go on, else the exit status (--help, --version, a usage error). */
 static int read_options(int argc, char **argv, options *o)
 {
     enum { O_TCTI = 256, O_RESULTS, O_JUNIT, O_CHECK, O_LIST, O_SCHEMA, O_SECRETS, O_WIRE, O_VERSION, O_TIMEOUT,
            O_TIMINGS, O_REPEAT, O_FAULT, O_TAG, O_EXCLUDE_TAG, O_LAST_FAILED, O_SHARD, O_DURATIONS,
-           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN, O_UNTRUSTED, O_COLOR };
+           O_LIST_SCENARIOS, O_TAP, O_HTML, O_MAN, O_UNTRUSTED, O_COLOR, O_VAR,
+           O_MARKDOWN };
     static const struct option longopts[] = {
         { "tcti", required_argument, 0, O_TCTI },     { "results", required_argument, 0, O_RESULTS },
         { "junit", required_argument, 0, O_JUNIT },   { "jobs", required_argument, 0, 'j' },
@@ -286,6 +331,7 @@ static int read_options(int argc, char **argv, options *o)
         { "tap", required_argument, 0, O_TAP },         { "html", required_argument, 0, O_HTML },
         { "man", no_argument, 0, O_MAN },               { "untrusted", no_argument, 0, O_UNTRUSTED },
         { "exitfirst", no_argument, 0, 'x' },           { "color", required_argument, 0, O_COLOR },
+        { "var", required_argument, 0, O_VAR },         { "markdown", no_argument, 0, O_MARKDOWN },
         { 0, 0, 0, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -329,6 +375,11 @@ static int read_options(int argc, char **argv, options *o)
         case O_CHECK: o->check = true; break;
         case O_LIST: o->list = true; break;
         case O_MAN: o->man = true; break;
+        case O_MARKDOWN: o->markdown = true; break;
+        case O_VAR:
+            if (!add_var(&o->vars, optarg))
+                return 2;
+            break;
         case O_SCHEMA: o->schema = true; break;
         case O_SECRETS: o->secrets = true; break;
         case O_WIRE: o->wire = true; break;
@@ -392,6 +443,7 @@ static void options_free(options *o)
     free(o->k.v);
     free(o->tags.v);
     free(o->exclude_tags.v);
+    free_vars(&o->vars);
 }
 
 static int parse_options(int argc, char **argv, options *o)
@@ -430,33 +482,57 @@ static void list_scenarios(scenario **scs, size_t n)
 
 /* Loads every file; each error is one line on stderr.  Returns how many
  * failed to load (also a scenario id used twice). */
-static int load_all(const scenario_files *f, bool untrusted, scenario ***out, size_t *n)
+static int load_all(const scenario_files *f, const load_opts *vars, bool untrusted, scenario ***out, size_t *n)
 {
-    scenario **scs = calloc(f->n + 1, sizeof *scs);
+    scenario **scs = NULL;
     int bad = 0;
     *n = 0;
-    for (size_t i = 0; scs && i < f->n; i++) {
+    for (size_t i = 0; i < f->n; i++) {
         diag d = { 0 };
-        scenario *sc = NULL;
-        if (!scenario_load(f->paths[i], &sc, &d) || (untrusted && !untrusted_check(sc, &d))) {
+        scenario **list = NULL;
+        size_t count = 0;
+        if (!scenario_load_all(f->paths[i], vars, &list, &count, &d) ||
+            (untrusted && count && !untrusted_check(list[0], &d))) {    /* a matrix's scenarios share the file */
             termtext_printf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
             diag_clear(&d);
-            scenario_free(sc);
+            for (size_t k = 0; k < count; k++)
+                scenario_free(list[k]);
+            free(list);
             bad++;
             continue;
         }
-        for (size_t k = 0; k < *n; k++) {
-            if (!strcmp(scs[k]->id, sc->id)) {
-                termtext_printf(stderr, "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
-                        sc->file, sc->id, scs[k]->file);
-                bad++;
-                break;
-            }
+        scenario **grown = realloc(scs, (*n + count + 1) * sizeof *scs);
+        if (!grown) {
+            for (size_t k = 0; k < count; k++)
+                scenario_free(list[k]);
+            free(list);
+            bad++;
+            continue;
         }
-        scs[(*n)++] = sc;
+        scs = grown;
+        for (size_t j = 0; j < count; j++) {
+            scenario *sc = list[j];
+            for (size_t k = 0; k < *n; k++) {
+                if (!strcmp(scs[k]->id, sc->id)) {
+                    termtext_printf(stderr,
+                                    "%s:1:1: error: scenario id '%s' is also used by %s (results would collide)\n",
+                                    sc->file, sc->id, scs[k]->file);
+                    bad++;
+                    break;
+                }
+            }
+            scs[(*n)++] = sc;
+        }
+        free(list);
     }
+    for (size_t i = 0; !bad && i < vars->n_vars; i++)
+        if (!vars->var_used[i]) {
+            termtext_printf(stderr, "tpmrun: --var %s: no scenario has a var or matrix axis of that name\n",
+                            vars->var_names[i]);
+            bad++;
+        }
     *out = scs;
-    return scs ? bad : bad + 1;
+    return bad;
 }
 
 /* Where the results and reports go can be written: said before anything runs. */
@@ -546,8 +622,16 @@ static int run_command(const options *op)
         man_steps_write(stdout, TPMRUN_VERSION);
         return 0;
     }
-    if (o.list)     /* with names: those steps */
-        return registry_print_catalogue(stdout, o.verbose, o.paths, (size_t)o.n_paths) ? 0 : 2;
+    if (o.list && o.markdown) {
+        catalogue_markdown(stdout);
+        return 0;
+    }
+    if (o.list) {   /* with names: those steps; -v: their parameters, and the named templates */
+        bool ok = registry_print_catalogue(stdout, o.verbose, o.paths, (size_t)o.n_paths);
+        if (ok && o.verbose && !o.n_paths)
+            catalogue_templates(stdout);
+        return ok ? 0 : 2;
+    }
     if (o.schema) {
         char *s = schema_json();
         if (!s)
@@ -571,7 +655,7 @@ static int run_command(const options *op)
     scenario **scs;
     size_t n;
     confine_reads(o.untrusted);     /* {file:} and the like: in the scenario's directory */
-    int bad = load_all(&f, o.untrusted, &scs, &n);
+    int bad = load_all(&f, &o.vars, o.untrusted, &scs, &n);
     if (!f.n) {
         fputs("tpmrun: no scenario files found\n", stderr);
         status = 2;

@@ -53,21 +53,9 @@ static uint32_t do_policy_or(step_ctx *ctx, const step_args *a, step_out *out)
     TPML_DIGEST digests = { 0 };
     if (list->count < 2 || list->count > 8)
         return step_fail(out, "digests must be a list of 2 to 8 policy digests");
-    for (size_t i = 0; i < list->count; i++) {
-        uint8_t *d = NULL;
-        size_t len = 0;
-        diag bad = { 0 };
-        bool ok = hex_decode((const char *)list->items[i]->bytes, &d, &len, &bad) &&
-                  len <= sizeof digests.digests[0].buffer;
-        diag_clear(&bad);
-        if (ok) {
-            digests.digests[i].size = (UINT16)len;
-            memcpy(digests.digests[i].buffer, d, len);
-        }
-        free(d);
-        if (!ok)
-            return step_fail(out, "digests[%zu] is not a digest in hex (at most %zu bytes)", i,
-                             sizeof digests.digests[0].buffer);
+    for (size_t i = 0; i < list->count; i++) {   /* bytes of at most a digest's size: the loader's check */
+        digests.digests[i].size = (UINT16)list->items[i]->len;
+        memcpy(digests.digests[i].buffer, list->items[i]->bytes, list->items[i]->len);
     }
     digests.count = (UINT32)list->count;
     return step_tss(out, "Esys_PolicyOR", Esys_PolicyOR(ctx->esys, s, ctx->s1, ctx->s2, ctx->s3, &digests));
@@ -212,8 +200,8 @@ const step_def steps_esapi_policy_cmds[] = {
     { "esapi.policy_or", "TPM2_PolicyOR: the policy is any one of these digests", NEED_ESYS,
       (const param_spec[]){
           SESSION_PARAM,
-          { "digests", PT_STRING_LIST, PF_REQUIRED, NULL,
-            "2 to 8 branch digests in hex, e.g. [\"${a.digest}\", \"${b.digest}\"] (bytes become hex)" },
+          { "digests", PT_BYTES_LIST, PF_REQUIRED, NULL,
+            "2 to 8 branch digests, each bytes: [\"${a.digest}\", {hex: ...}]", .max_len = sizeof(TPMU_HA) },
           { 0 } },
       NULL, do_policy_or },
     { "esapi.policy_secret", "TPM2_PolicySecret: require the auth value of another entity", NEED_ESYS | AUTH1,

@@ -10,7 +10,8 @@ import yaml
 
 from conftest import ROOT
 
-SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*") if p.suffix in (".yaml", ".yml", ".json")
+                   and "fragment" not in (yaml.safe_load(p.read_text()) or {}))   # fragments run where used
 RESULTS_SCHEMA = json.loads((ROOT / "schemas" / "results.schema.json").read_text())
 
 

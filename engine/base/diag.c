@@ -101,6 +101,55 @@ void diag_append(diag *d, const char *fmt, ...)
     free(post);
 }
 
+void diag_suffix(diag *d, const char *fmt, ...)
+{
+    if (!d || !d->msg)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *post = one_line(fmt, ap);
+    va_end(ap);
+    char *msg = NULL, *text = NULL;
+    if (post && asprintf(&msg, "%s%s", d->msg, post) >= 0) {
+        free(d->msg);
+        d->msg = msg;
+    }
+    if (post && d->text && asprintf(&text, "%s%s", d->text, post) >= 0) {
+        free(d->text);
+        d->text = text;
+    }
+    free(post);
+}
+
+size_t diag_lines(const diag *d)
+{
+    if (!d->msg)
+        return 0;
+    size_t n = 1;
+    for (const char *p = d->text; p && (p = strchr(p, '\n')); p++)
+        n++;
+    return n;
+}
+
+bool diag_collect(diag *all, diag *err, size_t max)
+{
+    if (!err->msg)
+        return true;
+    bool room = diag_lines(all) < max;
+    if (room && !all->msg) {
+        *all = *err;
+        *err = (diag){ 0 };
+        return true;
+    }
+    char *both = NULL;
+    if (room && asprintf(&both, "%s\n%s", diag_text(all), diag_text(err)) >= 0) {
+        free(all->text);
+        all->text = both;
+    }
+    diag_clear(err);
+    return room;
+}
+
 void diag_locate(diag *d, srcloc loc)
 {
     if (!d || !d->msg || d->text)

@@ -11,7 +11,9 @@
  * Without any of these (diag_fail) it is a plain message.  A NULL diag
  * takes nothing (a caller that only wants to know whether text parses).
  * The first error wins: later ones are usually consequences of it, and one precise line is
- * worth more than a cascade. */
+ * worth more than a cascade.  Where the parts of an input are independent
+ * (the steps of a scenario), diag_collect gathers each part's first error
+ * into one diag whose text has a line each. */
 #ifndef TPMRUN_BASE_DIAG_H
 #define TPMRUN_BASE_DIAG_H
 
@@ -49,10 +51,20 @@ void diag_shift(diag *d, size_t delta);
 void diag_prefix(diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "message: suffix", for a caller that knows more of why. */
 void diag_append(diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "message suffix", also once located: where an error's place was reached
+ * from (a fragment's line, then the line that used it). */
+void diag_suffix(diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Gives an unlocated error its place in a file. */
 void diag_locate(diag *d, srcloc loc);
 /* Moves the error of `from` into `to` (when `to` has none) and clears `from`. */
 void diag_move(diag *to, diag *from);
+
+/* Appends err's line to `all` (its first message stays all's message; its
+ * text gains a line) and clears err; false when `all` already holds
+ * `max` lines (err is cleared all the same). */
+bool diag_collect(diag *all, diag *err, size_t max);
+/* How many lines diag_collect gathered (1 for a plain error, 0 for none). */
+size_t diag_lines(const diag *d);
 
 static inline bool diag_failed(const diag *d) { return d->msg != NULL; }
 /* The line to show: "file:line:col: error: msg" when located, else msg. */

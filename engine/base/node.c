@@ -1,24 +1,11 @@
-/* node: YAML and JSON files -> node tree with source positions.
- *
- * JSON is loaded through libyaml as well (JSON's syntax is YAML flow
- * style), which is what gives JSON scenarios line:col in their errors. */
+/* node: the document tree -- building, copying, freeing, and where a
+ * byte of a scalar came from (node_load.c reads files into it). */
 #include "base/node.h"
-#include "base/slurp.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <jansson.h>
-#include <yaml.h>
 
-static srcloc loc_of(const document *doc, yaml_mark_t m)
-{
-    return (srcloc){ doc->file, (int)m.line + 1, (int)m.column + 1 };
-}
-
-static void node_free(node *n)
+void node_free(node *n)
 {
     if (!n)
         return;
@@ -42,134 +29,7 @@ void node_free_document(document *doc)
     doc->file = NULL;
 }
 
-static bool read_file(const char *path, char **buf, size_t *len, const document *doc, diag *d)
-{
-    srcloc top = { doc->file, 1, 1 };
-    uint8_t *b = NULL;
-    size_t n = 0;
-    int err = slurp_file(path, DOC_MAX_BYTES, &b, &n);
-    if (err == EISDIR)
-        diag_set(d, top, "is a directory, not a scenario file");
-    else if (err == EFBIG)
-        diag_set(d, top, "scenario file is larger than %u MiB", DOC_MAX_BYTES >> 20);
-    else if (err)
-        diag_set(d, top, "cannot open scenario file: %s", slurp_error(err));
-    if (err)
-        return false;
-    const uint8_t *nul = memchr(b, '\0', n);
-    if (nul) {
-        int line = 1, col = 1;
-        for (const uint8_t *p = b; p < nul; p++) {
-            if (*p == '\n') { line++; col = 1; } else col++;
-        }
-        free(b);
-        diag_set(d, (srcloc){ doc->file, line, col }, "NUL byte: this is not a text file");
-        return false;
-    }
-    *buf = (char *)b;
-    *len = n;
-    return true;
-}
-
-typedef struct builder {
-    document *doc;
-    diag *d;
-    yaml_parser_t parser;
-    const char *buf;        /* the file's bytes */
-    size_t len;
-    /* libyaml's mark.index counts characters; this cursor turns them into
-     * byte offsets, moving forward only (events come in file order). */
-    size_t cur_index, cur_byte;
-} builder;
-
-static size_t byte_at(builder *b, size_t index)
-{
-    if (index < b->cur_index)
-        b->cur_index = b->cur_byte = 0;
-    while (b->cur_index < index && b->cur_byte < b->len) {
-        unsigned char c = (unsigned char)b->buf[b->cur_byte];
-        size_t w = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        if (c == '\r' && b->cur_byte + 1 < b->len && b->buf[b->cur_byte + 1] == '\n')
-            w = 2;      /* libyaml counts CR LF as one break */
-        b->cur_byte += w;
-        b->cur_index++;
-    }
-    return b->cur_byte > b->len ? b->len : b->cur_byte;
-}
-
-/* line:col of a byte offset, counting UTF-8 characters as libyaml does. */
-static srcloc loc_of_offset(const builder *b, size_t off)
-{
-    srcloc l = { b->doc->file, 1, 1 };
-    for (size_t i = 0; i < off && i < b->len; i++) {
-        unsigned char c = (unsigned char)b->buf[i];
-        if (c == '\n') {
-            l.line++;
-            l.col = 1;
-        } else if ((c & 0xC0) != 0x80) {
-            l.col++;
-        }
-    }
-    return l;
-}
-
-static bool parse_error(builder *b)
-{
-    yaml_parser_t *p = &b->parser;
-    if (p->error == YAML_READER_ERROR) {
-        /* encoding problems: libyaml knows only the byte offset */
-        diag_set(b->d, loc_of_offset(b, p->problem_offset), "%s", p->problem ? p->problem : "unreadable input");
-        return false;
-    }
-    yaml_mark_t m = p->problem ? p->problem_mark : p->mark;
-    const char *what = p->problem ? p->problem : "syntax error";
-    if (m.index < b->len && b->buf[m.index] == '\t' && p->problem &&
-        strstr(p->problem, "cannot start any token")) {
-        diag_set(b->d, loc_of(b->doc, m), "tab character in indentation (YAML indents with spaces only)");
-        return false;
-    }
-    if (p->context && p->context_mark.line != m.line)
-        diag_set(b->d, loc_of(b->doc, m), "%s %s that starts at %d:%d", what, p->context,
-                 (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
-    else if (p->context)
-        diag_set(b->d, loc_of(b->doc, m), "%s %s", what, p->context);
-    else
-        diag_set(b->d, loc_of(b->doc, m), "%s", what);
-    return false;
-}
-
-/* Decides how offsets in a scalar's value map back to the file. */
-static void scalar_source(builder *b, const yaml_event_t *ev, node *n)
-{
-    size_t start = byte_at(b, ev->start_mark.index), end = byte_at(b, ev->end_mark.index);
-    yaml_scalar_style_t style = ev->data.scalar.style;
-    n->src = SRC_OPAQUE;
-    if (end > b->len || start > end)
-        return;
-    if (style == YAML_LITERAL_SCALAR_STYLE) {
-        /* the indentation of the first non-empty content line */
-        const char *nl = memchr(b->buf + start, '\n', end - start);
-        while (nl && nl + 1 < b->buf + end && nl[1] == '\n')
-            nl++;
-        if (!nl)
-            return;
-        int indent = 0;
-        for (const char *q = nl + 1; q < b->buf + end && *q == ' '; q++)
-            indent++;
-        n->src = SRC_LITERAL;
-        n->block_indent = indent;
-        return;
-    }
-    size_t q = (style == YAML_SINGLE_QUOTED_SCALAR_STYLE || style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) ? 1 : 0;
-    if (end - start < 2 * q)
-        return;
-    const char *src = b->buf + start + q;
-    size_t src_len = end - start - 2 * q;
-    if (src_len == n->len && memcmp(src, n->str, n->len) == 0 && !memchr(src, '\n', src_len))
-        n->src = SRC_VERBATIM;
-}
-
-static node *new_node(node_kind k, srcloc loc)
+node *node_new(node_kind k, srcloc loc)
 {
     node *n = calloc(1, sizeof *n);
     if (n) {
@@ -179,19 +39,10 @@ static node *new_node(node_kind k, srcloc loc)
     return n;
 }
 
-/* Parses one node whose first event is `ev` (consumed by the caller). */
-static node *build(builder *b, yaml_event_t *ev, int depth);
-
-static bool next_event(builder *b, yaml_event_t *ev)
-{
-    if (!yaml_parser_parse(&b->parser, ev))
-        return parse_error(b);
-    return true;
-}
-
+/* Arrays of nodes and pairs grow only through here (node_append,
+ * node_put): their capacity is the next power of two. */
 static bool push(void **arr, size_t *count, size_t elem, void *item)
 {
-    /* grow by doubling at powers of two */
     size_t n = *count;
     if ((n & (n - 1)) == 0) {
         size_t cap = n ? n * 2 : 4;
@@ -205,244 +56,83 @@ static bool push(void **arr, size_t *count, size_t elem, void *item)
     return true;
 }
 
-static node *build_collection(builder *b, node *n, yaml_event_type_t end, int depth)
+node *node_new_scalar(srcloc loc, const char *s, size_t len, bool plain)
 {
-    for (;;) {
-        yaml_event_t ev;
-        if (!next_event(b, &ev)) {
-            node_free(n);
-            return NULL;
-        }
-        if (ev.type == end) {
-            yaml_event_delete(&ev);
-            return n;
-        }
-        node *child = build(b, &ev, depth + 1);
-        yaml_event_delete(&ev);
-        if (!child) {
-            node_free(n);
-            return NULL;
-        }
-        if (n->kind == NODE_SEQ) {
-            if (!push((void **)&n->items, &n->count, sizeof(node *), &child)) {
-                node_free(child);
-                node_free(n);
-                return NULL;
-            }
-            continue;
-        }
-        /* mapping: child is the key, then its value */
-        if (child->kind != NODE_SCALAR) {
-            diag_set(b->d, child->loc, "mapping keys must be plain strings");
-            node_free(child);
-            node_free(n);
-            return NULL;
-        }
-        for (size_t i = 0; i < n->count; i++) {
-            if (n->pairs[i].key->len == child->len &&
-                memcmp(n->pairs[i].key->str, child->str, child->len) == 0) {
-                diag_set(b->d, child->loc, "duplicate key '%s' (first at line %d)",
-                         child->str, n->pairs[i].key->loc.line);
-                node_free(child);
-                node_free(n);
-                return NULL;
-            }
-        }
-        yaml_event_t vev;
-        if (!next_event(b, &vev)) {
-            node_free(child);
-            node_free(n);
-            return NULL;
-        }
-        node *val = build(b, &vev, depth + 1);
-        yaml_event_delete(&vev);
-        node_pair pair = { child, val };
-        if (!val || !push((void **)&n->pairs, &n->count, sizeof pair, &pair)) {
-            node_free(child);
-            node_free(val);
-            node_free(n);
-            return NULL;
-        }
+    node *n = node_new(NODE_SCALAR, loc);
+    if (!n || !(n->str = malloc(len + 1))) {
+        free(n);
+        return NULL;
     }
+    memcpy(n->str, s, len);
+    n->str[len] = 0;
+    n->len = len;
+    n->plain = plain;
+    n->src = SRC_OPAQUE;
+    return n;
 }
 
-static node *build(builder *b, yaml_event_t *ev, int depth)
+bool node_append(node *seq, node *item)
 {
-    srcloc loc = loc_of(b->doc, ev->start_mark);
-    if (depth > DOC_MAX_DEPTH) {
-        diag_set(b->d, loc, "nesting deeper than %d levels", DOC_MAX_DEPTH);
-        return NULL;
-    }
-    const yaml_char_t *anchor = NULL, *tag = NULL;
-    switch (ev->type) {
-    case YAML_ALIAS_EVENT:
-        diag_set(b->d, loc, "YAML aliases (*%s) are not supported in scenarios",
-                 (const char *)ev->data.alias.anchor);
-        return NULL;
-    case YAML_SCALAR_EVENT: {
-        anchor = ev->data.scalar.anchor;
-        tag = ev->data.scalar.tag;
-        break;
-    }
-    case YAML_SEQUENCE_START_EVENT:
-        anchor = ev->data.sequence_start.anchor;
-        tag = ev->data.sequence_start.tag;
-        break;
-    case YAML_MAPPING_START_EVENT:
-        anchor = ev->data.mapping_start.anchor;
-        tag = ev->data.mapping_start.tag;
-        break;
-    default:
-        diag_set(b->d, loc, "unexpected YAML event");
-        return NULL;
-    }
-    if (anchor) {
-        diag_set(b->d, loc, "YAML anchors (&%s) are not supported in scenarios", (const char *)anchor);
-        return NULL;
-    }
-    if (tag) {
-        diag_set(b->d, loc, "YAML tags (%s) are not supported in scenarios", (const char *)tag);
-        return NULL;
-    }
-    if (ev->type == YAML_SCALAR_EVENT) {
-        node *n = new_node(NODE_SCALAR, loc);
-        if (!n)
-            return NULL;
-        n->len = ev->data.scalar.length;
-        n->str = malloc(n->len + 1);
-        if (!n->str) {
-            free(n);
-            return NULL;
-        }
-        memcpy(n->str, ev->data.scalar.value, n->len);
-        n->str[n->len] = '\0';
-        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        scalar_source(b, ev, n);
-        return n;
-    }
-    bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-    node *n = new_node(seq ? NODE_SEQ : NODE_MAP, loc);
-    if (!n)
-        return NULL;
-    return build_collection(b, n, seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT, depth);
-}
-
-static bool is_json_file(const char *path)
-{
-    size_t n = strlen(path);
-    return n >= 5 && strcmp(path + n - 5, ".json") == 0;
-}
-
-/* libyaml reads JSON as YAML flow style, which also takes trailing commas,
- * comments and single quotes: a .json file must first be strict JSON.
- * jansson reports line and column (1-based; the column counts characters). */
-static bool json_syntax_ok(const document *doc, const char *buf, size_t len, diag *d)
-{
-    json_error_t e;
-    json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
-    if (j) {
-        json_decref(j);
+    if (item && push((void **)&seq->items, &seq->count, sizeof item, &item))
         return true;
-    }
-    srcloc l = { doc->file, e.line > 0 ? e.line : 1, e.column > 0 ? e.column : 1 };
-    /* jansson blames the ']' or '}' after a trailing comma; point at the comma */
-    if (strncmp(e.text, "unexpected token near '", 23) == 0 && (e.text[23] == ']' || e.text[23] == '}') &&
-        e.position > 0 && (size_t)e.position <= len) {
-        size_t i = (size_t)e.position - 1;
-        while (i > 0 && strchr(" \t\r\n]}", buf[i]) && buf[i] != ',')
-            i--;
-        if (buf[i] == ',') {
-            builder b = { .doc = (document *)doc, .buf = buf, .len = len };
-            diag_set(d, loc_of_offset(&b, i), "invalid JSON: trailing comma before '%c'", e.text[23]);
-            return false;
-        }
-    }
-    diag_set(d, l, "invalid JSON: %s", e.text);
+    node_free(item);
     return false;
 }
 
-static bool parse_text(document *out, char *buf, size_t len, diag *d);
-
-bool node_load_document(const char *path, document *out, diag *d)
+bool node_put(node *map, node *key, node *val)
 {
-    memset(out, 0, sizeof *out);
-    out->file = strdup(path);
-    if (!out->file)
-        return false;
-    char *buf;
-    size_t len;
-    if (!read_file(path, &buf, &len, out, d)) {
-        node_free_document(out);
-        return false;
-    }
-    if (is_json_file(path) && !json_syntax_ok(out, buf, len, d)) {
-        free(buf);
-        node_free_document(out);
-        return false;
-    }
-    return parse_text(out, buf, len, d);
+    node_pair pair = { key, val };
+    if (key && val && push((void **)&map->pairs, &map->count, sizeof pair, &pair))
+        return true;
+    node_free(key);
+    node_free(val);
+    return false;
 }
 
-bool node_load_text(const char *name, const char *text, document *out, diag *d)
+/* A deep copy; the tree's height is bounded (node_load caps what aliases copy). */
+node *node_copy(const node *n)
 {
-    memset(out, 0, sizeof *out);
-    size_t len = strlen(text);
-    out->file = strdup(name);
-    char *buf = out->file ? strdup(text) : NULL;
-    if (!buf) {
-        node_free_document(out);
-        return false;
+    node *c = node_new(n->kind, n->loc);
+    if (!c)
+        return NULL;
+    c->plain = n->plain;
+    c->src = n->src;
+    c->block_indent = n->block_indent;
+    if (n->kind == NODE_SCALAR) {
+        c->len = n->len;
+        if (!(c->str = malloc(n->len + 1))) {
+            free(c);
+            return NULL;
+        }
+        memcpy(c->str, n->str, n->len + 1);
+        return c;
     }
-    if (len > DOC_MAX_BYTES) {
-        diag_set(d, (srcloc){ out->file, 1, 1 }, "more than %u bytes", DOC_MAX_BYTES);
-        free(buf);
-        node_free_document(out);
-        return false;
+    for (size_t i = 0; i < n->count; i++) {
+        bool ok = n->kind == NODE_SEQ ? node_append(c, node_copy(n->items[i]))
+                                      : node_put(c, node_copy(n->pairs[i].key), node_copy(n->pairs[i].val));
+        if (!ok) {
+            node_free(c);
+            return NULL;
+        }
     }
-    return parse_text(out, buf, len, d);
+    return c;
 }
 
-/* Takes buf. */
-static bool parse_text(document *out, char *buf, size_t len, diag *d)
+size_t node_size(const node *n, int *height)
 {
-    builder b = { .doc = out, .d = d, .buf = buf, .len = len };
-    yaml_parser_initialize(&b.parser);
-    yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
-    bool ok = false;
-    yaml_event_t ev;
-    int stage = 0;  /* 0: before stream, 1: before document, 2: in document, 3: after */
-    while (next_event(&b, &ev)) {
-        yaml_event_type_t t = ev.type;
-        if (t == YAML_STREAM_END_EVENT) {
-            yaml_event_delete(&ev);
-            ok = true;
-            break;
+    size_t size = 1;
+    int below = 0;
+    for (size_t i = 0; n->kind != NODE_SCALAR && i < n->count; i++) {
+        const node *kids[2] = { n->kind == NODE_SEQ ? n->items[i] : n->pairs[i].key,
+                                n->kind == NODE_SEQ ? NULL : n->pairs[i].val };
+        for (int k = 0; k < 2 && kids[k]; k++) {
+            int h;
+            size += node_size(kids[k], &h);
+            below = h > below ? h : below;
         }
-        if (t == YAML_DOCUMENT_START_EVENT) {
-            if (stage == 3) {
-                diag_set(d, loc_of(out, ev.start_mark), "more than one YAML document in a scenario file");
-                yaml_event_delete(&ev);
-                break;
-            }
-            stage = 2;
-        } else if (t == YAML_DOCUMENT_END_EVENT) {
-            stage = 3;
-        } else if (stage == 2 && !out->root) {
-            out->root = build(&b, &ev, 1);
-            if (!out->root) {
-                yaml_event_delete(&ev);
-                break;
-            }
-        }
-        yaml_event_delete(&ev);
     }
-    yaml_parser_delete(&b.parser);
-    free(buf);
-    if (!ok && !diag_failed(d))
-        diag_set(d, (srcloc){ out->file, 1, 1 }, "out of memory");
-    if (!ok)
-        node_free_document(out);
-    return ok;
+    *height = 1 + below;
+    return size;
 }
 
 static int utf8_chars(const char *s, size_t n)

@@ -1,5 +1,5 @@
 /* node: a scenario document as a tree that remembers where every piece came
- * from.  YAML and JSON both load through libyaml into this tree, so every
+ * from.  YAML and JSON both load into this tree (base/node_load.h), so every
  * error can name file:line:col (jansson keeps no positions). */
 #ifndef TPMRUN_BASE_NODE_H
 #define TPMRUN_BASE_NODE_H
@@ -43,14 +43,19 @@ typedef struct document {
 #define DOC_MAX_BYTES   (16u * 1024u * 1024u)
 #define DOC_MAX_DEPTH   64
 
-/* Load a YAML or JSON file.  Duplicate mapping keys, anchors/aliases, tags,
- * more than one document, depth over DOC_MAX_DEPTH and files over
- * DOC_MAX_BYTES are errors.  Returns false with d set. */
-bool node_load_document(const char *path, document *out, diag *d);
-/* The same from text in memory (a command-line option); `name` stands for
- * the file in locations. */
-bool node_load_text(const char *name, const char *text, document *out, diag *d);
 void node_free_document(document *doc);
+
+/* Building and copying trees (the loader expands fragments with these).
+ * node_new_scalar copies len bytes of s; node_append and node_put take
+ * ownership of what they are given (freed on failure). */
+node *node_new(node_kind k, srcloc loc);
+node *node_new_scalar(srcloc loc, const char *s, size_t len, bool plain);
+node *node_copy(const node *n);
+/* The nodes of n's tree (keys count), and its height (1 for a scalar). */
+size_t node_size(const node *n, int *height);
+bool node_append(node *seq, node *item);
+bool node_put(node *map, node *key, node *val);
+void node_free(node *n);
 
 /* Where byte `off` of a scalar's value came from in the file. */
 srcloc node_loc_at(const node *n, size_t off);

@@ -3,21 +3,25 @@
 
 #include <string.h>
 
-static const char *const names[] = { [STATUS_PASSED] = "passed", [STATUS_FAILED] = "failed",
-                                     [STATUS_ERROR] = "error", [STATUS_SKIPPED] = "skipped" };
+static const char *const names[STATUS_COUNT] = {
+    [STATUS_PASSED] = "passed",   [STATUS_FAILED] = "failed",   [STATUS_ERROR] = "error",
+    [STATUS_SKIPPED] = "skipped", [STATUS_XFAILED] = "xfailed", [STATUS_XPASSED] = "xpassed",
+};
 
 const char *status_name(status s)
 {
-    return s <= STATUS_SKIPPED ? names[s] : "error";
+    return s < STATUS_COUNT ? names[s] : "error";
 }
 
 status status_parse(const char *s)
 {
-    if (s && !strcmp(s, "passed"))
-        return STATUS_PASSED;
-    if (s && !strcmp(s, "failed"))
-        return STATUS_FAILED;
-    if (s && !strcmp(s, "skipped"))
-        return STATUS_SKIPPED;
+    for (int i = 0; s && i < STATUS_COUNT; i++)
+        if (!strcmp(s, names[i]))
+            return (status)i;
     return STATUS_ERROR;
+}
+
+bool status_fails(status s)
+{
+    return s == STATUS_FAILED || s == STATUS_ERROR;
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,4 +112,42 @@ bool text_in_list(const char *s, const char *const *list)
         if (strcmp(*list, s) == 0)
             return true;
     return false;
+}
+
+static bool compile(regex_t *rx, const char *re, diag *d)
+{
+    int rc = regcomp(rx, re, REG_EXTENDED | REG_NEWLINE);   /* ^ and $ at line ends, as grep */
+    if (rc == 0)
+        return true;
+    char msg[160];
+    regerror(rc, rx, msg, sizeof msg);
+    diag_at(d, 0, "not a POSIX extended regular expression: %s", msg);
+    return false;
+}
+
+bool text_regex_parse(const char *re, unsigned char *out, diag *d)
+{
+    regex_t rx;
+    if (!compile(&rx, re, d))
+        return false;
+    regfree(&rx);
+    *out = 1;
+    return true;
+}
+
+const char *text_regex_pattern(void)
+{
+    return ".*";
+}
+
+bool text_regex_search(const char *re, const void *data, size_t len, bool *found, diag *d)
+{
+    regex_t rx;
+    *found = false;
+    if (!compile(&rx, re, d))
+        return false;
+    regmatch_t m[1] = { { .rm_so = 0, .rm_eo = (regoff_t)len } };
+    *found = regexec(&rx, data, 1, m, REG_STARTEND) == 0;   /* REG_STARTEND: NULs in data are data */
+    regfree(&rx);
+    return true;
 }

@@ -21,4 +21,15 @@ bool text_is_identifier(const char *s);
 /* Is s one of `list` (NULL-terminated)? */
 bool text_in_list(const char *s, const char *const *list);
 
+/* Regular expressions are POSIX extended (regcomp REG_EXTENDED, as
+ * `grep -E`; ^ and $ match at every line's start and end): the C
+ * library's, no dependency.  text_regex_parse is a
+ * syntax row's parser (it only checks; *out = 1); text_regex_pattern what
+ * the schema says of it (anything). */
+bool text_regex_parse(const char *re, unsigned char *out, diag *d);
+const char *text_regex_pattern(void);
+/* Does `re` match somewhere in the len bytes of data?  False with d set
+ * when re does not compile. */
+bool text_regex_search(const char *re, const void *data, size_t len, bool *found, diag *d);
+
 #endif

@@ -1,13 +1,13 @@
 /* args: parameter values while loading -- literals of each type, byte
- * forms ({hex:}, {base64:}, {file:}), text syntaxes, references and their
- * types. */
+ * forms ({hex:}, {base64:}, {file:}), bytes built with concat and slice,
+ * text syntaxes, references (what they name and their types: ref_type.c). */
 #include "load/args.h"
 #include "base/base64.h"
 #include "base/confine.h"
 #include "base/hex.h"
 #include "base/slurp.h"
-#include "base/text.h"
 #include "load/ref.h"
+#include "load/ref_type.h"
 #include "tpm/policy_node.h"
 
 #include <ctype.h>
@@ -41,7 +41,7 @@ static bool is_bytes_form(const node *n)
 {
     return n->kind == NODE_MAP && n->count == 1 &&
            (strcmp(n->pairs[0].key->str, "hex") == 0 || strcmp(n->pairs[0].key->str, "base64") == 0 ||
-            strcmp(n->pairs[0].key->str, "file") == 0);
+            strcmp(n->pairs[0].key->str, "file") == 0 || strcmp(n->pairs[0].key->str, "text") == 0);
 }
 
 static value *bytes_form(loader *L, const node *n)
@@ -55,6 +55,8 @@ static value *bytes_form(loader *L, const node *n)
     uint8_t *data = NULL;
     size_t len = 0;
     diag sub = { 0 };
+    if (strcmp(form, "text") == 0)     /* the characters' UTF-8, said explicitly */
+        return value_bytes(v->str, v->len);
     if (strcmp(form, "hex") == 0 || strcmp(form, "base64") == 0) {
         bool ok = form[0] == 'h' ? hex_decode(v->str, &data, &len, &sub) : base64_decode(v->str, &data, &len, &sub);
         if (!ok) {
@@ -122,132 +124,6 @@ value *args_literal(loader *L, const node *n, int depth)
 
 /* ---- references --------------------------------------------------------- */
 
-/* The type a reference yields, as a param_type (PT_ANY when only the run knows). */
-typedef struct ref_type {
-    param_type type;
-    tpm_struct st;
-} ref_type;
-
-static ref_type var_type(const value *v)
-{
-    switch (v->kind) {
-    case VAL_BYTES: return (ref_type){ PT_BYTES, TS_NONE };
-    case VAL_STRING: return (ref_type){ PT_STRING, TS_NONE };
-    case VAL_INT: return (ref_type){ PT_INT, TS_NONE };
-    case VAL_BOOL: return (ref_type){ PT_BOOL, TS_NONE };
-    default: return (ref_type){ PT_ANY, TS_NONE };
-    }
-}
-
-static void undefined(loader *L, srcloc loc, const char *name)
-{
-    const char **names = symbols_names(L->syms, 1);
-    const char *near = NULL;
-    if (names) {
-        size_t n = 0;
-        while (names[n])
-            n++;
-        names[n] = "workdir";
-        near = text_nearest(name, names);
-    }
-    if (near)
-        diag_set(L->d, loc, "undefined reference '%s' (did you mean '%s'?)", name, near);
-    else
-        diag_set(L->d, loc, "undefined reference '%s': no var or earlier step saves it", name);
-    free(names);
-}
-
-static bool resolve_ref(loader *L, const node *n, size_t off, const char *name, const char *field, ref_type *t)
-{
-    srcloc loc = node_loc_at(n, off);
-    if (strcmp(name, "env") == 0) {
-        if (!field || !*field) {
-            diag_set(L->d, loc, "${env} needs a variable name: ${env.NAME}");
-            return false;
-        }
-        *t = (ref_type){ PT_STRING, TS_NONE };
-        return true;
-    }
-    if (strcmp(name, "workdir") == 0) {
-        if (field) {
-            diag_set(L->d, loc, "${workdir} has no fields");
-            return false;
-        }
-        *t = (ref_type){ PT_STRING, TS_NONE };
-        return true;
-    }
-    const symbol *s = symbols_find(L->syms, name);
-    if (s && s->later) {
-        diag_set(L->d, loc, "'%s' is used before it is saved (by the step at line %d): steps run in order", name,
-                 s->line);
-        return false;
-    }
-    if (!s) {
-        undefined(L, loc, name);
-        return false;
-    }
-    if (s->var) {
-        if (field) {
-            const value *f = value_map_get(s->var, field);
-            if (!f) {
-                diag_set(L->d, loc, "var '%s' has no field '%s'", name, field);
-                return false;
-            }
-            *t = var_type(f);
-        } else {
-            *t = var_type(s->var);
-        }
-        return true;
-    }
-    const step_def *d = s->saver;
-    const output_spec *o = d->outputs && d->outputs->name ? d->outputs : NULL;
-    if (field) {
-        o = registry_output(d, field);
-        if (!o) {
-            const char *names[32] = { 0 };
-            size_t k = 0;
-            for (const output_spec *it = d->outputs; it && it->name && k < 31; it++)
-                names[k++] = it->name;
-            const char *near = text_nearest(field, names);
-            if (near)
-                diag_set(L->d, loc, "%s gives no output '%s' (did you mean '%s'?)", d->name, field, near);
-            else
-                diag_set(L->d, loc, "%s gives no output '%s'", d->name, field);
-            return false;
-        }
-    }
-    if (!o) {
-        diag_set(L->d, loc, "%s gives no outputs to save", d->name);
-        return false;
-    }
-    *t = (ref_type){ o->type, o->st };
-    return true;
-}
-
-static bool accepts(const param_spec *p, ref_type t)
-{
-    if (t.type == PT_ANY || p->type == PT_ANY)
-        return true;
-    switch (p->type) {
-    case PT_BYTES: return t.type == PT_BYTES || t.type == PT_STRING || t.type == PT_STRUCT;
-    case PT_STRUCT: return (t.type == PT_STRUCT && t.st == p->st) || t.type == PT_BYTES;
-    case PT_STRING:
-    case PT_SYNTAX:
-    case PT_POLICY: return t.type == PT_STRING || t.type == PT_SYNTAX;
-    case PT_INT: return t.type == PT_INT;
-    case PT_BOOL: return t.type == PT_BOOL;
-    case PT_OBJECT: return t.type == PT_OBJECT;
-    case PT_SESSION: return t.type == PT_SESSION;
-    default: return false;
-    }
-}
-
-static const char *ref_type_name(ref_type t)
-{
-    param_spec tmp = { .type = t.type, .st = t.st };
-    return t.type == PT_SYNTAX ? "string" : registry_param_type_name(&tmp);
-}
-
 /* Splits the reference at byte off of n's value; 0 (error set) when it is not one. */
 static size_t split_at(loader *L, const node *n, size_t off, char **name, char **field)
 {
@@ -262,7 +138,7 @@ static size_t split_at(loader *L, const node *n, size_t off, char **name, char *
 
 /* Text with references inside: every reference must be defined and turn
  * into text (a structure only inside a JSON policy, where it is its hex). */
-static bool interp_arg(loader *L, const node *n, arg_src *a, bool structs)
+static bool interp_arg(loader *L, const node *n, arg_src *a, bool structs, bool no_bytes)
 {
     const char *s = n->str;
     for (const char *q = ref_find(s); q; q = ref_find(q)) {
@@ -272,9 +148,16 @@ static bool interp_arg(loader *L, const node *n, arg_src *a, bool structs)
         size_t used = split_at(L, n, qoff, &name, &field);
         if (!used)
             return false;
-        bool ok = resolve_ref(L, n, qoff, name, field, &t);
+        bool ok = ref_type_resolve(L, n, qoff, name, field, &t);
         if (ok && (t.type == PT_OBJECT || t.type == PT_SESSION || (t.type == PT_STRUCT && !structs))) {
             diag_set(L->d, node_loc_at(n, qoff), "${%s} is %s and cannot be part of a text", name, ref_type_name(t));
+            ok = false;
+        } else if (ok && no_bytes && (t.type == PT_BYTES || t.type == PT_STRUCT)) {
+            /* its hex inside text would silently become the bytes of that hex */
+            diag_set(L->d, node_loc_at(n, qoff), "${%s%s%s} is %s: inside text it would become its hex; join bytes "
+                     "with {concat: [\"${%s%s%s}\", ...]}, or give \"${%s%s%s}\" alone", name, field ? "." : "",
+                     field ? field : "", ref_type_name(t), name, field ? "." : "", field ? field : "", name,
+                     field ? "." : "", field ? field : "");
             ok = false;
         }
         free(name);
@@ -288,20 +171,6 @@ static bool interp_arg(loader *L, const node *n, arg_src *a, bool structs)
     return a->text != NULL;
 }
 
-/* An object or session lives in the TPM that made it: a step on another
- * TPM cannot use it (its public, name or blobs travel as plain values). */
-static bool on_same_tpm(loader *L, const node *n, const char *name, ref_type t)
-{
-    const symbol *s = symbols_find(L->syms, name);
-    if (!(L->cur_needs & (NEED_ESYS | NEED_PROGRAM | NEED_FAPI)) || !s || !s->saver ||
-        (t.type != PT_OBJECT && t.type != PT_SESSION) || s->tpm == L->cur_tpm)
-        return true;
-    diag_set(L->d, n->loc, "${%s} is %s on TPM '%s', but this step runs on TPM '%s' (objects and sessions stay on "
-             "the TPM that made them)", name, t.type == PT_OBJECT ? "an object" : "a session",
-             loader_tpm_name(L, s->tpm), loader_tpm_name(L, L->cur_tpm));
-    return false;
-}
-
 bool args_ref(loader *L, const param_spec *p, const node *n, arg_src *a)
 {
     const char *s = n->str;
@@ -313,14 +182,14 @@ bool args_ref(loader *L, const param_spec *p, const node *n, arg_src *a)
         return false;
     ref_type t;
     if (first && off == 0 && used == n->len) {
-        bool ok = resolve_ref(L, n, off, name, field, &t);
-        if (ok && !accepts(p, t)) {
+        bool ok = ref_type_resolve(L, n, off, name, field, &t);
+        if (ok && !ref_type_accepts(p, t)) {
             diag_set(L->d, n->loc, "'%s' expects %s, but ${%s%s%s} is %s", p->name, registry_param_type_name(p),
                      name, field ? "." : "", field ? field : "", ref_type_name(t));
             ok = false;
         }
         if (ok)
-            ok = on_same_tpm(L, n, name, t);
+            ok = ref_type_same_tpm(L, n, name, t);
         if (!ok) {
             free(name);
             free(field);
@@ -340,7 +209,10 @@ bool args_ref(loader *L, const param_spec *p, const node *n, arg_src *a)
                  registry_param_type_name(p));
         return false;
     }
-    return interp_arg(L, n, a, false);
+    /* bytes inside text would become their hex: refused where bytes are
+     * wanted, and where the text is nothing but references ("${a}${b}":
+     * meant as concat); other text (a JSON document) takes their hex */
+    return interp_arg(L, n, a, false, p->type == PT_BYTES || (p->type == PT_ANY && ref_only(n->str)));
 }
 
 /* PT_STRING_LIST / PT_STRING_MAP: every item a scalar (numbers and booleans
@@ -370,7 +242,7 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
             return false;
         }
         if (ref_find(item->str) || ref_has_escape(item->str)) {
-            if (!interp_arg(L, item, it, (p->flags & PF_HEX) != 0))
+            if (!interp_arg(L, item, it, (p->flags & PF_HEX) != 0, false))
                 return false;
             continue;
         }
@@ -386,7 +258,7 @@ static bool list_arg(loader *L, const param_spec *p, const node *n, arg_src *a)
 static bool policy_ref_ok(void *user, const node *scalar)
 {
     arg_src tmp = { 0 };
-    bool ok = interp_arg(user, scalar, &tmp, true);
+    bool ok = interp_arg(user, scalar, &tmp, true, false);
     free(tmp.text);
     return ok;
 }
@@ -479,12 +351,31 @@ static bool policy_literal(loader *L, const param_spec *p, const node *n, arg_sr
     return a->literal != NULL;
 }
 
+/* A digest parameter (digest, next_digest, digests ...) given plain text
+ * of hex digits: hex or UTF-8?  Text is UTF-8 everywhere, so this one
+ * case is refused rather than guessed. */
+static bool looks_like_hex_digest(const param_spec *p, const node *n)
+{
+    size_t name_len = strlen(p->name);
+    bool digest = (name_len >= 6 && strcmp(p->name + name_len - 6, "digest") == 0) || strcmp(p->name, "digests") == 0;
+    if (!digest || n->len < 2 || n->len % 2)
+        return false;
+    for (size_t i = 0; i < n->len; i++)
+        if (!isxdigit((unsigned char)n->str[i]))
+            return false;
+    return true;
+}
+
 static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
 {
     value *v = NULL;
     switch (p->type) {
     case PT_BYTES:
-        if (n->kind == NODE_SCALAR && !node_is_null(n))
+        if (n->kind == NODE_SCALAR && !node_is_null(n) && looks_like_hex_digest(p, n)) {
+            diag_set(L->d, n->loc, "'%s' is a digest given as text that looks like hex: text is its UTF-8 bytes "
+                     "here; write {hex: %s} for those %zu bytes, or {text: %s} for the characters", p->name, n->str,
+                     n->len / 2, n->str);
+        } else if (n->kind == NODE_SCALAR && !node_is_null(n))
             v = value_bytes(n->str, n->len);
         else if (is_bytes_form(n))
             v = bytes_form(L, n);
@@ -561,6 +452,7 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
         break;
     case PT_STRING_LIST:
     case PT_STRING_MAP:     /* args_load hands these to list_arg */
+    case PT_BYTES_LIST:
         diag_set(L->d, n->loc, "'%s': internal error: list parameter as a literal", p->name);
         break;
     }
@@ -571,13 +463,91 @@ static bool literal_arg(loader *L, const step_def *d, const param_spec *p, const
     return true;
 }
 
+/* PT_BYTES_LIST: each item bytes, as a PT_BYTES parameter takes them. */
+static bool bytes_list_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
+{
+    if (n->kind != NODE_SEQ) {
+        diag_set(L->d, n->loc, "'%s' expects a list of bytes, not %s", p->name, node_kind_name(n));
+        return false;
+    }
+    param_spec item = { .name = p->name, .type = PT_BYTES, .max_len = p->max_len };
+    a->form = ARG_LIST;
+    if (!(a->items = calloc(n->count + 1, sizeof *a->items)))
+        return false;
+    for (size_t i = 0; i < n->count; i++)
+        if (!args_load(L, d, &item, n->items[i], &a->items[a->n_items++]))
+            return false;
+    return true;
+}
+
+/* ---- bytes built in the file: {concat: [...]} and {slice: ...} ---------- */
+
+static bool is_built(const node *n)
+{
+    return n->kind == NODE_MAP && n->count >= 1 &&
+           (strcmp(n->pairs[0].key->str, "concat") == 0 || strcmp(n->pairs[0].key->str, "slice") == 0);
+}
+
+static bool slice_bound(loader *L, const node *n, long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (n->kind == NODE_SCALAR && n->plain)
+        *out = strtoll(n->str, &end, 0);
+    if (end && *n->str && !*end && !errno)
+        return true;
+    diag_set(L->d, n->loc, "slice start and end are integers (negative: counted from the end)");
+    return false;
+}
+
+static bool built_arg(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
+{
+    if (p->type != PT_BYTES && p->type != PT_STRUCT && p->type != PT_ANY) {
+        diag_set(L->d, n->loc, "'%s' expects %s: concat and slice build bytes", p->name, registry_param_type_name(p));
+        return false;
+    }
+    static const param_spec item = { "item", PT_BYTES, 0, NULL, "bytes" };
+    bool concat = n->pairs[0].key->str[0] == 'c';
+    const node *v = n->pairs[0].val;
+    if (concat) {
+        if (n->count != 1 || v->kind != NODE_SEQ || v->count == 0) {
+            diag_set(L->d, n->loc, "concat takes a non-empty list of bytes: {concat: [\"${a}\", {hex: 00}, \"${b}\"]}");
+            return false;
+        }
+    } else {
+        for (size_t i = 1; i < n->count; i++)
+            if (strcmp(n->pairs[i].key->str, "start") != 0 && strcmp(n->pairs[i].key->str, "end") != 0) {
+                static const char *const slice_keys[] = { "slice", "start", "end", NULL };
+                loader_unknown_key(L, n->pairs[i].key, "slice key", slice_keys);
+                return false;
+            }
+        const node *start = node_get(n, "start"), *end = node_get(n, "end");
+        if ((start && !slice_bound(L, start, &a->slice_start)) || (end && !slice_bound(L, end, &a->slice_end)))
+            return false;
+        a->slice_has_end = end != NULL;
+    }
+    size_t count = concat ? v->count : 1;
+    a->form = concat ? ARG_CONCAT : ARG_SLICE;
+    if (!(a->items = calloc(count, sizeof *a->items)))
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        if (!args_load(L, d, &item, concat ? v->items[i] : v, &a->items[a->n_items++]))
+            return false;
+    }
+    return true;
+}
+
 bool args_load(loader *L, const step_def *d, const param_spec *p, const node *n, arg_src *a)
 {
     a->loc = n->loc;
+    if (is_built(n))
+        return built_arg(L, d, p, n, a);
     if (n->kind == NODE_SCALAR && (ref_find(n->str) || ref_has_escape(n->str)))
         return args_ref(L, p, n, a);
     if (p->type == PT_STRING_LIST || p->type == PT_STRING_MAP)
         return list_arg(L, p, n, a);
+    if (p->type == PT_BYTES_LIST)
+        return bytes_list_arg(L, d, p, n, a);
     return literal_arg(L, d, p, n, a);
 }
 

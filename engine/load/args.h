@@ -19,6 +19,8 @@ typedef enum {
     ARG_REF,        /* ${name} or ${name.field}: keeps the referenced value's type */
     ARG_INTERP,     /* text with ${...} inside: a string */
     ARG_LIST,       /* PT_STRING_LIST / PT_STRING_MAP: one source per item */
+    ARG_CONCAT,     /* {concat: [a, b, ...]}: the items' bytes, joined when the step runs */
+    ARG_SLICE,      /* {slice: a, start: N, end: M}: bytes [start, end) of items[0] (negative: from the end) */
 } arg_form;
 
 typedef struct arg_src {
@@ -31,6 +33,8 @@ typedef struct arg_src {
     struct arg_src *items;  /* ARG_LIST: each a literal string or ARG_INTERP */
     char **keys;            /* ARG_LIST of a PT_STRING_MAP: the names */
     size_t n_items;
+    long long slice_start, slice_end;   /* ARG_SLICE */
+    bool slice_has_end;
 } arg_src;
 
 /* One parameter of row d from node n. */

@@ -1,5 +1,6 @@
 /* faults: `faults:` rules and --fault options -> fault_rule (see faults.h). */
 #include "load/faults.h"
+#include "base/node_load.h"
 #include "base/text.h"
 #include "tpm/tpm_cc.h"
 #include "tpm/tpm_rc.h"

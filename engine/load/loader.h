@@ -10,7 +10,19 @@
 #include "base/node.h"
 #include "load/symbols.h"
 
+/* The most errors one file reports (each step's first). */
+#define LOADER_MAX_ERRORS 20
+
+/* What the command line adds to every file: --var NAME=VALUE. */
+typedef struct load_opts {
+    const char *const *var_names;
+    const char *const *var_values;
+    size_t n_vars;
+    bool *var_used;                 /* set for each --var a file declares (NULL: not wanted) */
+} load_opts;
+
 typedef struct loader {
+    const load_opts *opts;          /* NULL: none */
     diag *d;
     const char *dir;                /* the scenario file's directory: {file:} paths start here */
     const char *const *tpm_names;   /* `tpms:` in file order; NULL: one unnamed TPM */

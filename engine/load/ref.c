@@ -18,6 +18,21 @@ bool ref_has_escape(const char *s)
     return strstr(s, "$${") != NULL;
 }
 
+bool ref_only(const char *s)
+{
+    if (!*s)
+        return false;
+    while (*s) {
+        if (ref_find(s) != s)
+            return false;
+        const char *close = strchr(s, '}');
+        if (!close)
+            return false;
+        s = close + 1;
+    }
+    return true;
+}
+
 size_t ref_split(const char *s, char **name, char **field, diag *d)
 {
     *name = *field = NULL;

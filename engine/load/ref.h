@@ -12,6 +12,8 @@
 const char *ref_find(const char *s);
 /* Does s contain "$${"? */
 bool ref_has_escape(const char *s);
+/* Is s references only, back to back ("${a}${b}"), with no other text? */
+bool ref_only(const char *s);
 /* Splits the reference starting at s (at its '$') into *name and *field
  * (malloc'd; field NULL without one); returns the bytes it spans, 0 with
  * d set at offset 0 when it is not a reference. */

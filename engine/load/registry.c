@@ -120,6 +120,7 @@ static const char *type_name(param_type t, tpm_struct st, syntax_id sx)
     case PT_ANY: return "any";
     case PT_STRING_LIST: return "string-list";
     case PT_STRING_MAP: return "string-map";
+    case PT_BYTES_LIST: return "bytes-list";
     }
     return "?";
 }

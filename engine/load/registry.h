@@ -29,6 +29,7 @@ typedef enum {
     PT_ANY,         /* any value (assert.*) */
     PT_STRING_LIST, /* a list of strings, each may interpolate ${...} (exec argv) */
     PT_STRING_MAP,  /* a mapping of names to strings, each may interpolate (exec env) */
+    PT_BYTES_LIST,  /* a list of bytes, each item as PT_BYTES (max_len per item): policy_or digests */
 } param_type;
 
 enum param_flags {

@@ -1,11 +1,14 @@
 /* scenario: node tree -> checked scenario model: the top-level keys,
  * `tpms:` and `vars:`; each step is scenario_step.c's.
  *
- * The first error ends the load: later errors are usually consequences of
- * it, and one precise line is worth more than a cascade. */
+ * An error outside the steps ends the load.  Each step's first error is
+ * reported, up to LOADER_MAX_ERRORS, without cascades: a reference to what
+ * a broken step saves says nothing more. */
 #include "load/scenario.h"
+#include "base/node_load.h"
 #include "base/text.h"
-#include "load/ref.h"
+#include "load/matrix.h"
+#include "load/vars.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi", "tpms", "faults",
-                                        "$schema", NULL };
+static const char *const top_keys[] = { "scenario", "description", "origin", "tags", "vars", "steps", "fapi",
+                                        "tpms", "faults", "matrix", "skip", "xfail", "requires", "$schema", NULL };
+/* a file with `fragment:` is no scenario: load_one skips it */
 static const char *const tpm_keys[] = { "ek_cert", NULL };
 
 
@@ -111,40 +115,8 @@ static bool load_about(loader *L, scenario *sc, const node *root)
     return true;
 }
 
-/* vars: literal values, usable as ${name} in every step. */
-static bool load_vars(loader *L, scenario *sc, const node *vars)
-{
-    sc->vars = value_new(VAL_MAP);
-    if (!sc->vars)
-        return false;
-    if (!vars || node_is_null(vars))
-        return true;
-    if (vars->kind != NODE_MAP) {
-        diag_set(L->d, vars->loc, "vars must be a mapping of names to values, not %s", node_kind_name(vars));
-        return false;
-    }
-    for (size_t i = 0; i < vars->count; i++) {
-        const node *k = vars->pairs[i].key;
-        if (!text_is_identifier(k->str) || !strcmp(k->str, "env") || !strcmp(k->str, "workdir")) {
-            diag_set(L->d, k->loc, "var name '%s' must be an identifier other than env and workdir", k->str);
-            return false;
-        }
-        if (vars->pairs[i].val->kind == NODE_SCALAR && ref_find(vars->pairs[i].val->str)) {
-            diag_set(L->d, vars->pairs[i].val->loc, "vars are literal values; references are for steps");
-            return false;
-        }
-        value *v = args_literal(L, vars->pairs[i].val, 0);
-        if (!v)
-            return false;
-        value_map_put(sc->vars, k->str, v);
-    }
-    for (size_t i = 0; i < sc->vars->count; i++)
-        if (!symbols_add(L->syms, (symbol){ .name = sc->vars->keys[i], .var = sc->vars->items[i] }))
-            return false;
-    return true;
-}
-
-/* steps: each loaded in order, so a reference sees only what comes before it. */
+/* steps: each loaded in order, so a reference sees only what comes before
+ * it; `use:` steps are first expanded into their fragments' steps. */
 static bool load_steps(loader *L, scenario *sc, const node *root, const node *steps)
 {
     if (!steps) {
@@ -155,27 +127,54 @@ static bool load_steps(loader *L, scenario *sc, const node *root, const node *st
         diag_set(L->d, steps->loc, "steps must be a non-empty list of steps");
         return false;
     }
+    node *expanded;
+    char **via;
+    if (!fragment_expand(L, steps, &sc->fragments, &expanded, &via))
+        return false;
+    if (expanded)
+        steps = expanded;
+    bool ok = true;
     /* every save name, usable once its step has loaded: to tell "used
      * before it is saved" from "undefined" */
-    for (size_t i = 0; i < steps->count; i++) {
+    for (size_t i = 0; ok && i < steps->count; i++) {
         const node *save = node_get(steps->items[i], "save");
         if (save && save->kind == NODE_SCALAR && !symbols_find(L->syms, save->str) &&
             !symbols_add(L->syms, (symbol){ .name = save->str, .line = steps->items[i]->loc.line, .later = true }))
-            return false;
+            ok = false;
     }
-    sc->steps = calloc(steps->count, sizeof *sc->steps);
-    if (!sc->steps)
-        return false;
-    for (size_t i = 0; i < steps->count; i++) {
+    sc->steps = ok ? calloc(steps->count, sizeof *sc->steps) : NULL;
+    ok = sc->steps != NULL;
+    diag all = { 0 };   /* each step's first error, up to LOADER_MAX_ERRORS */
+    for (size_t i = 0; ok && i < steps->count; i++) {
         step *st = &sc->steps[sc->n_steps++];
         st->index = (int)i;
-        if (!scenario_step_load(L, steps->items[i], st))
-            return false;
+        if (scenario_step_load(L, steps->items[i], st))
+            continue;
+        if (!diag_failed(L->d)) {
+            ok = false;     /* out of memory */
+            break;
+        }
+        if (via && via[i])
+            diag_suffix(L->d, " (%s)", via[i]);
+        const node *save = node_get(steps->items[i], "save");
+        if (save && save->kind == NODE_SCALAR)
+            symbols_add(L->syms, (symbol){ .name = save->str, .broken = true });
+        if (!diag_collect(&all, L->d, LOADER_MAX_ERRORS))
+            break;
     }
-    return true;
+    if (diag_failed(&all)) {
+        diag_clear(L->d);
+        *L->d = all;
+        ok = false;
+    }
+    if (expanded) {
+        fragment_via_free(via, expanded->count);
+        node_free(expanded);
+    }
+    return ok;
 }
 
-static bool load_top(loader *L, scenario *sc, const node *root)
+static bool load_top(loader *L, scenario *sc, const node *root, const value *axes)
 {
     if (!root) {
         diag_set(L->d, (srcloc){ sc->file, 1, 1 }, "empty scenario file: expected a mapping with 'steps:'");
@@ -190,7 +189,7 @@ static bool load_top(loader *L, scenario *sc, const node *root)
             loader_unknown_key(L, root->pairs[i].key, "top-level key", top_keys);
             return false;
         }
-    if (!load_about(L, sc, root))
+    if (!load_about(L, sc, root) || !conditions_load(L, root, &sc->cond))
         return false;
     const node *n;
     if ((n = node_get(root, "fapi")) && !fapi_conf_load(n, sc->dir, &sc->fapi, L->d))
@@ -204,10 +203,37 @@ static bool load_top(loader *L, scenario *sc, const node *root)
         tpm_names[i] = sc->tpms[i].name;
     L->tpm_names = tpm_names;   /* freed by scenario_load */
     L->n_tpms = tpm_names ? sc->n_tpms : 0;
-    return load_vars(L, sc, node_get(root, "vars")) && load_steps(L, sc, root, node_get(root, "steps"));
+    if (axes) {
+        char *id = matrix_id(sc->id, axes);
+        if (!id)
+            return false;
+        free(sc->id);
+        sc->id = id;
+        if (!(sc->matrix = value_copy(axes)))
+            return false;
+    }
+    return (sc->vars = vars_load(L, node_get(root, "vars"), axes)) && load_steps(L, sc, root, node_get(root, "steps"));
 }
 
-bool scenario_load(const char *path, scenario **out, diag *d)
+/* The root's matrix (when it is a mapping that has one): combination k
+ * of *n_combinations, NULL without a matrix.  False with L->d set. */
+static bool pick_combination(loader *L, const node *root, size_t k, value **axes, size_t *n_combinations)
+{
+    matrix m;
+    *axes = NULL;
+    if (!matrix_load(L, root && root->kind == NODE_MAP ? node_get(root, "matrix") : NULL, &m)) {
+        matrix_free(&m);
+        return false;
+    }
+    *n_combinations = m.n_combinations;
+    *axes = matrix_combination(&m, k);
+    matrix_free(&m);
+    return !m.axes || *axes;
+}
+
+/* Combination k of the file at path (its only one without a matrix). */
+static bool load_one(const char *path, const load_opts *o, size_t k, scenario **out, size_t *n_combinations,
+                     diag *d)
 {
     *out = NULL;
     scenario *sc = calloc(1, sizeof *sc);
@@ -231,9 +257,17 @@ bool scenario_load(const char *path, scenario **out, diag *d)
     free(tmp2);
 
     bool ok = node_load_document(path, &sc->doc, d);
+    if (ok && fragment_is_fragment(sc->doc.root)) {
+        *n_combinations = 0;    /* a fragment: no scenario of its own */
+        scenario_free(sc);
+        return true;
+    }
     if (ok) {
-        loader L = { .d = d, .dir = sc->dir, .syms = symbols_new() };
-        ok = L.syms && load_top(&L, sc, sc->doc.root);
+        loader L = { .d = d, .dir = sc->dir, .syms = symbols_new(), .opts = o };
+        value *axes = NULL;
+        ok = L.syms && pick_combination(&L, sc->doc.root, k, &axes, n_combinations) &&
+             load_top(&L, sc, sc->doc.root, axes);
+        value_free(axes);
         symbols_free(L.syms);
         free((void *)L.tpm_names);
         if (!ok && !diag_failed(d))
@@ -245,6 +279,49 @@ bool scenario_load(const char *path, scenario **out, diag *d)
     }
     *out = sc;
     return true;
+}
+
+bool scenario_load_all(const char *path, const load_opts *o, scenario ***out, size_t *n, diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    size_t combinations = 1;
+    scenario *first;
+    if (!load_one(path, o, 0, &first, &combinations, d))
+        return false;
+    scenario **list = calloc(combinations + 1, sizeof *list);
+    if (!list) {
+        scenario_free(first);
+        return false;
+    }
+    if (first)
+        list[(*n)++] = first;
+    for (size_t k = 1; k < combinations; k++) {
+        size_t again;
+        if (!load_one(path, o, k, &list[*n], &again, d)) {
+            while (*n)
+                scenario_free(list[--*n]);
+            free(list);
+            return false;
+        }
+        (*n)++;
+    }
+    *out = list;
+    return true;
+}
+
+bool scenario_load(const char *path, scenario **out, diag *d)
+{
+    scenario **list;
+    size_t n;
+    *out = NULL;
+    if (!scenario_load_all(path, NULL, &list, &n, d))
+        return false;
+    *out = n ? list[0] : NULL;
+    while (n > 1)
+        scenario_free(list[--n]);
+    free(list);
+    return *out != NULL;
 }
 
 size_t scenario_tpm_count(const scenario *sc)
@@ -273,11 +350,14 @@ void scenario_free(scenario *sc)
         free(sc->tpms[i].name);
     free(sc->tpms);
     value_free(sc->vars);
+    value_free(sc->matrix);
+    conditions_free(&sc->cond);
     free(sc->id);
     free(sc->file);
     free(sc->dir);
     free(sc->description);
     free(sc->origin);
     node_free_document(&sc->doc);
+    fragment_docs_free(&sc->fragments);
     free(sc);
 }

@@ -6,7 +6,9 @@
 #define TPMRUN_LOAD_SCENARIO_H
 
 #include "base/node.h"
+#include "load/conditions.h"
 #include "load/fapi_conf.h"
+#include "load/fragment.h"
 #include "load/faults.h"
 #include "load/scenario_step.h"
 #include "tpm/value.h"
@@ -26,6 +28,8 @@ typedef struct scenario {
     char **tags;
     size_t n_tags;
     value *vars;                /* VAL_MAP */
+    value *matrix;              /* VAL_MAP: this run's matrix combination; NULL without one */
+    conditions cond;            /* skip:, xfail:, requires: */
     step *steps;
     size_t n_steps;
     fapi_conf *fapi;            /* the `fapi:` section; NULL when absent */
@@ -33,8 +37,15 @@ typedef struct scenario {
     size_t n_tpms;
     fault_list faults;          /* the `faults:` section: what the TPM proxy injects */
     document doc;               /* kept for locations */
+    fragment_docs fragments;    /* the fragment files its use: steps read, likewise */
 } scenario;
 
+/* The scenarios of one file: one, or one per combination of its
+ * `matrix:` (ids "name[alg=ecc256]"), none for a fragment file (checked
+ * where it is used); --var from o (NULL: none).  *out is
+ * malloc'd (free each with scenario_free, then the array). */
+bool scenario_load_all(const char *path, const load_opts *o, scenario ***out, size_t *n, diag *d);
+/* The first scenario of a file, without --var (tests and tools). */
 bool scenario_load(const char *path, scenario **out, diag *d);
 /* How many TPMs the scenario runs on (1 without `tpms:`), and the name of
  * one of them ("" without `tpms:`). */

@@ -1,6 +1,7 @@
 /* scenario_files: what to load from the paths of a command line. */
 #include "load/scenario_files.h"
 #include "base/node.h"
+#include "base/node_load.h"
 #include "base/slurp.h"
 
 #include <dirent.h>

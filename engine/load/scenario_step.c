@@ -8,8 +8,59 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", "locality", NULL };
-static const char *const expect_keys[] = { "rc", "outputs", "exit", NULL };
+static const char *const step_keys[] = { "name", "save", "expect", "sessions", "tpm", "locality", "skip", "xfail",
+                                         "requires", "timeout", NULL };
+
+/* timeout: SECONDS -- the scenario process is ended when the step takes longer. */
+static bool load_timeout(loader *L, step *st, const node *n)
+{
+    char *end = NULL;
+    double t = -1;
+    if (n->kind == NODE_SCALAR && n->plain)
+        t = strtod(n->str, &end);
+    if (!end || *end || !*n->str || !(t > 0 && t <= 86400)) {
+        diag_set(L->d, n->loc, "timeout must be seconds, more than 0 and at most 86400");
+        return false;
+    }
+    st->timeout_s = t;
+    return true;
+}
+static const char *const expect_keys[] = { "rc", "outputs", "exit", "stdout", "stderr", NULL };
+static const char *const stream_ops[] = { "equals", "contains", "matches", NULL };
+
+/* expect.stdout / expect.stderr: a value (equals), or {contains: ...,
+ * matches: ..., equals: ...}. */
+static bool load_stream(loader *L, step *st, const node *k, const node *v)
+{
+    if (!(st->def->needs & NEED_PROGRAM)) {
+        diag_set(L->d, k->loc, "%s runs no program: expect.%s is for exec steps", st->def->name, k->str);
+        return false;
+    }
+    bool ops = v->kind == NODE_MAP && v->count && text_in_list(v->pairs[0].key->str, stream_ops);
+    size_t n = ops ? v->count : 1;
+    expect_stream *es = realloc(st->expect_streams, (st->n_expect_streams + n) * sizeof *es);
+    if (!es)
+        return false;
+    st->expect_streams = es;
+    for (size_t i = 0; i < n; i++) {
+        const node *key = ops ? v->pairs[i].key : NULL, *want = ops ? v->pairs[i].val : v;
+        if (key && !text_in_list(key->str, stream_ops)) {
+            loader_unknown_key(L, key, "expect.stdout/stderr check", stream_ops);
+            return false;
+        }
+        expect_stream *e = &es[st->n_expect_streams++];
+        *e = (expect_stream){ .stream = k->str[3] == 'o' ? "stdout" : "stderr",
+                              .how = !key || key->str[0] == 'e' ? EXPECT_EQUALS
+                                     : key->str[0] == 'c'       ? EXPECT_CONTAINS
+                                                                : EXPECT_MATCHES };
+        param_spec p = { .name = e->stream, .type = PT_ANY };     /* text stays text in messages */
+        if (e->how == EXPECT_MATCHES)
+            p = (param_spec){ .name = e->stream, .type = PT_SYNTAX, .syntax = SX_REGEX };
+        if (!args_load(L, st->def, &p, want, &e->want))
+            return false;
+    }
+    return true;
+}
 
 static bool load_expect(loader *L, step *st, const node *n)
 {
@@ -22,6 +73,11 @@ static bool load_expect(loader *L, step *st, const node *n)
         if (!text_in_list(k->str, expect_keys)) {
             loader_unknown_key(L, k, "expect key", expect_keys);
             return false;
+        }
+        if (strcmp(k->str, "stdout") == 0 || strcmp(k->str, "stderr") == 0) {
+            if (!load_stream(L, st, k, v))
+                return false;
+            continue;
         }
         if (strcmp(k->str, "exit") == 0) {
             char *end = NULL;
@@ -63,7 +119,21 @@ static bool load_expect(loader *L, step *st, const node *n)
             return false;
         for (size_t j = 0; j < v->count; j++) {
             const node *ok = v->pairs[j].key;
-            const output_spec *o = registry_output(st->def, ok->str);
+            /* public.decoded.nameAlg: a field of a structure's decoded view */
+            const char *dot = strchr(ok->str, '.');
+            char *base = strndup(ok->str, dot ? (size_t)(dot - ok->str) : strlen(ok->str));
+            const output_spec *o = base ? registry_output(st->def, base) : NULL;
+            free(base);
+            if (o && dot && o->type != PT_STRUCT && o->type != PT_ANY) {
+                diag_set(L->d, ok->loc, "output '%.*s' is %s: it has no fields", (int)(dot - ok->str), ok->str,
+                         registry_output_type_name(o));
+                return false;
+            }
+            if (o && dot && o->type == PT_STRUCT && strncmp(dot + 1, "decoded.", 8) != 0) {
+                diag_set(L->d, ok->loc, "a structure's fields are under 'decoded' (%.*s.decoded.FIELD)",
+                         (int)(dot - ok->str), ok->str);
+                return false;
+            }
             if (!o) {
                 const char *names[32] = { 0 };
                 size_t c = 0;
@@ -78,7 +148,7 @@ static bool load_expect(loader *L, step *st, const node *n)
             /* The wanted value is parsed like a parameter of the output's type;
              * structures may be given as bytes. */
             param_spec as_param = { .name = ok->str, .type = o->type == PT_STRUCT ? PT_BYTES : o->type, .st = o->st };
-            if (o->type == PT_OBJECT || o->type == PT_SESSION)
+            if (o->type == PT_OBJECT || o->type == PT_SESSION || dot)
                 as_param.type = PT_ANY;
             if (!args_load(L, st->def, &as_param, v->pairs[j].val, &eo->want))
                 return false;
@@ -181,8 +251,15 @@ static bool load_type(loader *L, const node *n, step *st, const node **type_key,
         if (text_in_list(k->str, step_keys))
             continue;
         if (*type_key) {
-            diag_set(L->d, k->loc, "a step has exactly one step type; '%s' follows '%s' (a missing '- '?)",
-                     k->str, (*type_key)->str);
+            const step_def *first = registry_find((*type_key)->str);
+            if (first && node_is_null(*params) && registry_param(first, k->str))
+                /* - esapi.get_random:
+                 *   bytes: 8          <- at the step's level, not under its type */
+                diag_set(L->d, k->loc, "'%s' is a parameter of %s: indent it under '%s:' (deeper than the step "
+                         "type's own column %d)", k->str, first->name, first->name, (*type_key)->loc.col);
+            else
+                diag_set(L->d, k->loc, "a step has exactly one step type; '%s' follows '%s' (a missing '- '?)",
+                         k->str, (*type_key)->str);
             return false;
         }
         *type_key = k;
@@ -351,6 +428,11 @@ bool scenario_step_load(loader *L, const node *n, step *st)
     const node *locality = node_get(n, "locality");
     if (locality && !load_locality(L, st, locality))
         return false;
+    if (!conditions_load(L, n, &st->cond))
+        return false;
+    const node *timeout = node_get(n, "timeout");
+    if (timeout && !load_timeout(L, st, timeout))
+        return false;
     const node *save = node_get(n, "save");
     return !save || load_save(L, st, save);
 }
@@ -369,6 +451,10 @@ void scenario_step_free(step *st)
         args_free(&st->expect_outputs[k].want);
     }
     free(st->expect_outputs);
+    for (size_t k = 0; k < st->n_expect_streams; k++)
+        args_free(&st->expect_streams[k].want);
+    free(st->expect_streams);
+    conditions_free(&st->cond);
     for (size_t k = 0; k < st->n_sessions; k++)
         args_free(&st->sessions[k]);
     free(st->sessions);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "load/args.h"
+#include "load/conditions.h"
 #include "load/loader.h"
 #include "load/registry.h"
 
@@ -14,6 +15,15 @@ typedef struct expect_output {
     const output_spec *spec;
     arg_src want;
 } expect_output;
+
+/* expect: {stdout: ..., stderr: ...} of a program step. */
+typedef enum { EXPECT_EQUALS, EXPECT_CONTAINS, EXPECT_MATCHES } expect_how;
+
+typedef struct expect_stream {
+    const char *stream;         /* "stdout" or "stderr" (static) */
+    expect_how how;
+    arg_src want;               /* bytes or text; a regex for EXPECT_MATCHES */
+} expect_stream;
 
 typedef struct step {
     int index;                  /* 0-based */
@@ -31,8 +41,12 @@ typedef struct step {
     int expect_exit;
     expect_output *expect_outputs;
     size_t n_expect_outputs;
+    expect_stream *expect_streams;
+    size_t n_expect_streams;
     int tpm;                    /* tpm: index into the scenario's TPMs (0: the first or only one) */
     int locality;               /* locality: the commands' locality (0..4, 32..255); -1: the default */
+    conditions cond;            /* skip:, xfail:, requires: */
+    double timeout_s;           /* timeout: seconds; 0: none (the scenario's --timeout only) */
 } step;
 
 /* Loads the step at node n; its save name becomes usable in L->syms. */

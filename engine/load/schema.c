@@ -129,6 +129,8 @@ static json_t *syntax_schema(syntax_id id)
                                              "integer"));
     }
     json_array_append_new(any, ref_to("reference"));
+    /* text with a ${...} inside ("srk-${alg}"): checked when the run has its value */
+    json_array_append_new(any, json_pack("{s:s,s:s}", "type", "string", "pattern", "\\$\\{[^}]+\\}"));
     free(words);
     free(alt);
     free(re);
@@ -174,6 +176,9 @@ static json_t *param_schema(const param_spec *p)
         s = json_pack("{s:[{s:s,s:{s:[s,s,s]}},o]}", "anyOf", "type", "array", "items", "type", "string",
                       "number", "boolean", ref_to("reference"));
         break;
+    case PT_BYTES_LIST:
+        s = json_pack("{s:[{s:s,s:o},o]}", "anyOf", "type", "array", "items", ref_to("bytes"), ref_to("reference"));
+        break;
     case PT_STRING_MAP:
         s = json_pack("{s:s,s:{s:[s,s,s]}}", "type", "object", "additionalProperties", "type", "string",
                       "number", "boolean");
@@ -193,6 +198,38 @@ static json_t *param_schema(const param_spec *p)
         json_object_set_new(desc, "default", json_string(p->def));
     /* The description lives beside the type in an allOf so $ref stays valid in draft-07. */
     return json_pack("{s:[o,o]}", "allOf", s, desc);
+}
+
+/* skip:, xfail:, requires: -- on a scenario and on every step. */
+static void add_conditions(json_t *props)
+{
+    json_object_set_new(props, "skip", json_pack("{s:s,s:s}", "description", "skip it, for this reason", "type",
+                                                 "string"));
+    json_object_set_new(props, "xfail", json_pack("{s:s,s:s}", "description",
+                                                  "a known failure, for this reason: xfailed (or xpassed), not failed",
+                                                  "type", "string"));
+    json_object_set_new(props, "requires", ref_to("requires"));
+}
+
+static void add_timeout(json_t *props)
+{
+    json_object_set_new(props, "timeout", json_pack("{s:s,s:s,s:i,s:i}", "description",
+                                                    "seconds the step may take; then the scenario ends as an error "
+                                                    "(exec's own timeout: parameter fails only the step)",
+                                                    "type", "number", "exclusiveMinimum", 0, "maximum", 86400));
+}
+
+static json_t *requires_schema(void)
+{
+    json_t *names = json_pack("{s:[{s:s},{s:s,s:{s:s}}]}", "anyOf", "type", "string", "type", "array", "items",
+                              "type", "string");
+    json_t *r = json_pack("{s:s,s:s,s:{s:O,s:O,s:O,s:{s:s,s:{s:s,s:i}},s:O},s:b}",
+                          "description", "what the TPM (TPM2_GetCapability) and the machine must have; unmet: skipped",
+                          "type", "object", "properties", "algorithms", names, "curves", names, "commands", names,
+                          "properties", "type", "object", "additionalProperties", "type", "integer", "minimum", 0,
+                          "programs", names, "additionalProperties", 0);
+    json_decref(names);
+    return r;
 }
 
 static json_t *step_schema(const step_def *d)
@@ -233,6 +270,8 @@ static json_t *step_schema(const step_def *d)
                                             "keep the outputs: ${name} is the first, ${name.field} any of them"),
                           "expect", ref_to("expect"),
                           "additionalProperties", 0);
+    add_conditions(json_object_get(s, "properties"));
+    add_timeout(json_object_get(s, "properties"));
     if (d->needs & NEED_ESYS)
         json_object_set_new(json_object_get(s, "properties"), "locality",
                             json_pack("{s:s,s:[{s:s,s:i,s:i},{s:s,s:i,s:i}]}", "description",
@@ -288,19 +327,35 @@ char *schema_json(void)
         if (!(rows[i]->needs & NEED_TEST))
             json_array_append_new(steps, step_schema(rows[i]));
 
+    json_array_append_new(steps, json_pack(
+        "{s:s,s:s,s:[s],s:{s:{s:[{s:s},{s:s,s:[s],s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:s}}},s:b}]}},s:b}",
+        "description", "the steps of a fragment file (fragment:, params:, steps:): use: FILE or {file, with, as, save}",
+        "type", "object", "required", "use", "properties", "use", "anyOf", "type", "string", "type", "object",
+        "required", "file", "properties", "file", "type", "string", "with", "type", "object", "as", "type", "string",
+        "save", "type", "object", "additionalProperties", "type", "string", "additionalProperties", 0,
+        "additionalProperties", 0));
     json_t *bytes = json_pack(
-        "{s:s,s:[{s:s},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b}]}",
-        "description", "UTF-8 text, {hex: ...}, {base64: ...}, {file: path} relative to the scenario, or a ${reference}",
+        "{s:s,s:[{s:s},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},"
+        "{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s]},{s:s,s:{s:{},s:{s:s},s:{s:s}},s:[s],s:b}]}",
+        "description", "UTF-8 text, {hex: ...}, {base64: ...}, {text: ...}, {file: path} relative to the scenario, "
+        "{concat: [...]}, {slice: ..., start: N, end: M}, or a ${reference}",
         "anyOf", "type", "string",
         "type", "object", "properties", "hex", "type", "string", "required", "hex", "additionalProperties", 0,
         "type", "object", "properties", "base64", "type", "string", "required", "base64", "additionalProperties", 0,
-        "type", "object", "properties", "file", "type", "string", "required", "file", "additionalProperties", 0);
+        "type", "object", "properties", "file", "type", "string", "required", "file", "additionalProperties", 0,
+        "type", "object", "properties", "text", "type", "string", "required", "text", "additionalProperties", 0,
+        "type", "object", "properties", "concat", "type", "array", "required", "concat",
+        "type", "object", "properties", "slice", "start", "type", "integer", "end", "type", "integer",
+        "required", "slice", "additionalProperties", 0);
     static const char *const byte_forms[][2] = {
         { "hex", "the bytes in hexadecimal (666f6f)" },
         { "base64", "the bytes in base64 (Zm9v)" },
         { "file", "a file's bytes: a path relative to the scenario file" },
+        { "text", "the UTF-8 bytes of this text, even when it looks like hex" },
+        { "concat", "these bytes joined in order" },
+        { "slice", "bytes start..end of these (Python's indices; negative counts from the end)" },
     };
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < sizeof byte_forms / sizeof *byte_forms; i++)
         describe(json_array_get(json_object_get(bytes, "anyOf"), i + 1), byte_forms[i][0], byte_forms[i][1]);
     json_t *reference = json_pack("{s:s,s:s,s:s}", "type", "string", "pattern", "^\\$\\{[^}]+\\}$",
                                   "description", "${name} or ${name.field}: a value a previous step saved, a var, ${env.NAME} or ${workdir}");
@@ -314,6 +369,11 @@ char *schema_json(void)
                                "exit", "type", "integer", "minimum", 0, "maximum", 255, "description",
                                "exec: the program's exit status (default 0)",
                                "additionalProperties", 0);
+    for (int i = 0; i < 2; i++)
+        json_object_set_new(json_object_get(expect, "properties"), i ? "stderr" : "stdout",
+                            json_pack("{s:s}", "description",
+                                      "exec: the program's output equals this, or {contains: ..., matches: REGEX, "
+                                      "equals: ...}"));
     json_t *schema = json_pack(
         "{s:s,s:s,s:s,s:s,s:[s],s:b,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:s}},s:{s:s},s:{s:s,s:o}},s:{s:o,s:o,s:o}}",
         "$schema", "http://json-schema.org/draft-07/schema#",
@@ -331,8 +391,23 @@ char *schema_json(void)
         "steps", "type", "array", "items", json_pack("{s:o}", "oneOf", steps),
         "definitions", "bytes", bytes, "reference", reference, "expect", expect);
     describe_top(schema);
+    json_object_set_new(json_object_get(schema, "definitions"), "requires", requires_schema());
+    add_conditions(json_object_get(schema, "properties"));
     json_object_set_new(json_object_get(schema, "properties"), "fapi", fapi_conf_schema());
     json_object_set_new(json_object_get(schema, "properties"), "faults", faults_schema());
+    json_object_set_new(json_object_get(schema, "properties"), "fragment",
+                        json_pack("{s:s,s:s}", "description",
+                                  "this file is a fragment, used by scenarios (use:), not run on its own", "type",
+                                  "string"));
+    json_object_set_new(json_object_get(schema, "properties"), "params",
+                        json_pack("{s:s,s:s}", "description", "a fragment's parameters: name -> default (~: required)",
+                                  "type", "object"));
+    json_object_set_new(json_object_get(schema, "properties"), "matrix",
+                        json_pack("{s:s,s:s,s:i,s:{s:s,s:i,s:{s:[s,s,s]}}}", "description",
+                                  "the scenario runs once per combination of these axes (each a var), as "
+                                  "id[axis=value,...]",
+                                  "type", "object", "minProperties", 1, "additionalProperties", "type", "array",
+                                  "minItems", 1, "items", "type", "string", "number", "boolean"));
     json_t *tpm_settings = json_pack("{s:[{s:s},{s:s,s:{s:{s:s,s:s}},s:b}]}", "anyOf", "type", "null", "type",
                                      "object", "properties", "ek_cert", "type", "boolean", "description",
                                      "manufacture it with EK certificates (swtpm_setup --create-ek-cert, ~1 s)",

@@ -1,28 +1,29 @@
-/* symbols: an open-addressing hash table over an array in file order. */
+/* symbols: an array in file order, indexed by name (base/str_index). */
 #include "load/symbols.h"
+#include "base/str_index.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct symbols {
     symbol *items;          /* in the order they were added */
     size_t n, cap;
-    size_t *slots;          /* index + 1 into items; 0 = empty */
-    size_t n_slots;         /* a power of two, at least twice n */
+    str_index by_name;
 };
 
-static uint64_t hash(const char *s)
+static const char *symbol_name(const void *t, size_t i, size_t *len)
 {
-    uint64_t h = 1469598103934665603ull;    /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    const char *name = ((const symbols *)t)->items[i].name;
+    *len = strlen(name);
+    return name;
 }
 
 symbols *symbols_new(void)
 {
-    return calloc(1, sizeof(symbols));
+    symbols *t = calloc(1, sizeof(symbols));
+    if (t)
+        t->by_name = (str_index){ .key = symbol_name, .owner = t };
+    return t;
 }
 
 void symbols_free(symbols *t)
@@ -30,20 +31,17 @@ void symbols_free(symbols *t)
     if (!t)
         return;
     free(t->items);
-    free(t->slots);
+    str_index_free(&t->by_name);
     free(t);
 }
 
-static size_t *slot_of(const symbols *t, const char *name)
+bool symbols_add(symbols *t, symbol s)
 {
-    size_t mask = t->n_slots - 1;
-    for (size_t i = hash(name) & mask;; i = (i + 1) & mask)
-        if (!t->slots[i] || strcmp(t->items[t->slots[i] - 1].name, name) == 0)
-            return &t->slots[i];
-}
-
-static bool grow(symbols *t)
-{
+    size_t i;
+    if (str_index_find(&t->by_name, s.name, strlen(s.name), t->n, &i)) {
+        t->items[i] = s;    /* a later save becomes usable */
+        return true;
+    }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
         symbol *items = realloc(t->items, cap * sizeof *items);
@@ -52,43 +50,17 @@ static bool grow(symbols *t)
         t->items = items;
         t->cap = cap;
     }
-    if (2 * (t->n + 1) > t->n_slots) {
-        size_t n_slots = t->n_slots ? t->n_slots * 2 : 32;
-        size_t *old = t->slots, old_n = t->n_slots;
-        t->slots = calloc(n_slots, sizeof *t->slots);
-        if (!t->slots) {
-            t->slots = old;
-            return false;
-        }
-        t->n_slots = n_slots;
-        for (size_t i = 0; i < old_n; i++)
-            if (old[i])
-                *slot_of(t, t->items[old[i] - 1].name) = old[i];
-        free(old);
-    }
-    return true;
-}
-
-bool symbols_add(symbols *t, symbol s)
-{
-    if (!grow(t))
+    if (!str_index_room(&t->by_name, t->n))
         return false;
-    size_t *slot = slot_of(t, s.name);
-    if (*slot) {
-        t->items[*slot - 1] = s;    /* a later save becomes usable */
-        return true;
-    }
     t->items[t->n] = s;
-    *slot = ++t->n;
+    str_index_put(&t->by_name, t->n++);
     return true;
 }
 
 const symbol *symbols_find(const symbols *t, const char *name)
 {
-    if (!t->n_slots)
-        return NULL;
-    size_t *slot = slot_of(t, name);
-    return *slot ? &t->items[*slot - 1] : NULL;
+    size_t i;
+    return str_index_find(&t->by_name, name, strlen(name), t->n, &i) ? &t->items[i] : NULL;
 }
 
 const char **symbols_names(const symbols *t, size_t extra)

@@ -19,6 +19,7 @@ typedef struct symbol {
     int tpm;                        /* that step's TPM */
     int line;                       /* that step's first line */
     bool later;                     /* saved by a step further down: not usable yet */
+    bool broken;                    /* saved by a step that did not load: references to it say nothing more */
 } symbol;
 
 typedef struct symbols symbols;

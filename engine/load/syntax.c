@@ -1,5 +1,6 @@
 /* syntax: the table of text syntaxes, built from syntaxes.def. */
 #include "load/syntax.h"
+#include "base/text.h"
 #include "tpm/tpm_alg.h"
 #include "tpm/tpm_attr.h"
 #include "tpm/tpm_cap.h"

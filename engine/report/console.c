@@ -37,7 +37,10 @@ static const char *tag_of(status st)
     case STATUS_PASSED: return "PASS ";
     case STATUS_FAILED: return "FAIL ";
     case STATUS_SKIPPED: return "SKIP ";
-    case STATUS_ERROR: break;
+    case STATUS_XFAILED: return "XFAIL";
+    case STATUS_XPASSED: return "XPASS";
+    case STATUS_ERROR:
+    case STATUS_COUNT: break;
     }
     return "ERROR";
 }
@@ -107,6 +110,8 @@ void console_summary(FILE *f, const console_counts *c, double seconds, bool colo
     } more[] = {
         { c->errors, "errors", PAINT_YELLOW },
         { c->skipped, "skipped", PAINT_DIM },
+        { c->xfailed, "xfailed", PAINT_YELLOW },
+        { c->xpassed, "xpassed", PAINT_YELLOW },
         { c->not_run, "not run", PAINT_YELLOW },
     };
     for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
@@ -125,5 +130,8 @@ void console_count(console_counts *c, const json_t *result)
     case STATUS_FAILED: c->failed++; break;
     case STATUS_ERROR: c->errors++; break;
     case STATUS_SKIPPED: c->skipped++; break;
+    case STATUS_XFAILED: c->xfailed++; break;
+    case STATUS_XPASSED: c->xpassed++; break;
+    case STATUS_COUNT: break;
     }
 }

@@ -6,9 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "base/status.h"
 
 typedef struct console_counts {
     size_t passed, failed, errors, skipped;
+    size_t xfailed, xpassed;    /* xfail: failed as known; passed all the same */
     size_t not_run;         /* --exitfirst stopped the run before them */
 } console_counts;
 

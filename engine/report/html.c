@@ -63,7 +63,7 @@ static void card(FILE *f, const char *cls, const char *id, size_t v, const char 
 }
 
 typedef struct tally {
-    size_t by[4];           /* scenarios, by their shown run's status */
+    size_t by[STATUS_COUNT]; /* scenarios, by their shown run's status */
     double sum_ms, tpm_ms;
 } tally;
 
@@ -89,6 +89,10 @@ static void summary(FILE *f, json_t *const *runs, size_t n, const groups *gs, co
     card(f, "failed", "n-failed", t->by[STATUS_FAILED], "failed");
     card(f, "errors", "n-errors", t->by[STATUS_ERROR], "errors");
     card(f, "skipped", "n-skipped", t->by[STATUS_SKIPPED], "skipped");
+    if (t->by[STATUS_XFAILED] || t->by[STATUS_XPASSED]) {     /* xfail: only when a scenario has it */
+        card(f, "skipped", "n-xfailed", t->by[STATUS_XFAILED], "xfailed");
+        card(f, "errors", "n-xpassed", t->by[STATUS_XPASSED], "xpassed");
+    }
     if (seconds >= 0)
         fprintf(f, "<div class=\"card\"><b id=\"wall\">%.2f s</b>wall time</div>\n", seconds);
     fprintf(f, "<div class=\"card\"><b id=\"scenario-time\">%.2f s</b>in scenarios (TPM %.2f s, engine %.2f s)</div>\n",

@@ -145,7 +145,7 @@ static void repeat_table(FILE *f, json_t *const *runs, const group *g)
 
 static void runs_note(FILE *f, json_t *const *runs, const group *g)
 {
-    size_t count[4] = { 0 };
+    size_t count[STATUS_COUNT] = { 0 };
     for (size_t k = 0; k < g->n; k++)
         count[status_parse(str(runs[g->runs[k]], "status"))]++;
     fprintf(f, " &middot; %zu runs: %zu passed", g->n, count[STATUS_PASSED]);

@@ -39,7 +39,7 @@ static json_t *step_stats(json_t *const *runs, size_t n, size_t i)
 
 static json_t *summary(json_t *const *runs, size_t n, size_t shown)
 {
-    size_t count[4] = { 0 };
+    size_t count[STATUS_COUNT] = { 0 };
     for (size_t i = 0; i < n; i++)
         count[status_parse(str(runs[i], "status"))]++;
     json_t *j = json_pack("{s:I, s:I, s:I, s:I}", "runs", (json_int_t)n, "passed",

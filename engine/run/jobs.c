@@ -31,6 +31,9 @@ typedef struct job {
     char *workdir;
     double started;
     int last_step;          /* -1 before the first */
+    double step_started;    /* when it started (now_s) */
+    bool in_step;           /* between its "step" and "done" lines */
+    double step_limit;      /* a step's timeout: that ended it (0: --timeout did, or nothing) */
     json_t *done_steps;     /* results of the steps finished so far */
     json_t *result;
     char *tcti_text;
@@ -273,9 +276,13 @@ static void take_lines(job *jb, const jobs_opts *o)
         if (j) {
             json_t *st = json_object_get(j, "step"), *res = json_object_get(j, "result");
             json_t *done = json_object_get(j, "done");
-            if (st)
+            if (st) {
                 jb->last_step = (int)json_integer_value(st);
+                jb->step_started = now_s();
+                jb->in_step = true;
+            }
             if (done) {
+                jb->in_step = false;
                 if (!jb->done_steps)
                     jb->done_steps = json_array();
                 json_array_append(jb->done_steps, done);
@@ -322,6 +329,15 @@ static void read_child(job *jb, const jobs_opts *o)
     take_lines(jb, o);
 }
 
+/* A step's own timeout: has it run out? */
+static bool step_timed_out(const job *jb)
+{
+    if (jb->last_step < 0 || !jb->in_step)
+        return false;
+    double limit = jb->sc->steps[jb->last_step].timeout_s;
+    return limit > 0 && now_s() - jb->step_started > limit;
+}
+
 static char *crash_message(const job *jb, int status, bool timed_out, double timeout)
 {
     char *m = NULL, *where = NULL;
@@ -331,7 +347,9 @@ static char *crash_message(const job *jb, int status, bool timed_out, double tim
             where = NULL;
     }
     int r;
-    if (timed_out)
+    if (timed_out && jb->step_limit > 0)
+        r = asprintf(&m, "timed out after %g s (the step's timeout:)%s", jb->step_limit, where ? where : "");
+    else if (timed_out)
         r = asprintf(&m, "timed out after %.0f s%s", timeout, where ? where : "");
     else if (WIFSIGNALED(status))
         r = asprintf(&m, "crashed with signal %d (%s)%s", WTERMSIG(status), strsignal(WTERMSIG(status)),
@@ -399,6 +417,8 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
     jb->len = 0;
     json_decref(jb->done_steps);
     jb->done_steps = NULL;
+    jb->in_step = false;
+    jb->step_limit = 0;
 }
 
 static void abort_all(job *jobs, size_t n)
@@ -479,6 +499,10 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
                 continue;
             int status = 0;
             bool timed_out = o->timeout_s > 0 && now_s() - jb->started > o->timeout_s;
+            if (!timed_out && step_timed_out(jb)) {     /* a step's timeout: the same way out as --timeout */
+                timed_out = true;
+                jb->step_limit = jb->sc->steps[jb->last_step].timeout_s;
+            }
             if (timed_out) {
                 /* SIGTERM first: the scenario process ends the programs it
                  * started on it; then make sure */

@@ -17,8 +17,70 @@ static value *from_file(const world *r, const char *name, const char *field, val
     return v;
 }
 
+/* One step of a path into a JSON tree (a structure's decoded fields). */
+static const json_t *json_step(const json_t *j, const char *key)
+{
+    if (json_is_array(j)) {
+        char *end;
+        unsigned long i = strtoul(key, &end, 10);
+        return *key && !*end ? json_array_get(j, i) : NULL;
+    }
+    return json_object_get(j, key);
+}
+
+value *resolve_path(const value *v, const char *path, diag *d)
+{
+    char *copy = strdup(path);
+    if (!copy) {
+        diag_fail(d, "out of memory");
+        return NULL;
+    }
+    json_t *tree = NULL;        /* a structure's results JSON, once the path enters one */
+    const json_t *j = NULL;
+    bool found = true;
+    char *save = NULL;
+    for (char *k = strtok_r(copy, ".", &save); k && found; k = strtok_r(NULL, ".", &save)) {
+        if (!tree && v->kind == VAL_STRUCT)
+            j = tree = value_to_json(v, false);
+        if (tree) {
+            found = (j = json_step(j, k)) != NULL;
+        } else if (v->kind == VAL_MAP) {
+            found = (v = value_map_get(v, k)) != NULL;
+        } else if (v->kind == VAL_LIST) {
+            char *end;
+            unsigned long i = strtoul(k, &end, 10);
+            found = *k && !*end && i < v->count;
+            if (found)
+                v = v->items[i];
+        } else {
+            found = false;
+        }
+        if (!found)
+            diag_fail(d, "no field '%s' in '%s'", k, path);
+    }
+    value *out = !found ? NULL : tree ? value_from_json(j) : value_copy(v);
+    if (found && !out)
+        diag_fail(d, "out of memory");
+    json_decref(tree);
+    free(copy);
+    return out;
+}
+
 static value *lookup(const world *r, const char *name, const char *field, diag *d)
 {
+    const char *dot = field ? strchr(field, '.') : NULL;
+    if (dot && strcmp(name, "env") != 0) {      /* ${key.public.decoded.nameAlg} */
+        char *first = strndup(field, (size_t)(dot - field));
+        value *base = first ? lookup(r, name, first, d) : NULL;
+        free(first);
+        value *v = base ? resolve_path(base, dot + 1, d) : NULL;
+        if (v && value_holds_secret(base))
+            value_mark_secret(v);       /* a field of a secret is secret */
+        value_free(base);
+        if (!v && base)
+            diag_prefix(d, "${%s.%s}", name, field);
+        return v;
+    }
     if (strcmp(name, "workdir") == 0)
         return value_string(r->opts->workdir ? r->opts->workdir : ".");
     if (strcmp(name, "env") == 0) {
@@ -63,7 +125,7 @@ static bool append(char **buf, size_t *len, const char *s, size_t n)
     return true;
 }
 
-static value *interpolate(const world *r, const char *text, diag *d)
+static value *interpolate(const world *r, const char *text, bool no_bytes, diag *d)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -91,6 +153,13 @@ static value *interpolate(const world *r, const char *text, diag *d)
             return NULL;
         }
         secret = secret || value_holds_secret(v);
+        if (no_bytes && (v->kind == VAL_BYTES || v->kind == VAL_STRUCT)) {
+            diag_fail(d, "${%.*s} is bytes: inside text it would become its hex; join bytes with {concat: [...]}",
+                      (int)(close - q - 2), q + 2);
+            value_free(v);
+            free(buf);
+            return NULL;
+        }
         if (v->kind == VAL_STRING) {
             append(&buf, &len, (const char *)v->bytes, v->len);
         } else if (v->kind == VAL_BYTES || v->kind == VAL_STRUCT) {     /* a structure as its wire bytes */
@@ -182,6 +251,17 @@ static value *conform(const param_spec *p, value *v, diag *d)
         break;
     case PT_ANY:
         return v;
+    case PT_BYTES_LIST: {
+        bool ok = v->kind == VAL_LIST;
+        const uint8_t *b;
+        size_t n;
+        for (size_t i = 0; ok && i < v->count; i++)
+            ok = value_as_bytes(v->items[i], &b, &n) && (!p->max_len || n <= p->max_len);
+        if (ok)
+            return v;
+        diag_fail(d, "'%s' expects a list of bytes%s", p->name, p->max_len ? " (each of the parameter's size)" : "");
+        break;
+    }
     case PT_STRING_LIST:
     case PT_STRING_MAP: {   /* a whole ${var}: a list / mapping of strings */
         bool ok = v->kind == (p->type == PT_STRING_LIST ? VAL_LIST : VAL_MAP);
@@ -199,6 +279,49 @@ static value *conform(const param_spec *p, value *v, diag *d)
     return NULL;
 }
 
+/* {concat: [...]} and {slice: ...}: bytes (text as its UTF-8). */
+static value *built(const world *r, const arg_src *a, diag *d)
+{
+    static const param_spec item = { "item", PT_BYTES, 0, NULL, "bytes" };
+    value **parts = calloc(a->n_items + 1, sizeof *parts);
+    size_t total = 0, n = 0;
+    if (!parts) {
+        diag_fail(d, "out of memory");
+        return NULL;
+    }
+    for (; n < a->n_items; n++) {
+        if (!(parts[n] = resolve_arg(r, &item, &a->items[n], d)))
+            break;
+        total += parts[n]->len;
+    }
+    value *out = NULL;
+    if (n == a->n_items && a->form == ARG_CONCAT) {
+        uint8_t *buf = malloc(total ? total : 1);
+        size_t at = 0;
+        for (size_t i = 0; buf && i < n; i++) {
+            memcpy(buf + at, parts[i]->bytes, parts[i]->len);
+            at += parts[i]->len;
+        }
+        out = buf ? value_bytes(buf, total) : NULL;
+        free(buf);
+    } else if (n == a->n_items) {   /* ARG_SLICE: Python's rules, but out of range is an error */
+        long long len = (long long)parts[0]->len, start = a->slice_start, end = a->slice_has_end ? a->slice_end : len;
+        start += start < 0 ? len : 0;
+        end += end < 0 ? len : 0;
+        if (start < 0 || end > len || start > end)
+            diag_fail(d, "slice [%lld:%lld] of %lld bytes is out of range", a->slice_start,
+                      a->slice_has_end ? a->slice_end : len, len);
+        else
+            out = value_bytes(parts[0]->bytes + start, (size_t)(end - start));
+    }
+    for (size_t i = 0; i < n; i++)
+        value_free(parts[i]);
+    free(parts);
+    if (!out && !diag_failed(d))
+        diag_fail(d, "out of memory");
+    return out;
+}
+
 value *resolve_arg(const world *r, const param_spec *p, const arg_src *a, diag *d)
 {
     value *v = NULL;
@@ -211,14 +334,33 @@ value *resolve_arg(const world *r, const param_spec *p, const arg_src *a, diag *
         v = lookup(r, a->ref_name, a->ref_field, d);
         break;
     case ARG_INTERP:
-        v = interpolate(r, a->text, d);
+        v = interpolate(r, a->text, p->type == PT_BYTES || (p->type == PT_ANY && ref_only(a->text)), d);
         if (v && p->type == PT_BYTES)
             v->kind = VAL_BYTES;
         break;
+    case ARG_CONCAT:
+    case ARG_SLICE:
+        v = built(r, a, d);
+        if (!v)
+            return NULL;
+        break;
     case ARG_LIST:
+        if (p->type == PT_BYTES_LIST) {
+            param_spec item = { .name = p->name, .type = PT_BYTES, .max_len = p->max_len };
+            v = value_new(VAL_LIST);
+            for (size_t i = 0; v && i < a->n_items; i++) {
+                value *it = resolve_arg(r, &item, &a->items[i], d);
+                if (!it || !value_list_push(v, it)) {
+                    value_free(it);
+                    value_free(v);
+                    return NULL;
+                }
+            }
+            break;
+        }
         v = value_new(p->type == PT_STRING_MAP ? VAL_MAP : VAL_LIST);
         for (size_t i = 0; v && i < a->n_items; i++) {
-            value *item = a->items[i].form == ARG_INTERP ? interpolate(r, a->items[i].text, d)
+            value *item = a->items[i].form == ARG_INTERP ? interpolate(r, a->items[i].text, false, d)
                                                          : value_copy(a->items[i].literal);
             if (!item || !(a->keys ? value_map_put(v, a->keys[i], item) : value_list_push(v, item))) {
                 value_free(item);

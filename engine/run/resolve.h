@@ -13,4 +13,9 @@
  * parameter without default. */
 value *resolve_arg(const world *w, const param_spec *p, const arg_src *a, diag *d);
 
+/* The part of v a dotted path names: "decoded.nameAlg" in a structure
+ * (its decoded fields, as the results show them), "a.b" in a mapping, "0"
+ * in a list.  A new value, or NULL with d set. */
+value *resolve_path(const value *v, const char *path, diag *d);
+
 #endif

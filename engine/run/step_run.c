@@ -11,6 +11,7 @@
  * A message the handler left on a step that passes is kept as its note. */
 #include "run/step_run.h"
 #include "base/jsonx.h"
+#include "base/text.h"
 #include "run/conn.h"
 #include "run/fapi_world.h"
 #include "run/resolve.h"
@@ -183,7 +184,17 @@ static char *check_outputs(world *w, const step *st, const value *outs)
             diag_clear(&e);
             return m;
         }
-        const value *got = value_map_get(outs, eo->field);
+        const char *dot = strchr(eo->field, '.');
+        char *base = dot ? strndup(eo->field, (size_t)(dot - eo->field)) : NULL;
+        value *part = base && value_map_get(outs, base) ? resolve_path(value_map_get(outs, base), dot + 1, &e) : NULL;
+        free(base);
+        if (dot && !part) {
+            char *m = dup_printf("output '%s': %s", eo->field, diag_failed(&e) ? e.msg : "not given");
+            diag_clear(&e);
+            value_free(want);
+            return m;
+        }
+        const value *got = dot ? part : value_map_get(outs, eo->field);
         char *msg = NULL;
         secrets_taint(&w->secrets, want);
         if (!value_equal(want, got)) {
@@ -199,6 +210,7 @@ static char *check_outputs(world *w, const step *st, const value *outs)
             }
         }
         value_free(want);
+        value_free(part);
         if (msg)
             return msg;
     }
@@ -233,6 +245,45 @@ static char *check_exit(const step *st, const value *outs, bool hide_secrets)
         line = (const char *)e->bytes + start;
     }
     return dup_printf("exit status %lld, expected %d%s%.*s", (long long)x->i, want, n ? ": " : "", (int)n, line);
+}
+
+/* expect.stdout / expect.stderr of a program step. */
+static char *check_streams(world *w, const step *st, const value *outs)
+{
+    static const char *const how_text[] = { "is not", "does not contain", "does not match" };
+    for (size_t i = 0; i < st->n_expect_streams; i++) {
+        const expect_stream *es = &st->expect_streams[i];
+        param_spec p = { .name = es->stream, .type = PT_ANY };
+        diag e = { 0 };
+        value *want = resolve_arg(w, &p, &es->want, &e);
+        const value *got = value_map_get(outs, es->stream);
+        const uint8_t *data = NULL;
+        size_t len = 0;
+        bool ok = want && value_as_bytes(got, &data, &len);
+        if (ok && es->how == EXPECT_EQUALS)
+            ok = value_equal(got, want);
+        else if (ok && es->how == EXPECT_CONTAINS)
+            ok = value_contains(got, want);
+        else if (ok && !text_regex_search((const char *)want->bytes, data, len, &ok, &e))
+            ok = false;
+        char *msg = NULL;
+        if (diag_failed(&e)) {
+            msg = dup_printf("expect.%s: %s", es->stream, e.msg);
+        } else if (!ok) {
+            /* one side secret: both hidden, as assert.equal does */
+            bool hide = !w->opts->show_secrets && (value_holds_secret(got) || (want && value_holds_secret(want)));
+            char *dg = hide ? strdup("<redacted>") : value_describe(got, false);
+            char *dw = hide ? strdup("<redacted>") : want ? value_describe(want, false) : NULL;
+            msg = dup_printf("%s %s %s %s", es->stream, dg ? dg : "?", how_text[es->how], dw ? dw : "?");
+            free(dg);
+            free(dw);
+        }
+        diag_clear(&e);
+        value_free(want);
+        if (msg)
+            return msg;
+    }
+    return NULL;
 }
 
 /* The response code against expect.rc (or success). */
@@ -272,6 +323,8 @@ static void judge(world *w, const step *st, uint32_t rc, const step_out *out, js
     bool clean = v->st == STATUS_PASSED && rc == TSS2_RC_SUCCESS;
     if (clean && (st->def->needs & NEED_PROGRAM)) {
         char *m = check_exit(st, out->outputs, !w->opts->show_secrets);
+        if (!m)
+            m = check_streams(w, st, out->outputs);
         if (m)
             fail(v, STATUS_FAILED, m);
     }

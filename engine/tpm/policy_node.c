@@ -5,6 +5,7 @@
  * document while remembering which node each JSON value came from, so a
  * parse error can name file:line:col although jansson keeps no positions. */
 #include "tpm/policy_node.h"
+#include "base/node_load.h"
 #include "tpm/policy_json.h"
 #include "base/confine.h"
 

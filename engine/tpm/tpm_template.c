@@ -656,6 +656,22 @@ void tpm_template_public(const tpm_template *t, bool primary, const TPMA_OBJECT 
     }
 }
 
+const tpm_named_template *tpm_template_named(void)
+{
+    static const tpm_named_template list[] = {
+        { "ek-rsa2048", "TCG EK Credential Profile 2.x template L-1 (endorsement): RSA 2048, AES-128-CFB, "
+                        "PolicySecret(endorsement), as tpm2_createek -G rsa" },
+        { "ek-ecc256", "TCG EK Credential Profile 2.x template L-2 (endorsement): ECC NIST P-256, AES-128-CFB, "
+                       "PolicySecret(endorsement), as tpm2_createek -G ecc" },
+        { "srk-rsa2048", "TCG Provisioning Guidance SRK (owner): RSA 2048 restricted decrypt, AES-128-CFB, "
+                         "userWithAuth, noDA" },
+        { "srk-ecc256", "TCG Provisioning Guidance SRK (owner): ECC NIST P-256 restricted decrypt, AES-128-CFB, "
+                        "userWithAuth, noDA" },
+        { NULL, NULL },
+    };
+    return list;
+}
+
 const char *const *tpm_template_names(void)
 {
     static const char *const list[] = {

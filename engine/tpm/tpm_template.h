@@ -32,4 +32,11 @@ const char *const *tpm_template_names(void);
 /* The grammar as a regular expression over the lowercased text (static). */
 const char *tpm_template_pattern(void);
 
+/* The named TCG templates with a line each (for --list-steps -v and the
+ * docs), {NULL}-terminated. */
+typedef struct tpm_named_template {
+    const char *name, *doc;
+} tpm_named_template;
+const tpm_named_template *tpm_template_named(void);
+
 #endif

@@ -176,6 +176,7 @@ void value_free(value *v)
     }
     free(v->keys);
     free(v->items);
+    str_index_free(&v->index);
     free(v->bytes);
     free(v->parsed);
     free(v);
@@ -241,22 +242,37 @@ static bool grow(value *v, bool with_keys)
     return true;
 }
 
+static const char *map_key(const void *map, size_t i, size_t *len)
+{
+    const char *k = ((const value *)map)->keys[i];
+    *len = strlen(k);
+    return k;
+}
+
+static value **map_find(const value *map, const char *key)
+{
+    size_t i;
+    return str_index_find(&map->index, key, strlen(key), map->count, &i) ? &map->items[i] : NULL;
+}
+
 bool value_map_put(value *map, const char *key, value *item)
 {
-    for (size_t i = 0; i < map->count; i++) {
-        if (strcmp(map->keys[i], key) == 0) {
-            value_free(map->items[i]);
-            map->items[i] = item;
-            return true;
-        }
+    value **have = map_find(map, key);
+    if (have) {
+        value_free(*have);
+        *have = item;
+        return true;
     }
     char *k = strdup(key);
-    if (!k || !grow(map, true)) {
+    map->index.key = map_key;
+    map->index.owner = map;
+    if (!k || !grow(map, true) || !str_index_room(&map->index, map->count)) {
         free(k);
         return false;
     }
     map->keys[map->count] = k;
     map->items[map->count++] = item;
+    str_index_put(&map->index, map->count - 1);
     return true;
 }
 
@@ -264,10 +280,8 @@ const value *value_map_get(const value *map, const char *key)
 {
     if (!map || map->kind != VAL_MAP)
         return NULL;
-    for (size_t i = 0; i < map->count; i++)
-        if (strcmp(map->keys[i], key) == 0)
-            return map->items[i];
-    return NULL;
+    value **v = map_find(map, key);
+    return v ? *v : NULL;
 }
 
 bool value_list_push(value *list, value *item)
@@ -324,6 +338,34 @@ bool value_equal(const value *a, const value *b)
     default:
         return false;
     }
+}
+
+bool value_contains(const value *h, const value *n)
+{
+    const uint8_t *dh, *dn;
+    size_t lh, ln;
+    if (!h || !n)
+        return false;
+    if (h->kind == VAL_LIST) {
+        for (size_t i = 0; i < h->count; i++)
+            if (value_equal(h->items[i], n))
+                return true;
+        return false;
+    }
+    if (h->kind == VAL_MAP)
+        return value_as_bytes(n, &dn, &ln) && n->kind == VAL_STRING && value_map_get(h, (const char *)dn);
+    if (!value_as_bytes(h, &dh, &lh) || !value_as_bytes(n, &dn, &ln))
+        return false;
+    return ln == 0 || (lh >= ln && memmem(dh, lh, dn, ln) != NULL);
+}
+
+long long value_length(const value *v)
+{
+    const uint8_t *d;
+    size_t n;
+    if (v && (v->kind == VAL_LIST || v->kind == VAL_MAP))
+        return (long long)v->count;
+    return value_as_bytes(v, &d, &n) ? (long long)n : -1;
 }
 
 static bool printable_utf8(const uint8_t *d, size_t n)
@@ -424,6 +466,29 @@ json_t *value_to_json(const value *v, bool hide_secrets)
     return json_null();
 }
 
+/* Up to 64 bytes of text in quotes, control characters escaped so that a
+ * message stays one line ("nope\\n"). */
+static char *quoted(const value *v)
+{
+    size_t n = v->len > 64 ? 64 : v->len;
+    char *s = malloc(n * 4 + 3), *o = s;
+    if (!s)
+        return NULL;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = v->bytes[i];
+        if (c == '\n' || c == '\t' || c == '\r')
+            o += sprintf(o, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+        else if (c < 0x20 || c == 0x7f)
+            o += sprintf(o, "\\x%02x", c);
+        else
+            *o++ = (char)c;
+    }
+    *o++ = '"';
+    *o = 0;
+    return s;
+}
+
 char *value_describe(const value *v, bool hide_secrets)
 {
     char *s = NULL, *hex = NULL;
@@ -434,8 +499,7 @@ char *value_describe(const value *v, bool hide_secrets)
         return strdup("<redacted>");
     switch (v->kind) {
     case VAL_STRING:
-        r = asprintf(&s, "\"%.*s\"", (int)(v->len > 64 ? 64 : v->len), (const char *)v->bytes);
-        break;
+        return quoted(v);
     case VAL_BYTES:
         hex = hex_encode(v->bytes, v->len > 32 ? 32 : v->len);
         r = asprintf(&s, "%zu bytes %s%s", v->len, hex ? hex : "", v->len > 32 ? "..." : "");

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "base/str_index.h"
 #include "tpm/tpm_struct.h"
 
 typedef enum {
@@ -31,6 +32,7 @@ struct value {
     size_t count;           /* MAP, LIST */
     char **keys;            /* MAP */
     value **items;          /* MAP, LIST */
+    str_index index;        /* MAP: its keys (by hash once there are many: many vars, many saves) */
     /* STRING written in a text syntax (engine/load/syntax.h): the C value
      * it parsed to, kept beside the text so that it is parsed once. */
     int syntax;
@@ -66,6 +68,13 @@ bool value_as_bytes(const value *v, const uint8_t **data, size_t *len);
 /* Equality as assert.equal and expect.outputs see it: bytes-like values
  * compare by bytes, numbers by number, maps and lists element-wise. */
 bool value_equal(const value *a, const value *b);
+
+/* assert.contains: bytes or text inside bytes or text, an item of a list
+ * (value_equal), or a key of a mapping (text). */
+bool value_contains(const value *haystack, const value *needle);
+/* assert.length: bytes of bytes, text (bytes, not characters) and
+ * structures, items of lists and mappings; -1 for other kinds. */
+long long value_length(const value *v);
 
 /* JSON for the results: bytes as {"hex": ...} (plus "text" when printable
  * UTF-8), structures as {"type", "hex", "decoded"}, objects as
