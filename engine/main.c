@@ -480,6 +480,17 @@ static void list_scenarios(scenario **scs, size_t n)
     }
 }
 
+
+/* A file's load errors, one line each (each line's text escaped). */
+static void print_errors(const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        termtext_printf(stderr, "%.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
 /* Loads every file; each error is one line on stderr.  Returns how many
  * failed to load (also a scenario id used twice). */
 static int load_all(const scenario_files *f, const load_opts *vars, bool untrusted, scenario ***out, size_t *n)
@@ -493,7 +504,7 @@ static int load_all(const scenario_files *f, const load_opts *vars, bool untrust
         size_t count = 0;
         if (!scenario_load_all(f->paths[i], vars, &list, &count, &d) ||
             (untrusted && count && !untrusted_check(list[0], &d))) {    /* a matrix's scenarios share the file */
-            termtext_printf(stderr, "%s\n", diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
+            print_errors(diag_failed(&d) ? diag_text(&d) : "tpmrun: out of memory");
             diag_clear(&d);
             for (size_t k = 0; k < count; k++)
                 scenario_free(list[k]);

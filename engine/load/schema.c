@@ -200,6 +200,15 @@ static json_t *param_schema(const param_spec *p)
     return json_pack("{s:[o,o]}", "allOf", s, desc);
 }
 
+/* Sets the description of object_schema's property key. */
+static void describe(json_t *object_schema, const char *key, const char *doc)
+{
+    json_t *p = json_object_get(json_object_get(object_schema, "properties"), key);
+    if (p)
+        json_object_set_new(p, "description", json_string(doc));
+}
+
+
 /* skip:, xfail:, requires: -- on a scenario and on every step. */
 static void add_conditions(json_t *props)
 {
@@ -208,7 +217,11 @@ static void add_conditions(json_t *props)
     json_object_set_new(props, "xfail", json_pack("{s:s,s:s}", "description",
                                                   "a known failure, for this reason: xfailed (or xpassed), not failed",
                                                   "type", "string"));
-    json_object_set_new(props, "requires", ref_to("requires"));
+    json_t *req = ref_to("requires");
+    json_object_set_new(req, "description",
+                        json_string("what the TPM and the machine must have (algorithms, curves, commands, "
+                                    "properties, programs); unmet: skipped with the reason"));
+    json_object_set_new(props, "requires", req);
 }
 
 static void add_timeout(json_t *props)
@@ -229,6 +242,15 @@ static json_t *requires_schema(void)
                           "properties", "type", "object", "additionalProperties", "type", "integer", "minimum", 0,
                           "programs", names, "additionalProperties", 0);
     json_decref(names);
+    static const char *const docs[][2] = {
+        { "algorithms", "algorithms the TPM must implement (sha384, ecc, aes ...)" },
+        { "curves", "ECC curves the TPM must have (nist_p384 ...)" },
+        { "commands", "TPM commands it must implement (PolicyAuthorizeNV ...)" },
+        { "properties", "TPM properties and their least values (TPM2_PT_NV_BUFFER_MAX: 1024)" },
+        { "programs", "programs that must be on PATH (tpm2_quote ...)" },
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
+        describe(r, docs[i][0], docs[i][1]);
     return r;
 }
 
@@ -291,14 +313,6 @@ static json_t *step_schema(const step_def *d)
     return s;
 }
 
-/* Sets properties[key].description of an object schema. */
-static void describe(json_t *object_schema, const char *key, const char *doc)
-{
-    json_t *p = json_object_get(json_object_get(object_schema, "properties"), key);
-    if (p)
-        json_object_set_new(p, "description", json_string(doc));
-}
-
 /* The top-level keys tpmrun only reads (fapi:, faults:, tpms: describe themselves). */
 static void describe_top(json_t *schema)
 {
@@ -318,6 +332,22 @@ static void describe_top(json_t *schema)
                                   "comment); tpmrun ignores it"));
 }
 
+/* The use: step's keys described, for editors' hover help. */
+static void describe_use(json_t *use)
+{
+    describe(use, "use", "a fragment file's steps here: its path (relative to this file), or {file, with, as, save}");
+    json_t *form = json_array_get(json_object_get(json_object_get(json_object_get(use, "properties"), "use"),
+                                                  "anyOf"), 1);
+    static const char *const docs[][2] = {
+        { "file", "the fragment file, relative to this file" },
+        { "with", "the fragment's params: name -> value" },
+        { "as", "a prefix: what the fragment saves becomes ${PREFIX_NAME}" },
+        { "save", "the fragment's saved names -> the names they get here" },
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
+        describe(form, docs[i][0], docs[i][1]);
+}
+
 char *schema_json(void)
 {
     size_t n;
@@ -327,13 +357,15 @@ char *schema_json(void)
         if (!(rows[i]->needs & NEED_TEST))
             json_array_append_new(steps, step_schema(rows[i]));
 
-    json_array_append_new(steps, json_pack(
+    json_t *use = json_pack(
         "{s:s,s:s,s:[s],s:{s:{s:[{s:s},{s:s,s:[s],s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:{s:s}}},s:b}]}},s:b}",
         "description", "the steps of a fragment file (fragment:, params:, steps:): use: FILE or {file, with, as, save}",
         "type", "object", "required", "use", "properties", "use", "anyOf", "type", "string", "type", "object",
         "required", "file", "properties", "file", "type", "string", "with", "type", "object", "as", "type", "string",
         "save", "type", "object", "additionalProperties", "type", "string", "additionalProperties", 0,
-        "additionalProperties", 0));
+        "additionalProperties", 0);
+    describe_use(use);
+    json_array_append_new(steps, use);
     json_t *bytes = json_pack(
         "{s:s,s:[{s:s},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s],s:b},"
         "{s:s,s:{s:{s:s}},s:[s],s:b},{s:s,s:{s:{s:s}},s:[s]},{s:s,s:{s:{},s:{s:s},s:{s:s}},s:[s],s:b}]}",
@@ -357,6 +389,9 @@ char *schema_json(void)
     };
     for (size_t i = 0; i < sizeof byte_forms / sizeof *byte_forms; i++)
         describe(json_array_get(json_object_get(bytes, "anyOf"), i + 1), byte_forms[i][0], byte_forms[i][1]);
+    json_t *slice = json_array_get(json_object_get(bytes, "anyOf"), 6);
+    describe(slice, "start", "the first byte (from 0; negative: from the end)");
+    describe(slice, "end", "the byte after the last (negative: from the end; absent: to the end)");
     json_t *reference = json_pack("{s:s,s:s,s:s}", "type", "string", "pattern", "^\\$\\{[^}]+\\}$",
                                   "description", "${name} or ${name.field}: a value a previous step saved, a var, ${env.NAME} or ${workdir}");
     json_t *expect = json_pack("{s:s,s:s,s:{s:{s:[{s:s},{s:s}],s:s},s:{s:s,s:s},s:{s:s,s:i,s:i,s:s}},s:b}",
