@@ -410,13 +410,13 @@ def test_untrusted_caps_what_a_scenario_writes(tpmrun, pr_tree):
           - file.write: {path: one.bin, data: {file: big.bin}}
           - file.write: {path: two.bin, data: {file: big.bin}}
         """))
-    p = tpmrun("--untrusted", path)
+    p = tpmrun("--untrusted", path, timeout=1200)      # 18 MB of hex in results: minutes under ASan
     assert p.returncode == 1
     res = tpmrun.result("cap")
     assert [s["status"] for s in res["steps"]] == ["passed", "failed"]
     assert res["message"] == "writing 9000000 more bytes would pass the 16 MiB an untrusted scenario may write " \
                              "(9000000 written so far)"
-    assert tpmrun(path).returncode == 0        # no cap without the flag
+    assert tpmrun(path, timeout=1200).returncode == 0        # no cap without the flag
 
 
 def test_untrusted_walk_does_not_follow_links(tpmrun, tmp_path):

@@ -79,7 +79,7 @@ def test_last_failed_reruns_the_failures(tpmrun, tmp_path):
 
 def test_shards_are_disjoint_and_cover_the_suite(tpmrun):
     every = ids(tpmrun, ROOT / "scenarios")
-    for n in (1, 2, 3, 5):
+    for n in (1, 3):        # each --list loads the whole tree (slow under ASan)
         parts = [ids(tpmrun, "--shard", f"{k}/{n}", ROOT / "scenarios") for k in range(1, n + 1)]
         assert sorted(sum(parts, [])) == sorted(every)
         assert max(map(len, parts)) - min(map(len, parts)) <= 1      # by id: even counts
