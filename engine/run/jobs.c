@@ -34,6 +34,8 @@ typedef struct job {
     json_t *done_steps;     /* results of the steps finished so far */
     json_t *result;
     char *tcti_text;
+    struct rusage usage;    /* the scenario process's, from wait4 when it was reaped */
+    bool reaped;
 } job;
 
 static volatile sig_atomic_t stop_signal;
@@ -340,6 +342,16 @@ static char *crash_message(const job *jb, int status, bool timed_out, double tim
     return r < 0 ? NULL : m;
 }
 
+/* What the scenario process used, the programs it ran included (wait4
+ * gives a child's usage with that of the children it waited for). */
+static json_t *usage_json(const struct rusage *ru)
+{
+    double user_ms = (double)ru->ru_utime.tv_sec * 1e3 + (double)ru->ru_utime.tv_usec / 1e3;
+    double sys_ms = (double)ru->ru_stime.tv_sec * 1e3 + (double)ru->ru_stime.tv_usec / 1e3;
+    return json_pack("{s:I,s:o,s:o}", "max_rss_kib", (json_int_t)ru->ru_maxrss, "user_ms", jsonx_ms(user_ms),
+                     "sys_ms", jsonx_ms(sys_ms));
+}
+
 static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
 {
     if (jb->fd >= 0) {          /* drain what is left */
@@ -383,11 +395,14 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
         if (entry)
             json_object_set_new(entry, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
     }
+    if (jb->reaped)
+        json_object_set_new(jb->result, "resources", usage_json(&jb->usage));
     stop_tpms(jb);
     rmtree(jb->workdir);
     free(jb->workdir);
     jb->workdir = NULL;
     jb->pid = 0;
+    jb->reaped = false;
     if (o->done)
         o->done(o->user, jb->sc, jb->result);   /* NULL: out of memory */
     json_decref(jb->result);
@@ -478,17 +493,18 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
                 kill(jb->pid, SIGTERM);
                 bool reaped = false;
                 for (int k = 0; k < 200 && !reaped; k++) {
-                    reaped = waitpid(jb->pid, &status, WNOHANG) == jb->pid;
+                    reaped = wait4(jb->pid, &status, WNOHANG, &jb->usage) == jb->pid;
                     if (!reaped)
                         usleep(10000);
                 }
                 if (!reaped) {
                     kill(jb->pid, SIGKILL);
-                    waitpid(jb->pid, &status, 0);
+                    wait4(jb->pid, &status, 0, &jb->usage);
                 }
-            } else if (waitpid(jb->pid, &status, WNOHANG) != jb->pid) {
+            } else if (wait4(jb->pid, &status, WNOHANG, &jb->usage) != jb->pid) {
                 continue;
             }
+            jb->reaped = true;
             finish_job(jb, o, status, timed_out);
             running--;
             done++;
