@@ -1,11 +1,20 @@
-"""What `make bench` reads: each result's `resources` (the scenario
-process's peak memory and CPU time, from wait4 in the parent)."""
+"""What `make bench` reads and runs: each result's `resources` (the
+scenario process's peak memory and CPU time, from wait4 in the parent), and
+tests/bench/bench.py itself (its --help, a one-run smoke test, a pytss
+script in turns with tpmrun).  Figures, not time limits: nothing here
+asserts how fast anything is."""
 import json
+import os
+import subprocess
+import sys
 
 import jsonschema
-from conftest import ROOT
+import pytest
+
+from conftest import ROOT, TPMRUN
 
 FIX = ROOT / "tests" / "fixtures"
+BENCH = ROOT / "tests" / "bench" / "bench.py"
 RESULTS_SCHEMA = json.loads((ROOT / "schemas" / "results.schema.json").read_text())
 
 # a program that holds 64 MiB (written, so resident) and spends CPU time
@@ -39,3 +48,69 @@ def test_a_crashed_scenario_has_resources_too(tpmrun):
     assert res["status"] == "error"
     jsonschema.validate(res, RESULTS_SCHEMA)
     assert res["resources"]["max_rss_kib"] > 1024
+
+
+def bench(private_tmp, *args, timeout=300):
+    env = dict(os.environ, TMPDIR=str(private_tmp))
+    return subprocess.run([sys.executable, str(BENCH), "--tpmrun", TPMRUN, *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+
+
+def test_bench_help(private_tmp):
+    p = bench(private_tmp, "--help")
+    assert p.returncode == 0
+    for opt in ("--runs", "--pytss", "--baseline", "--scaling-runs", "--no-scaling", "--json", "-k"):
+        assert opt in p.stdout
+
+
+def test_bench_one_run_of_one_scenario(private_tmp, tmp_path):
+    out = tmp_path / "bench.json"
+    p = bench(private_tmp, "-n", "1", "-k", "small_ok", "--no-scaling", "--json", out, FIX / "small_ok.yaml")
+    assert p.returncode == 0, p.stdout + p.stderr
+    row = next(line for line in p.stdout.splitlines() if line.startswith("small_ok "))
+    assert "FAILED" not in row
+    data = json.loads(out.read_text())
+    (r,) = data["rows"]
+    run = r["runs"][0]
+    assert run["status"] == "passed"
+    # the figures are the results file's, and add up: wall > scenario > TPM
+    assert r["wall_ms"] > r["duration_ms"] > r["tpm_ms"] > 0
+    assert r["outside_ms"] == pytest.approx(r["wall_ms"] - r["duration_ms"])
+    assert r["rss_kib"] > 1024 and r["programs_ms"] == 0
+    # the goal lines are there, each judged or said to be unmeasured
+    goals = p.stdout.split("goals")[1]
+    assert "not measured (make bench PYTSS_EXAMPLES=DIR)" in goals
+    assert "-j 2 >= 1.8x -j 1: not measured" in goals
+    assert "peak memory of a scenario process < 8 MiB" in goals
+    assert "engine time outside the TPM < 2 ms per scenario" in goals
+
+
+GOOD_SCRIPT = """from tpm2_pytss import ESAPI, TPM2_SU
+ectx = ESAPI(tcti="swtpm:port=2321")
+ectx.startup(TPM2_SU.CLEAR)
+assert len(ectx.get_random(8)) == 8
+"""
+
+
+def test_bench_runs_a_pytss_script_in_turns(private_tmp, tmp_path):
+    """A script named like the scenario runs against the bench's own swtpm
+    (its port put in), twice: startup(CLEAR) works again after the reset.
+    A script that fails is reported, not left out."""
+    pytss = tmp_path / "pytss"
+    pytss.mkdir()
+    (pytss / "small_ok.py").write_text(GOOD_SCRIPT)
+    (pytss / "fails_on_purpose.py").write_text("raise SystemExit('this script fails on purpose')\n")
+    out = tmp_path / "bench.json"
+    p = bench(private_tmp, "-n", "2", "--no-scaling", "--pytss", pytss, "--json", out,
+              FIX / "small_ok.yaml", FIX / "fails_on_purpose.yaml")
+    assert p.returncode == 0, p.stdout + p.stderr
+    rows = {r["scenario"]: r for r in json.loads(out.read_text())["rows"]}
+    ok = rows["small_ok"]["pytss"]
+    assert [r["ok"] for r in ok["runs"]] == [True, True], ok
+    assert ok["wall_ms"] > 0 and ok["rss_kib"] > 1024 and ok["ratio"] > 0
+    assert rows["fails_on_purpose"]["pytss"]["failed"].startswith("exit 1: this script fails on purpose")
+    assert "FAILED (exit 1: this script fails on purpose" in p.stdout
+    # the scenario that fails on purpose is said to fail too
+    assert rows["fails_on_purpose"]["failed"].startswith("failed")
+    # the directory is only read
+    assert sorted(f.name for f in pytss.iterdir()) == ["fails_on_purpose.py", "small_ok.py"]
