@@ -463,21 +463,31 @@ def main(argv=None):
     try:
         return bench(args, paths, pytss_dir, tmp)
     finally:
-        left = sorted(p.name for p in tmp.iterdir() if p.name != "results")
+        left = sorted(p.name for p in tmp.iterdir() if p.name not in ("results", "tpmrun", "tpmrun-baseline"))
         shutil.rmtree(tmp, ignore_errors=True)
         if left:
             print(f"bench: left behind in its TMPDIR (removed now): {left}", file=sys.stderr)
 
 
+def private_copy(path, tmp, name):
+    """The binary as it is now: a rebuild while the bench runs changes nothing."""
+    src = pathlib.Path(path).resolve()
+    if not os.access(src, os.X_OK):
+        sys.exit(f"bench: {path}: not an executable (make first)")
+    dst = tmp / name
+    shutil.copy2(src, dst)
+    return dst
+
+
 def bench(args, paths, pytss_dir, tmp):
-    tpmrun = Tpmrun(pathlib.Path(args.tpmrun).resolve(), tmp)
-    baseline = Tpmrun(pathlib.Path(args.baseline).resolve(), tmp) if args.baseline else None
+    tpmrun = Tpmrun(private_copy(args.tpmrun, tmp, "tpmrun"), tmp)
+    baseline = Tpmrun(private_copy(args.baseline, tmp, "tpmrun-baseline"), tmp) if args.baseline else None
     scenarios = tpmrun.list(paths, args.k)
     if not scenarios:
         sys.exit("bench: no scenario selected")
     version = subprocess.run([tpmrun.path, "--version"], capture_output=True, text=True).stdout.strip()
     load0 = load_line()
-    print(f"tpmrun bench: {version} ({tpmrun.path}); {len(scenarios)} scenarios, {args.runs} runs each, medians")
+    print(f"tpmrun bench: {version} ({args.tpmrun}); {len(scenarios)} scenarios, {args.runs} runs each, medians")
     print(f"machine: {os.cpu_count()} CPUs, load average {load0} at the start"
           + (f"; pytss scripts from {pytss_dir}" if pytss_dir else ""))
     print()
