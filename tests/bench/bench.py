@@ -354,6 +354,23 @@ def print_table(rows, with_pytss, with_base):
         print("with tpmrun; ratio: pytss wall / tpmrun wall (medians).")
     if with_base:
         print("base: the --baseline binary, in turns with this one; change: wall against base.")
+        print_paired(rows)
+
+
+def print_paired(rows):
+    """Each run against the baseline's run of the same round: the median
+    of those differences says more on a busy machine than either median."""
+    pairs = [(r, b) for row in rows for r, b in zip(row["runs"], row.get("base_runs", []))
+             if r["status"] == b["status"] == "passed"]
+    if not pairs:
+        return
+    def diff(key):
+        return median([r[key] - b[key] for r, b in pairs if r.get(key) is not None and b.get(key) is not None])
+    ratio = median([r["wall_ms"] / b["wall_ms"] for r, b in pairs])
+    outside = median([(r["wall_ms"] - r["duration_ms"]) - (b["wall_ms"] - b["duration_ms"]) for r, b in pairs])
+    print(f"paired ({len(pairs)} pairs, this - base, medians): wall {diff('wall_ms'):+.2f} ms "
+          f"({(ratio - 1) * 100:+.1f}%), TPM {diff('tpm_ms'):+.2f} ms, engine {diff('own_ms'):+.2f} ms, "
+          f"outside {outside:+.2f} ms, RSS {diff('rss_kib') / 1024:+.2f} MiB")
 
 
 # ---- -j scaling ----------------------------------------------------------
