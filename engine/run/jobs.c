@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 typedef struct job {
     const scenario *sc;
     pid_t pid;
+    int pidfd;              /* readable when the child ends (-1: none, then polled) */
     int fd;                 /* read end of the child's report pipe */
     char *buf;              /* what the child wrote so far */
     size_t len;
@@ -246,9 +248,12 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
     if (pid == 0) {
         child_setup(jb, parent);
         close(p[0]);
-        for (size_t i = 0; i < n_all; i++)     /* siblings' pipes are not ours */
+        for (size_t i = 0; i < n_all; i++) {   /* siblings' pipes and pidfds are not ours */
             if (all[i].pid > 0 && all[i].fd >= 0)
                 close(all[i].fd);
+            if (all[i].pid > 0 && all[i].pidfd >= 0)
+                close(all[i].pidfd);
+        }
         child_main(jb, o, p[1]);
         /* exit, not _exit: under ASan the leak check runs at exit, and the
          * scenario's memory is the interesting part (stdio was flushed before fork) */
@@ -262,6 +267,8 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
     }
     jb->pid = pid;
     jb->fd = p[0];
+    /* the run loop wakes when the child ends, not at its next poll timeout */
+    jb->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     return true;
 }
 
@@ -402,6 +409,9 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
     free(jb->workdir);
     jb->workdir = NULL;
     jb->pid = 0;
+    if (jb->pidfd >= 0)
+        close(jb->pidfd);
+    jb->pidfd = -1;
     jb->reaped = false;
     if (o->done)
         o->done(o->user, jb->sc, jb->result);   /* NULL: out of memory */
@@ -424,6 +434,8 @@ static void abort_all(job *jobs, size_t n)
             waitpid(jobs[i].pid, NULL, 0);
         if (jobs[i].fd >= 0)
             close(jobs[i].fd);
+        if (jobs[i].pidfd >= 0)
+            close(jobs[i].pidfd);
         stop_tpms(&jobs[i]);
         rmtree(jobs[i].workdir);
         free(jobs[i].workdir);
@@ -442,6 +454,7 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
     for (size_t i = 0; i < n; i++) {
         jobs[i].sc = scs[i];
         jobs[i].fd = -1;
+        jobs[i].pidfd = -1;
     }
     /* a hang-up (the terminal or the CI job's session went away) and
      * SIGQUIT stop the run as Ctrl-C does: nothing may be left behind */
@@ -464,20 +477,27 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
         }
         if (!running)
             continue;
-        /* wait for output from any child (short timeout to notice exits) */
-        struct pollfd *pfds = calloc((size_t)width + n, sizeof *pfds);
-        job **owners = calloc((size_t)width + n, sizeof *owners);
+        /* wait for output from any child, or its end (a pidfd; without
+         * one, a short timeout notices it) */
+        struct pollfd *pfds = calloc(2 * n, sizeof *pfds);
+        job **owners = calloc(2 * n, sizeof *owners);
         nfds_t np = 0;
-        for (size_t i = 0; pfds && owners && i < n; i++)
-            if (jobs[i].pid > 0 && jobs[i].fd >= 0) {
+        int wait_ms = 50;
+        for (size_t i = 0; pfds && owners && i < n; i++) {
+            if (jobs[i].pid <= 0)
+                continue;
+            if (jobs[i].fd >= 0) {
                 pfds[np] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
                 owners[np++] = &jobs[i];
             }
-        int pr = np ? poll(pfds, np, 50) : 0;
-        if (!np)
-            usleep(10000);
+            if (jobs[i].pidfd >= 0)
+                pfds[np++] = (struct pollfd){ .fd = jobs[i].pidfd, .events = POLLIN };
+            else
+                wait_ms = 10;
+        }
+        int pr = poll(pfds, np, wait_ms);
         for (nfds_t k = 0; pr > 0 && k < np; k++)
-            if (pfds[k].revents)
+            if (pfds[k].revents && owners[k])
                 read_child(owners[k]);
         free(pfds);
         free(owners);
