@@ -490,7 +490,13 @@ void swtpm_stop(swtpm *t)
 {
     if (!t)
         return;
-    terminate(t->pid);
+    /* Its state goes with its directory: SIGKILL, not SIGTERM and a wait
+     * while it saves that state.  Reaped before the directory goes, so it
+     * writes nothing there after. */
+    if (t->pid > 0 && kill(t->pid, SIGKILL) == 0)
+        reap(t->pid, -1, NULL);
+    else
+        terminate(t->pid);
     t->pid = -1;
     rmtree(t->dir);
     free(t->dir);

@@ -28,7 +28,7 @@ swtpm *swtpm_start(diag *d);
  * ECC P-384 at 0x01c00016), signed by a CA private to this TPM (its files
  * in the same directory).  Costs about a second. */
 swtpm *swtpm_start_ek_cert(diag *d);
-/* SIGTERM, wait (then SIGKILL after 2 s), remove the directory, free. NULL ok. */
+/* SIGKILL (its state goes with it), reap, remove the directory, free.  NULL ok. */
 void swtpm_stop(swtpm *t);
 /* TPM_Init through a swtpm's control socket: the power goes off and on,
  * the TPM waits for TPM2_Startup.  False with d set. */
