@@ -100,10 +100,12 @@ def scenario_figures(result):
 
 
 def run_scenario(tpmrun, file, results):
-    wall, rc, _, err = tpmrun.run(["-j", "1", file], results)
+    wall, rc, usage, err = tpmrun.run(["-j", "1", file], results)
     files = list(results.glob("*.json"))
     fig = scenario_figures(json.loads(files[0].read_text())) if len(files) == 1 else {"status": "error"}
     fig["wall_ms"] = wall * 1e3
+    # tpmrun, its scenario process, the swtpm and programs: all reaped by the time it exits
+    fig["cpu_ms"] = (usage.ru_utime + usage.ru_stime) * 1e3
     if rc not in (0, 1) and fig["status"] == "passed":
         fig["status"] = f"exit {rc}"
     if fig["status"] != "passed" and not fig.get("message"):
@@ -294,12 +296,13 @@ def summarise(sid, file, tags, runs, base_runs, pyruns, has_script):
     row = {"scenario": sid, "file": file, "tags": tags, "runs": runs}
     bad = [r for r in runs if r["status"] != "passed"]
     row["failed"] = f"{bad[0]['status']}: {bad[0].get('message')}" if bad else None
-    for key in ("wall_ms", "tpm_ms", "engine_ms", "programs_ms", "own_ms", "duration_ms", "rss_kib",
+    for key in ("wall_ms", "cpu_ms", "tpm_ms", "engine_ms", "programs_ms", "own_ms", "duration_ms", "rss_kib",
                 "swtpm_startup_ms"):
         row[key] = median([r.get(key) for r in runs])
     row["outside_ms"] = median([r["wall_ms"] - r["duration_ms"] for r in runs if r.get("duration_ms") is not None])
     if base_runs:
-        row["base"] = {k: median([r.get(k) for r in base_runs]) for k in ("wall_ms", "engine_ms", "own_ms", "rss_kib")}
+        row["base"] = {k: median([r.get(k) for r in base_runs])
+                       for k in ("wall_ms", "cpu_ms", "engine_ms", "own_ms", "rss_kib")}
         row["base_runs"] = base_runs
     if has_script:
         ok = [p for p in pyruns if p["ok"]]
@@ -316,20 +319,21 @@ def summarise(sid, file, tags, runs, base_runs, pyruns, has_script):
 
 
 def print_table(rows, with_pytss, with_base):
-    head = (f"{'scenario':<48}{'wall ms':>9}{'TPM ms':>9}{'engine':>9}{'progs':>9}{'outside':>9}{'RSS MiB':>8}")
+    head = (f"{'scenario':<42}{'wall ms':>9}{'CPU ms':>8}{'TPM ms':>8}{'engine':>8}{'progs':>8}{'outside':>8}"
+            f"{'RSS MiB':>8}")
     if with_base:
-        head += f" | {'base wall':>9}{'engine':>9}{'RSS MiB':>8}{'change':>8}"
+        head += f" | {'base wall':>9}{'CPU ms':>8}{'engine':>8}{'RSS MiB':>8}{'change':>8}"
     if with_pytss:
         head += f" | {'pytss ms':>9}{'MiB':>6}{'ratio':>7}"
     print(head)
     for r in rows:
-        line = (f"{r['scenario']:<48}{fmt(r['wall_ms'], '9.1f')}{fmt(r['tpm_ms'], '9.1f')}"
-                f"{fmt(r['own_ms'], '9.1f')}{fmt(r['programs_ms'], '9.1f')}{fmt(r['outside_ms'], '9.1f')}"
+        line = (f"{r['scenario']:<42}{fmt(r['wall_ms'], '9.1f')}{fmt(r['cpu_ms'], '8.1f')}{fmt(r['tpm_ms'], '8.1f')}"
+                f"{fmt(r['own_ms'], '8.1f')}{fmt(r['programs_ms'], '8.1f')}{fmt(r['outside_ms'], '8.1f')}"
                 f"{fmt(r['rss_kib'] and r['rss_kib'] / 1024, '8.1f')}")
         if with_base:
             b = r.get("base", {})
             change = (r["wall_ms"] / b["wall_ms"] - 1) * 100 if b.get("wall_ms") and r["wall_ms"] else None
-            line += (f" | {fmt(b.get('wall_ms'), '9.1f')}{fmt(b.get('own_ms'), '9.1f')}"
+            line += (f" | {fmt(b.get('wall_ms'), '9.1f')}{fmt(b.get('cpu_ms'), '8.1f')}{fmt(b.get('own_ms'), '8.1f')}"
                      f"{fmt(b.get('rss_kib') and b['rss_kib'] / 1024, '8.1f')}{fmt(change, '+7.0f')}%")
         if with_pytss and "pytss" in r:
             p = r["pytss"]
@@ -344,7 +348,8 @@ def print_table(rows, with_pytss, with_base):
             line += f"  FAILED: {r['failed'][:80]}"
         print(line)
     print()
-    print("wall: the whole tpmrun process (-j 1, its private swtpm included); TPM: time in the TPM;")
+    print("wall: the whole tpmrun process (-j 1, its private swtpm included); CPU: the CPU time of all its")
+    print("processes (tpmrun, the scenario process, swtpm, programs); TPM: time in the TPM;")
     print("engine: the scenario's time outside the TPM and outside programs (results engine_ms - progs);")
     print("progs: programs run by exec steps (tpm2-tools ...), outside their TPM time; outside: wall - the")
     print("scenario's own clock (process start, loading, swtpm start-up, fork, writing results);")
@@ -368,9 +373,11 @@ def print_paired(rows):
         return median([r[key] - b[key] for r, b in pairs if r.get(key) is not None and b.get(key) is not None])
     ratio = median([r["wall_ms"] / b["wall_ms"] for r, b in pairs])
     outside = median([(r["wall_ms"] - r["duration_ms"]) - (b["wall_ms"] - b["duration_ms"]) for r, b in pairs])
+    cpu_ratio = median([r["cpu_ms"] / b["cpu_ms"] for r, b in pairs if b["cpu_ms"]])
     print(f"paired ({len(pairs)} pairs, this - base, medians): wall {diff('wall_ms'):+.2f} ms "
-          f"({(ratio - 1) * 100:+.1f}%), TPM {diff('tpm_ms'):+.2f} ms, engine {diff('own_ms'):+.2f} ms, "
-          f"outside {outside:+.2f} ms, RSS {diff('rss_kib') / 1024:+.2f} MiB")
+          f"({(ratio - 1) * 100:+.1f}%), CPU {diff('cpu_ms'):+.2f} ms ({(cpu_ratio - 1) * 100:+.1f}%), "
+          f"TPM {diff('tpm_ms'):+.2f} ms, engine {diff('own_ms'):+.2f} ms, outside {outside:+.2f} ms, "
+          f"RSS {diff('rss_kib') / 1024:+.2f} MiB")
 
 
 # ---- -j scaling ----------------------------------------------------------
