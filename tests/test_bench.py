@@ -114,3 +114,32 @@ def test_bench_runs_a_pytss_script_in_turns(private_tmp, tmp_path):
     assert rows["fails_on_purpose"]["failed"].startswith("failed")
     # the directory is only read
     assert sorted(f.name for f in pytss.iterdir()) == ["fails_on_purpose.py", "small_ok.py"]
+
+
+def test_a_swtpm_that_dies_while_starting_is_named(tpmrun, tmp_path):
+    """tpmrun does not wait for its private swtpm to serve before it forks
+    the scenario process; that process waits, and when the swtpm ends
+    instead the result says so with the swtpm's last log line."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "swtpm"
+    fake.write_text("#!/bin/sh\n"
+                    "for a; do case $a in file=*) f=${a#file=}; f=${f%%,*};; esac; done\n"
+                    "sleep 0.2; echo 'swtpm: no state for you' >> \"$f\"; exit 3\n")
+    fake.chmod(0o755)
+    p = tpmrun(FIX / "small_ok.yaml", env={"PATH": f"{bindir}:{os.environ['PATH']}"})
+    assert p.returncode == 1, p.stdout + p.stderr
+    res = tpmrun.result("small_ok")
+    assert res["status"] == "error"
+    assert res["message"] == "swtpm exited during startup: swtpm: no state for you"
+    jsonschema.validate(res, RESULTS_SCHEMA)
+
+
+def test_swtpm_startup_is_measured_where_it_is_waited_for(tpmrun):
+    p = tpmrun("-j", "2", FIX / "small_ok.yaml", ROOT / "scenarios" / "esapi" / "esapi_duplicate_two_tpms.yaml")
+    assert p.returncode == 0, p.stdout + p.stderr
+    small = tpmrun.result("small_ok")
+    assert small["tpm"]["swtpm_startup_ms"] > 0
+    two = tpmrun.result("esapi_duplicate_two_tpms")
+    for name, t in two["tpms"].items():
+        assert t["swtpm_startup_ms"] > 0, name

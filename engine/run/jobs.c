@@ -6,6 +6,7 @@
 #include "run/run.h"
 #include "run/swtpm.h"
 #include "run/work_files.h"
+#include "tpm/ossl_ctx.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -192,6 +193,7 @@ static void child_main(const job *jb, const jobs_opts *o, int fd)
         .tcti = tctis ? tctis[0] : o->tcti,
         .tctis = tctis,
         .private_tpm = jb->tpms != NULL,
+        .swtpms = jb->tpms,
         .show_secrets = o->show_secrets,
         .wire = o->wire,
         .untrusted = o->untrusted,
@@ -251,7 +253,9 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
          * wants a TPM with EK certificates */
         bool ek_cert = (i == 0 && jb->sc->fapi && jb->sc->fapi->ek_cert) ||
                        (i < jb->sc->n_tpms && jb->sc->tpms[i].ek_cert);
-        jb->tpms[i] = ek_cert ? swtpm_start_ek_cert(&err) : swtpm_start(&err);
+        /* not waited for: it starts while this process forks and the
+         * scenario process gets ready; the scenario process waits for it */
+        jb->tpms[i] = swtpm_spawn(ek_cert, &err);
         if (jb->tpms[i])
             jb->n_tpms++;
     }
@@ -260,6 +264,14 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
         diag_clear(&err);
         return false;
     }
+    /* Once, before the first of several scenario processes (or the second
+     * run of one, --repeat): each then finds OpenSSL's configuration read
+     * and what tpm2-tss fetches in every scenario fetched, instead of doing
+     * it again.  One scenario alone does it itself: the parent's copy would
+     * be work for nothing more. */
+    static int forks;
+    if (forks++ == (n_all > 1 ? 0 : 1))
+        ossl_ctx_warm();
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
         jb->result = error_result(jb->sc, "cannot create a pipe", NULL);
@@ -413,14 +425,6 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
             json_object_set_new(jb->result, "message", json_string(msg));
         }
         free(msg);
-    }
-    for (size_t i = 0; i < jb->n_tpms; i++) {
-        json_t *tpm = i == 0 ? json_object_get(jb->result, "tpm") : NULL;
-        json_t *entry = json_object_get(json_object_get(jb->result, "tpms"), scenario_tpm_name(jb->sc, i));
-        if (tpm)
-            json_object_set_new(tpm, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
-        if (entry)
-            json_object_set_new(entry, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
     }
     if (jb->reaped)
         json_object_set_new(jb->result, "resources", usage_json(&jb->usage));

@@ -27,6 +27,7 @@
 static OSSL_LIB_CTX *(*real_new)(void);
 static void (*real_free)(OSSL_LIB_CTX *);
 static OSSL_LIB_CTX *for_tss;
+static unsigned tss_asked;      /* how often tpm2-tss asked for a context */
 static pthread_once_t resolved = PTHREAD_ONCE_INIT, made = PTHREAD_ONCE_INIT;
 
 static void resolve(void)
@@ -65,7 +66,15 @@ OSSL_LIB_CTX *OSSL_LIB_CTX_new(void)
     if (!called_by_tss(__builtin_return_address(0)))
         return real_new ? real_new() : NULL;
     pthread_once(&made, make_for_tss);
+    __atomic_add_fetch(&tss_asked, 1, __ATOMIC_RELAXED);
     return for_tss;
+}
+
+unsigned ossl_ctx_tss_asked(OSSL_LIB_CTX **ctx)
+{
+    if (ctx)
+        *ctx = for_tss;
+    return __atomic_load_n(&tss_asked, __ATOMIC_RELAXED);
 }
 
 void OSSL_LIB_CTX_free(OSSL_LIB_CTX *ctx)
