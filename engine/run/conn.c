@@ -399,16 +399,21 @@ static bool open_proxy(world *r, tpm_link *t, diag *d)
     return true;
 }
 
-bool conn_connect(world *r, tpm_link *t, diag *d)
+bool conn_await(world *r, tpm_link *t, diag *d)
 {
     swtpm *own = r->opts->swtpms ? r->opts->swtpms[index_of(r, t)] : NULL;
-    if (own) {      /* a private swtpm, started while this process got ready */
-        if (!swtpm_wait_ready(own, d)) {
-            name_the_tpm(r, t, d);
-            return false;
-        }
-        json_object_set_new(t->info, "swtpm_startup_ms", jsonx_ms(own->startup_ms));
+    if (!own)
+        return true;
+    if (!swtpm_wait_ready(own, d)) {
+        name_the_tpm(r, t, d);
+        return false;
     }
+    json_object_set_new(t->info, "swtpm_startup_ms", jsonx_ms(own->startup_ms));
+    return true;
+}
+
+bool conn_connect(world *r, tpm_link *t, diag *d)
+{
     if (!open_proxy(r, t, d)) {
         name_the_tpm(r, t, d);
         return false;
