@@ -1,5 +1,6 @@
 """What `make bench` reads and runs: each result's `resources` (the
-scenario process's peak memory and CPU time, from wait4 in the parent), and
+scenario process's peak memory and CPU time, from wait4 in the parent, and
+its own peak without its programs), and
 tests/bench/bench.py itself (its --help, a one-run smoke test, a pytss
 script in turns with tpmrun).  Figures, not time limits: nothing here
 asserts how fast anything is."""
@@ -33,12 +34,15 @@ def test_resources_are_the_scenario_process_and_its_programs(tpmrun, tmp_path):
     hungry, small = tpmrun.result("hungry"), tpmrun.result("small_ok")
     for res in (hungry, small):
         jsonschema.validate(res, RESULTS_SCHEMA)
-        assert set(res["resources"]) == {"max_rss_kib", "user_ms", "sys_ms"}
+        assert set(res["resources"]) == {"max_rss_kib", "self_max_rss_kib", "user_ms", "sys_ms"}
     # the program it waited for counts: 64 MiB written, and its CPU time
     assert hungry["resources"]["max_rss_kib"] >= 64 * 1024
     assert hungry["resources"]["user_ms"] + hungry["resources"]["sys_ms"] > 50
+    # ... but not in the scenario process's own peak
+    assert 1024 < hungry["resources"]["self_max_rss_kib"] < 64 * 1024
     # a scenario without programs: a real process, far below the program's 64 MiB
     assert 1024 < small["resources"]["max_rss_kib"] < 64 * 1024
+    assert small["resources"]["self_max_rss_kib"] <= small["resources"]["max_rss_kib"]
 
 
 def test_a_crashed_scenario_has_resources_too(tpmrun):
@@ -48,6 +52,7 @@ def test_a_crashed_scenario_has_resources_too(tpmrun):
     assert res["status"] == "error"
     jsonschema.validate(res, RESULTS_SCHEMA)
     assert res["resources"]["max_rss_kib"] > 1024
+    assert "self_max_rss_kib" not in res["resources"]    # it died before it could say
 
 
 def bench(private_tmp, *args, timeout=300):

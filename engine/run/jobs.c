@@ -39,6 +39,7 @@ typedef struct job {
     char *tcti_text;
     struct rusage usage;    /* the scenario process's, from wait4 when it was reaped */
     bool reaped;
+    long self_rss_kib;      /* its own peak, as it said before it ended (0: unknown) */
 } job;
 
 static volatile sig_atomic_t stop_signal;
@@ -205,6 +206,13 @@ static void child_main(const job *jb, const jobs_opts *o, int fd)
     json_t *line = json_pack("{s:o}", "result", res);
     send_line(fd, line);
     json_decref(line);
+    /* its own peak, without the programs it ran (wait4 gives both together) */
+    struct rusage self;
+    if (getrusage(RUSAGE_SELF, &self) == 0) {
+        line = json_pack("{s:{s:I}}", "usage", "max_rss_kib", (json_int_t)self.ru_maxrss);
+        send_line(fd, line);
+        json_decref(line);
+    }
     close(fd);
 }
 
@@ -314,6 +322,9 @@ static void take_lines(job *jb)
         if (j) {
             json_t *st = json_object_get(j, "step"), *res = json_object_get(j, "result");
             json_t *done = json_object_get(j, "done");
+            json_t *self_rss = json_object_get(json_object_get(j, "usage"), "max_rss_kib");
+            if (json_is_integer(self_rss))
+                jb->self_rss_kib = (long)json_integer_value(self_rss);
             if (st)
                 jb->last_step = (int)json_integer_value(st);
             if (done) {
@@ -426,8 +437,13 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
         }
         free(msg);
     }
-    if (jb->reaped)
-        json_object_set_new(jb->result, "resources", usage_json(&jb->usage));
+    if (jb->reaped) {
+        json_t *res = usage_json(&jb->usage);
+        if (jb->self_rss_kib > 0)
+            json_object_set_new(res, "self_max_rss_kib", json_integer(jb->self_rss_kib));
+        json_object_set_new(jb->result, "resources", res);
+    }
+    jb->self_rss_kib = 0;
     stop_tpms(jb);
     rmtree(jb->workdir);
     free(jb->workdir);
