@@ -203,6 +203,9 @@ static void child_main(const job *jb, const jobs_opts *o, int fd)
     };
     json_t *res = run_scenario(jb->sc, &ro, report_progress, &fd);
     free(tctis);
+    /* every step went to the parent as it ended (report_progress): not
+     * twice, the dump and the parse are a good part of a short scenario */
+    json_array_clear(json_object_get(res, "steps"));
     json_t *line = json_pack("{s:o}", "result", res);
     send_line(fd, line);
     json_decref(line);
@@ -335,9 +338,11 @@ static void take_lines(job *jb)
             if (res) {
                 json_decref(jb->result);
                 jb->result = json_incref(res);
-                /* the result has every step: the copies that came one by one go */
-                json_decref(jb->done_steps);
-                jb->done_steps = json_incref(json_object_get(res, "steps"));
+                /* its steps came one by one as they ended (its own list is
+                 * sent empty, keeping its place in the object) */
+                if (!jb->done_steps)
+                    jb->done_steps = json_array();
+                json_object_set(jb->result, "steps", jb->done_steps);
             }
             json_decref(j);
         }
