@@ -91,7 +91,7 @@ def test_bench_one_run_of_one_scenario(private_tmp, tmp_path):
 
 
 GOOD_SCRIPT = """from tpm2_pytss import ESAPI, TPM2_SU
-ectx = ESAPI(tcti="swtpm:port=2321")
+ectx = ESAPI(tcti="swtpm:port=2341")
 ectx.startup(TPM2_SU.CLEAR)
 assert len(ectx.get_random(8)) == 8
 """
@@ -99,12 +99,15 @@ assert len(ectx.get_random(8)) == 8
 
 def test_bench_runs_a_pytss_script_in_turns(private_tmp, tmp_path):
     """A script named like the scenario runs against the bench's own swtpm
-    (its port put in), twice: startup(CLEAR) works again after the reset.
-    A script that fails is reported, not left out."""
+    (its port put in for the script's swtpm:port=N), twice: startup(CLEAR)
+    works again after the reset.  A script that fails is reported, not
+    left out."""
     pytss = tmp_path / "pytss"
     pytss.mkdir()
     (pytss / "small_ok.py").write_text(GOOD_SCRIPT)
-    (pytss / "fails_on_purpose.py").write_text("raise SystemExit('this script fails on purpose')\n")
+    # it says why on stdout, as some of the examples do
+    (pytss / "fails_on_purpose.py").write_text("import sys\nTCTI = 'swtpm:port=2321'\n"
+                                               "print('this script fails on purpose')\nsys.exit(1)\n")
     out = tmp_path / "bench.json"
     p = bench(private_tmp, "-n", "2", "--no-scaling", "--pytss", pytss, "--json", out,
               FIX / "small_ok.yaml", FIX / "fails_on_purpose.yaml")

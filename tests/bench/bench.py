@@ -30,7 +30,8 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 EXAMPLES = ["scenarios/esapi", "scenarios/fapi", "scenarios/interop"]
-PYTSS_PORT = "2321"     # what the scripts name: swtpm:port=2321
+# what the scripts name (swtpm:port=2321, a few another port): the bench's swtpm instead
+PYTSS_TCTI = re.compile(r"swtpm:port=\d+\b")
 
 GOAL_PYTSS_RATIO = 10.0
 GOAL_SCALING = 1.8
@@ -223,13 +224,13 @@ class PytssScript:
         self.src = src
         self.tpm = tpm
         text = src.read_text()
-        self.substituted = len(re.findall(r"port=" + PYTSS_PORT + r"\b", text))
+        self.substituted = len(PYTSS_TCTI.findall(text))
         self.cwd = pathlib.Path(tempfile.mkdtemp(prefix=f"pytss-{src.stem}-", dir=tmp))
         for entry in src.parent.iterdir():
             if entry.suffix != ".py":
                 (self.cwd / entry.name).symlink_to(entry)
         self.script = self.cwd / src.name
-        self.script.write_text(re.sub(r"port=" + PYTSS_PORT + r"\b", f"port={tpm.port}", text))
+        self.script.write_text(PYTSS_TCTI.sub(f"swtpm:port={tpm.port}", text))
 
     def run(self):
         """{wall_ms, rss_kib, ok, why}."""
@@ -239,20 +240,22 @@ class PytssScript:
         for k in ("TPM2TOOLS_TCTI", "TSS2_TCTI", "TPM2OPENSSL_TCTI", "TSS2_FAPICONF"):
             env.pop(k, None)
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, self.script.name], cwd=self.cwd, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        proc.stderr.close()
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen([sys.executable, self.script.name], cwd=self.cwd, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            said = (err.read().decode(errors="replace").strip() or out.read().decode(errors="replace").strip())
         shutil.rmtree(home, ignore_errors=True)
         why = None
-        if proc.returncode != 0:
-            lines = err.decode(errors="replace").strip().splitlines()
+        if not self.substituted:
+            why = "names no swtpm:port=N TCTI: not run against the bench's TPM"
+        elif proc.returncode != 0:
+            lines = said.splitlines()
             why = f"exit {proc.returncode}: {lines[-1] if lines else 'no message'}"
-        elif not self.substituted:
-            why = f"does not name swtpm:port={PYTSS_PORT}: not run against the bench's TPM"
         return {"wall_ms": wall * 1e3, "rss_kib": usage.ru_maxrss, "ok": why is None, "why": why}
 
     def close(self):
