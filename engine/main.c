@@ -99,7 +99,8 @@ typedef struct run_report {
     bool verbose, keep_views;   /* views: only when a report, --timings or --repeat reads them */
     long repeat, round;         /* --repeat N; the run under way (0-based) */
     console_counts counts;
-    json_t **results;           /* results_view of each run, in order */
+    json_t **results;           /* results_view of each run, as they ended */
+    size_t *order;              /* each one's place: round, then the order the scenarios were given */
     size_t n_results;
     scenario **scs;             /* the scenarios; which have reported this round, */
     bool *reported, *failed_once;   /* which have not passed in an earlier round */
@@ -107,15 +108,47 @@ typedef struct run_report {
     bool write_failed;
 } run_report;
 
-static void keep_view(run_report *rr, json_t *view)
+static void keep_view(run_report *rr, json_t *view, size_t at)
 {
     json_t **nr = view ? realloc(rr->results, (rr->n_results + 1) * sizeof *nr) : NULL;
-    if (!nr) {
+    size_t *no = nr ? realloc(rr->order, (rr->n_results + 1) * sizeof *no) : NULL;
+    if (nr)
+        rr->results = nr;
+    if (!no) {
         json_decref(view);
         return;
     }
-    rr->results = nr;
+    rr->order = no;
+    rr->order[rr->n_results] = (size_t)rr->round * (rr->n_scs + 1) + at;
     rr->results[rr->n_results++] = view;
+}
+
+static int by_order(const void *a, const void *b, void *rr)
+{
+    const size_t *order = ((const run_report *)rr)->order;
+    size_t x = order[*(const size_t *)a], y = order[*(const size_t *)b];
+    return x < y ? -1 : x > y;
+}
+
+/* The reports list the runs in the order the scenarios were given (with
+ * -j they end in any order): the same files from the same run. */
+static void sort_views(run_report *rr)
+{
+    size_t n = rr->n_results;
+    if (n < 2)
+        return;
+    size_t *idx = malloc(n * sizeof *idx);
+    json_t **sorted = malloc(n * sizeof *sorted);
+    if (idx && sorted) {
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+        qsort_r(idx, n, sizeof *idx, by_order, rr);
+        for (size_t i = 0; i < n; i++)
+            sorted[i] = rr->results[idx[i]];
+        memcpy(rr->results, sorted, n * sizeof *sorted);
+    }
+    free(idx);
+    free(sorted);
 }
 
 static size_t scenario_index(const run_report *rr, const scenario *sc)
@@ -139,7 +172,7 @@ static void add_not_run(run_report *rr)
         if (s && rr->repeat > 1)
             json_object_set_new(s, "run", json_integer(rr->round + 1));
         console_count(&rr->counts, s);
-        keep_view(rr, s);
+        keep_view(rr, s, i);
     }
 }
 
@@ -181,7 +214,7 @@ static void on_done(void *user, const scenario *sc, json_t *result)
     fflush(stdout);
     console_count(&rr->counts, result);
     if (rr->keep_views)
-        keep_view(rr, results_view(result));
+        keep_view(rr, results_view(result), at);
 }
 
 static double now_s(void)
@@ -456,6 +489,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
     }
     double secs = now_s() - t0;
     console_summary(stdout, &rr.counts, secs);
+    sort_views(&rr);
     diag d = { 0 };
     if (o->repeat > 1 && !results_write_runs(o->results_dir, rr.results, rr.n_results, &d)) {
         termtext_printf(stderr, "tpmrun: %s\n", diag_text(&d));
@@ -470,6 +504,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
     for (size_t i = 0; i < rr.n_results; i++)
         json_decref(rr.results[i]);
     free(rr.results);
+    free(rr.order);
     free(rr.reported);
     free(rr.failed_once);
     if (!complete)
