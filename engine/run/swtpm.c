@@ -388,6 +388,35 @@ static void wait_a_little(int in, int pidfd, long ns)
     }
 }
 
+/* swtpm makes its sockets before it makes its TPM: it serves once its
+ * control channel answers CMD_GET_CAPABILITY (8 bytes, no result code).
+ * False if it ends, or closes the connection, first. */
+static bool answers(const char *ctrl, int pidfd, double deadline_ms)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    memcpy(sa.sun_path, ctrl, strlen(ctrl) + 1);   /* length checked at spawn */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    static const uint8_t get_capability[4] = { 0, 0, 0, 1 };
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+              write(fd, get_capability, sizeof get_capability) == (ssize_t)sizeof get_capability;
+    uint8_t caps[8];
+    size_t got = 0;
+    while (ok && got < sizeof caps) {
+        struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+        int left = (int)(deadline_ms - now_ms());
+        if (left <= 0 || poll(p, 2, left) <= 0 || !(p[0].revents & (POLLIN | POLLHUP))) {
+            ok = false;
+            break;
+        }
+        ssize_t r = read(fd, caps + got, sizeof caps - got);
+        ok = r > 0;
+        got += ok ? (size_t)r : 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
 bool swtpm_wait_ready(swtpm *t, diag *d)
 {
     bool parent = t->spawner == getpid();     /* else a scenario process: not ours to reap */
@@ -399,10 +428,11 @@ bool swtpm_wait_ready(swtpm *t, diag *d)
         close(in);
         in = -1;
     }
-    char *sock = path_in(t->dir, "tpm.sock");
+    char *sock = path_in(t->dir, "tpm.sock"), *ctrl = path_in(t->dir, "tpm.sock.ctrl");
     bool ready = false;
     for (;;) {
-        if (sock && socket_accepts(sock)) {
+        if (sock && ctrl && socket_accepts(sock) &&
+            answers(ctrl, pidfd, t->spawned_ms + READY_TIMEOUT_MS)) {
             ready = true;
             break;
         }
@@ -413,7 +443,7 @@ bool swtpm_wait_ready(swtpm *t, diag *d)
             say_it_ended(t, parent, status, d);
             break;
         }
-        if (!sock || now_ms() - t->spawned_ms > READY_TIMEOUT_MS) {
+        if (!sock || !ctrl || now_ms() - t->spawned_ms > READY_TIMEOUT_MS) {
             diag_fail(d, "swtpm did not accept connections on %s/tpm.sock within %.0f s", t->dir,
                       READY_TIMEOUT_MS / 1000.0);
             break;
@@ -430,6 +460,7 @@ bool swtpm_wait_ready(swtpm *t, diag *d)
     if (in >= 0)
         close(in);
     free(sock);
+    free(ctrl);
     return ready;
 }
 

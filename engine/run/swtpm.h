@@ -14,7 +14,7 @@ typedef struct swtpm {
     char *dir;          /* mkdtemp'd private directory: state, sockets, log */
     char *tcti;         /* "swtpm:path=DIR/tpm.sock" */
     double spawned_ms;  /* CLOCK_MONOTONIC, ms: when it was forked */
-    double startup_ms;  /* spawn until the socket accepts a connection (swtpm_wait_ready) */
+    double startup_ms;  /* spawn until it serves (swtpm_wait_ready) */
 } swtpm;
 
 /* Start one: mkdtemp under $TMPDIR (default /tmp) named tpmrun-XXXXXX,
@@ -34,9 +34,11 @@ swtpm *swtpm_start_ek_cert(diag *d);
  * is checked): it starts up while the caller does other work, and whoever
  * connects first calls swtpm_wait_ready.  ek_cert as swtpm_start_ek_cert. */
 swtpm *swtpm_spawn(bool ek_cert, diag *d);
-/* Until its socket accepts a connection (<= 5 s from the spawn), polled
- * every 0.25 ms; also from another process than the spawner (a scenario
- * process, which cannot reap it: it watches a pidfd).  Sets startup_ms.
+/* Until it serves (<= 5 s from the spawn): its socket accepts a connection
+ * (woken by inotify when it appears) and its control channel answers (it
+ * makes its sockets before its TPM); also from another process than the
+ * spawner (a scenario process, which cannot reap it: it watches a pidfd).
+ * Sets startup_ms.
  * False with d set: its exit (status, when the caller spawned it) and
  * the log's last line, or the time-out. */
 bool swtpm_wait_ready(swtpm *t, diag *d);
