@@ -6,6 +6,7 @@
 #   make SAN=1 ...  the same with ASan + UBSan (separate build directory)
 #   make fuzz       the loader and checker under libFuzzer (clang, ASan + UBSan), FUZZ_SECONDS=30
 #   make fuzz-coverage  line coverage of engine/ by the fuzz corpus (llvm-cov)
+#   make bench      time, memory and the speed goals per example scenario (PYTSS_EXAMPLES=DIR)
 #   make install    PREFIX=/usr/local DESTDIR=   (make uninstall)
 #   make man        regenerate man/tpmrun-steps.7 (like make schema)
 #   make schema-lines  the yaml-language-server line atop scenario files lacking it
@@ -127,10 +128,15 @@ check: deps
 	$(MAKE) $(BIN) unit
 	TPMRUN=$(abspath $(BIN)) TPMRUN_BUILD_DIR=$(abspath $(BUILD)) TPMRUN_UNIT_DIR=$(abspath $(BUILD)/unit) $(SAN_ENV) $(PYTHON) -m pytest -q $(PYTEST_FLAGS) tests
 
-# Where the time goes: every scenario 5 times, one at a time, TPM vs engine per
-# step type; then what the TPM proxy costs per command.
+# Where the time goes (tests/bench/bench.py): per example scenario the whole
+# run (-j 1) split into TPM, engine, programs and start-up, the scenario
+# process's peak memory, the tpm2-pytss scripts of PYTSS_EXAMPLES=DIR in turns
+# with tpmrun, -j 1 against -j 2, and the goals; then what the TPM proxy costs
+# per command.  BENCH_ARGS=... goes to bench.py (-n 3, -k PATTERN, --no-scaling).
+PYTSS_EXAMPLES ?=
+BENCH_ARGS ?=
 bench: $(BIN) $(BENCH_BINS)
-	./$(BIN) --results build/bench-results --repeat 5 --timings scenarios
+	$(PYTHON) tests/bench/bench.py --tpmrun ./$(BIN) $(if $(PYTSS_EXAMPLES),--pytss $(PYTSS_EXAMPLES)) $(BENCH_ARGS)
 	$(BUILD)/bench/bench_proxy
 	$(PYTHON) tests/bench/loader_scale.py ./$(BIN)
 

@@ -114,7 +114,8 @@ typedef struct run_report {
     const char *stopped_after;  /* its id */
     size_t n_ran;               /* results[] that ran: after them come those -x left out (no files) */
     bool left_out;              /* -x left some out */
-    json_t **results;           /* results_view of each run, in order */
+    json_t **results;           /* results_view of each run, as they ended */
+    size_t *order;              /* each one's place: round, then the order the scenarios were given */
     size_t n_results;
     scenario **scs;             /* the scenarios; which have reported this round, */
     bool *reported, *failed_once;   /* which have not passed in an earlier round */
@@ -122,15 +123,47 @@ typedef struct run_report {
     bool write_failed;
 } run_report;
 
-static void keep_view(run_report *rr, json_t *view)
+static void keep_view(run_report *rr, json_t *view, size_t at)
 {
     json_t **nr = view ? realloc(rr->results, (rr->n_results + 1) * sizeof *nr) : NULL;
-    if (!nr) {
+    size_t *no = nr ? realloc(rr->order, (rr->n_results + 1) * sizeof *no) : NULL;
+    if (nr)
+        rr->results = nr;
+    if (!no) {
         json_decref(view);
         return;
     }
-    rr->results = nr;
+    rr->order = no;
+    rr->order[rr->n_results] = (size_t)rr->round * (rr->n_scs + 1) + at;
     rr->results[rr->n_results++] = view;
+}
+
+static int by_order(const void *a, const void *b, void *rr)
+{
+    const size_t *order = ((const run_report *)rr)->order;
+    size_t x = order[*(const size_t *)a], y = order[*(const size_t *)b];
+    return x < y ? -1 : x > y;
+}
+
+/* The reports list the runs in the order the scenarios were given (with
+ * -j they end in any order): the same files from the same run. */
+static void sort_views(run_report *rr)
+{
+    size_t n = rr->n_results;
+    if (n < 2)
+        return;
+    size_t *idx = malloc(n * sizeof *idx);
+    json_t **sorted = malloc(n * sizeof *sorted);
+    if (idx && sorted) {
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+        qsort_r(idx, n, sizeof *idx, by_order, rr);
+        for (size_t i = 0; i < n; i++)
+            sorted[i] = rr->results[idx[i]];
+        memcpy(rr->results, sorted, n * sizeof *sorted);
+    }
+    free(idx);
+    free(sorted);
 }
 
 static size_t scenario_index(const run_report *rr, const scenario *sc)
@@ -168,7 +201,7 @@ static void add_not_run(run_report *rr, bool interrupted)
             console_count(&rr->counts, s);
         else
             rr->counts.not_run++;
-        keep_view(rr, s);
+        keep_view(rr, s, i);
     }
     free(why);
 }
@@ -215,7 +248,7 @@ static void on_done(void *user, const scenario *sc, json_t *result)
         rr->stop = true;
     }
     if (rr->keep_views)
-        keep_view(rr, results_view(result));
+        keep_view(rr, results_view(result), at);
 }
 
 static void on_started(void *user, const scenario *sc)
@@ -606,6 +639,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
         rr.write_failed = true;
     }
     diag_clear(&d);
+    sort_views(&rr);    /* after the --repeat files: -x's runs that ran come first until then */
     emit_opts eo = { .junit = o->junit, .tap = o->tap, .html = o->html, .seconds = secs };
     if (!emit_reports(&eo, rr.results, rr.n_results))
         rr.write_failed = true;
@@ -614,6 +648,7 @@ static int run_all(const options *o, scenario **scs, size_t n)
     for (size_t i = 0; i < rr.n_results; i++)
         json_decref(rr.results[i]);
     free(rr.results);
+    free(rr.order);
     free(rr.reported);
     free(rr.failed_once);
     if (!complete)

@@ -203,6 +203,7 @@ PREFIX_EXCEPTIONS = {
     "engine/run/step_io": ("step_args_", "step_out_"),
     "engine/main": ("main",),
     "engine/run/fapi_lazy": ("fapi_lazy_", "Fapi_"),   # libtss2-fapi's own names, loaded on first use
+    "engine/tpm/ossl_ctx": ("ossl_ctx_", "OSSL_LIB_CTX_"),   # libcrypto's, bound first for tpm2-tss
 }
 
 

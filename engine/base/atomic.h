@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-/* Writes path via path.tmp.<pid>, fsync and rename(2); false with d set.
+/* Writes path via path.tmp.<pid> and rename(2); false with d set.
  * A path that exists and is neither a regular file nor a directory
  * (/dev/stdout, a FIFO) is written in place. */
 bool atomic_write(const char *path, const void *data, size_t len, diag *d);

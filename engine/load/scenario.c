@@ -277,6 +277,12 @@ static bool load_one(const char *path, const load_opts *o, size_t k, scenario **
         scenario_free(sc);
         return false;
     }
+    /* the model holds what it needs (locations borrow only the file name):
+     * the YAML tree would be copied into every scenario process of a run */
+    char *file = sc->doc.file;
+    sc->doc.file = NULL;
+    node_free_document(&sc->doc);
+    sc->doc.file = file;
     *out = sc;
     return true;
 }

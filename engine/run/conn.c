@@ -399,6 +399,19 @@ static bool open_proxy(world *r, tpm_link *t, diag *d)
     return true;
 }
 
+bool conn_await(world *r, tpm_link *t, diag *d)
+{
+    swtpm *own = r->opts->swtpms ? r->opts->swtpms[index_of(r, t)] : NULL;
+    if (!own)
+        return true;
+    if (!swtpm_wait_ready(own, d)) {
+        name_the_tpm(r, t, d);
+        return false;
+    }
+    json_object_set_new(t->info, "swtpm_startup_ms", jsonx_ms(own->startup_ms));
+    return true;
+}
+
 bool conn_connect(world *r, tpm_link *t, diag *d)
 {
     if (!open_proxy(r, t, d)) {

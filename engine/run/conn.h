@@ -12,6 +12,10 @@
 /* Connects one TPM and reads its identity into t->info; false with d set
  * (naming the TPM when the scenario has several). */
 bool conn_connect(world *w, tpm_link *t, diag *d);
+/* A private swtpm still starting (run_opts.swtpms): until it serves, and
+ * its swtpm_startup_ms in the TPM's facts; true at once for any other TPM.
+ * Before the scenario's clock starts: the wait is not the engine's time. */
+bool conn_await(world *w, tpm_link *t, diag *d);
 /* The TCTI conf string that reaches t through its proxy ("swtpm:path=..."):
  * for FAPI and for programs. */
 const char *conn_client_tcti(const tpm_link *t);

@@ -6,6 +6,7 @@
 #include "run/run.h"
 #include "run/swtpm.h"
 #include "run/work_files.h"
+#include "tpm/ossl_ctx.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 typedef struct job {
     const scenario *sc;
     pid_t pid;
+    int pidfd;              /* readable when the child ends (-1: none, then polled) */
     int fd;                 /* read end of the child's report pipe */
     char *buf;              /* what the child wrote so far */
     size_t len;
@@ -37,6 +40,9 @@ typedef struct job {
     json_t *done_steps;     /* results of the steps finished so far */
     json_t *result;
     char *tcti_text;
+    struct rusage usage;    /* the scenario process's, from wait4 when it was reaped */
+    bool reaped;
+    long self_rss_kib;      /* its own peak, as it said before it ended (0: unknown) */
 } job;
 
 static volatile sig_atomic_t stop_signal;
@@ -191,6 +197,7 @@ static void child_main(const job *jb, const jobs_opts *o, int fd)
         .tcti = tctis ? tctis[0] : o->tcti,
         .tctis = tctis,
         .private_tpm = jb->tpms != NULL,
+        .swtpms = jb->tpms,
         .show_secrets = o->show_secrets,
         .wire = o->wire,
         .untrusted = o->untrusted,
@@ -199,10 +206,42 @@ static void child_main(const job *jb, const jobs_opts *o, int fd)
     };
     json_t *res = run_scenario(jb->sc, &ro, report_progress, &fd);
     free(tctis);
+    /* every step went to the parent as it ended (report_progress): not
+     * twice, the dump and the parse are a good part of a short scenario */
+    json_array_clear(json_object_get(res, "steps"));
     json_t *line = json_pack("{s:o}", "result", res);
     send_line(fd, line);
     json_decref(line);
+    /* its own peak, without the programs it ran (wait4 gives both together) */
+    struct rusage self;
+    if (getrusage(RUSAGE_SELF, &self) == 0) {
+        line = json_pack("{s:{s:I}}", "usage", "max_rss_kib", (json_int_t)self.ru_maxrss);
+        send_line(fd, line);
+        json_decref(line);
+    }
     close(fd);
+}
+
+/* Under ASan, exit: its leak check runs at exit, and the scenario's memory
+ * is the interesting part.  Otherwise _exit: the libraries' clean-up at
+ * exit (OpenSSL frees all it loaded, 1.3 M instructions) is work that only
+ * delays the run loop (stdio was flushed before fork). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CHILD_EXIT_RUNS_HANDLERS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHILD_EXIT_RUNS_HANDLERS 1
+#endif
+#endif
+
+static _Noreturn void child_exit(void)
+{
+#ifdef CHILD_EXIT_RUNS_HANDLERS
+    exit(0);
+#else
+    fflush(NULL);
+    _exit(0);
+#endif
 }
 
 /* ---- parent side ------------------------------------------------------ */
@@ -228,7 +267,9 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
          * wants a TPM with EK certificates */
         bool ek_cert = (i == 0 && jb->sc->fapi && jb->sc->fapi->ek_cert) ||
                        (i < jb->sc->n_tpms && jb->sc->tpms[i].ek_cert);
-        jb->tpms[i] = ek_cert ? swtpm_start_ek_cert(&err) : swtpm_start(&err);
+        /* not waited for: it starts while this process forks and the
+         * scenario process gets ready; the scenario process waits for it */
+        jb->tpms[i] = swtpm_spawn(ek_cert, &err);
         if (jb->tpms[i])
             jb->n_tpms++;
     }
@@ -237,6 +278,14 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
         diag_clear(&err);
         return false;
     }
+    /* Once, before the first of several scenario processes (or the second
+     * run of one, --repeat): each then finds OpenSSL's configuration read
+     * and what tpm2-tss fetches in every scenario fetched, instead of doing
+     * it again.  One scenario alone does it itself: the parent's copy would
+     * be work for nothing more. */
+    static int forks;
+    if (forks++ == (n_all > 1 ? 0 : 1))
+        ossl_ctx_warm();
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
         jb->result = error_result(jb->sc, "cannot create a pipe", NULL);
@@ -247,13 +296,14 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
     if (pid == 0) {
         child_setup(jb, parent);
         close(p[0]);
-        for (size_t i = 0; i < n_all; i++)     /* siblings' pipes are not ours */
+        for (size_t i = 0; i < n_all; i++) {   /* siblings' pipes and pidfds are not ours */
             if (all[i].pid > 0 && all[i].fd >= 0)
                 close(all[i].fd);
+            if (all[i].pid > 0 && all[i].pidfd >= 0)
+                close(all[i].pidfd);
+        }
         child_main(jb, o, p[1]);
-        /* exit, not _exit: under ASan the leak check runs at exit, and the
-         * scenario's memory is the interesting part (stdio was flushed before fork) */
-        exit(0);
+        child_exit();
     }
     close(p[1]);
     if (pid < 0) {
@@ -263,6 +313,8 @@ static bool start_job(job *jb, const jobs_opts *o, job *all, size_t n_all)
     }
     jb->pid = pid;
     jb->fd = p[0];
+    /* the run loop wakes when the child ends, not at its next poll timeout */
+    jb->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     return true;
 }
 
@@ -276,6 +328,9 @@ static void take_lines(job *jb, const jobs_opts *o)
         if (j) {
             json_t *st = json_object_get(j, "step"), *res = json_object_get(j, "result");
             json_t *done = json_object_get(j, "done");
+            json_t *self_rss = json_object_get(json_object_get(j, "usage"), "max_rss_kib");
+            if (json_is_integer(self_rss))
+                jb->self_rss_kib = (long)json_integer_value(self_rss);
             if (st) {
                 jb->last_step = (int)json_integer_value(st);
                 jb->step_started = now_s();
@@ -292,9 +347,11 @@ static void take_lines(job *jb, const jobs_opts *o)
             if (res) {
                 json_decref(jb->result);
                 jb->result = json_incref(res);
-                /* the result has every step: the copies that came one by one go */
-                json_decref(jb->done_steps);
-                jb->done_steps = json_incref(json_object_get(res, "steps"));
+                /* its steps came one by one as they ended (its own list is
+                 * sent empty, keeping its place in the object) */
+                if (!jb->done_steps)
+                    jb->done_steps = json_array();
+                json_object_set(jb->result, "steps", jb->done_steps);
             }
             json_decref(j);
         }
@@ -360,6 +417,16 @@ static char *crash_message(const job *jb, int status, bool timed_out, double tim
     return r < 0 ? NULL : m;
 }
 
+/* What the scenario process used, the programs it ran included (wait4
+ * gives a child's usage with that of the children it waited for). */
+static json_t *usage_json(const struct rusage *ru)
+{
+    double user_ms = (double)ru->ru_utime.tv_sec * 1e3 + (double)ru->ru_utime.tv_usec / 1e3;
+    double sys_ms = (double)ru->ru_stime.tv_sec * 1e3 + (double)ru->ru_stime.tv_usec / 1e3;
+    return json_pack("{s:I,s:o,s:o}", "max_rss_kib", (json_int_t)ru->ru_maxrss, "user_ms", jsonx_ms(user_ms),
+                     "sys_ms", jsonx_ms(sys_ms));
+}
+
 static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
 {
     if (jb->fd >= 0) {          /* drain what is left */
@@ -395,19 +462,22 @@ static void finish_job(job *jb, const jobs_opts *o, int status, bool timed_out)
         }
         free(msg);
     }
-    for (size_t i = 0; i < jb->n_tpms; i++) {
-        json_t *tpm = i == 0 ? json_object_get(jb->result, "tpm") : NULL;
-        json_t *entry = json_object_get(json_object_get(jb->result, "tpms"), scenario_tpm_name(jb->sc, i));
-        if (tpm)
-            json_object_set_new(tpm, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
-        if (entry)
-            json_object_set_new(entry, "swtpm_startup_ms", json_real(jb->tpms[i]->startup_ms));
+    if (jb->reaped) {
+        json_t *res = usage_json(&jb->usage);
+        if (jb->self_rss_kib > 0)
+            json_object_set_new(res, "self_max_rss_kib", json_integer(jb->self_rss_kib));
+        json_object_set_new(jb->result, "resources", res);
     }
+    jb->self_rss_kib = 0;
     stop_tpms(jb);
     rmtree(jb->workdir);
     free(jb->workdir);
     jb->workdir = NULL;
     jb->pid = 0;
+    if (jb->pidfd >= 0)
+        close(jb->pidfd);
+    jb->pidfd = -1;
+    jb->reaped = false;
     if (o->done)
         o->done(o->user, jb->sc, jb->result);   /* NULL: out of memory */
     json_decref(jb->result);
@@ -431,6 +501,8 @@ static void abort_all(job *jobs, size_t n)
             waitpid(jobs[i].pid, NULL, 0);
         if (jobs[i].fd >= 0)
             close(jobs[i].fd);
+        if (jobs[i].pidfd >= 0)
+            close(jobs[i].pidfd);
         stop_tpms(&jobs[i]);
         rmtree(jobs[i].workdir);
         free(jobs[i].workdir);
@@ -454,6 +526,7 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
     for (size_t i = 0; i < n; i++) {
         jobs[i].sc = scs[i];
         jobs[i].fd = -1;
+        jobs[i].pidfd = -1;
     }
     /* a hang-up (the terminal or the CI job's session went away) and
      * SIGQUIT stop the run as Ctrl-C does: nothing may be left behind */
@@ -476,20 +549,27 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
         }
         if (!running)
             continue;
-        /* wait for output from any child (short timeout to notice exits) */
-        struct pollfd *pfds = calloc((size_t)width + n, sizeof *pfds);
-        job **owners = calloc((size_t)width + n, sizeof *owners);
+        /* wait for output from any child, or its end (a pidfd; without
+         * one, a short timeout notices it) */
+        struct pollfd *pfds = calloc(2 * n, sizeof *pfds);
+        job **owners = calloc(2 * n, sizeof *owners);
         nfds_t np = 0;
-        for (size_t i = 0; pfds && owners && i < n; i++)
-            if (jobs[i].pid > 0 && jobs[i].fd >= 0) {
+        int wait_ms = 50;
+        for (size_t i = 0; pfds && owners && i < n; i++) {
+            if (jobs[i].pid <= 0)
+                continue;
+            if (jobs[i].fd >= 0) {
                 pfds[np] = (struct pollfd){ .fd = jobs[i].fd, .events = POLLIN };
                 owners[np++] = &jobs[i];
             }
-        int pr = np ? poll(pfds, np, 50) : 0;
-        if (!np)
-            usleep(10000);
+            if (jobs[i].pidfd >= 0)
+                pfds[np++] = (struct pollfd){ .fd = jobs[i].pidfd, .events = POLLIN };
+            else
+                wait_ms = 10;
+        }
+        int pr = poll(pfds, np, wait_ms);
         for (nfds_t k = 0; pr > 0 && k < np; k++)
-            if (pfds[k].revents)
+            if (pfds[k].revents && owners[k])
                 read_child(owners[k], o);
         free(pfds);
         free(owners);
@@ -509,17 +589,18 @@ bool jobs_run(scenario **scs, size_t n, const jobs_opts *o)
                 kill(jb->pid, SIGTERM);
                 bool reaped = false;
                 for (int k = 0; k < 200 && !reaped; k++) {
-                    reaped = waitpid(jb->pid, &status, WNOHANG) == jb->pid;
+                    reaped = wait4(jb->pid, &status, WNOHANG, &jb->usage) == jb->pid;
                     if (!reaped)
                         usleep(10000);
                 }
                 if (!reaped) {
                     kill(jb->pid, SIGKILL);
-                    waitpid(jb->pid, &status, 0);
+                    wait4(jb->pid, &status, 0, &jb->usage);
                 }
-            } else if (waitpid(jb->pid, &status, WNOHANG) != jb->pid) {
+            } else if (wait4(jb->pid, &status, WNOHANG, &jb->usage) != jb->pid) {
                 continue;
             }
+            jb->reaped = true;
             finish_job(jb, o, status, timed_out);
             running--;
         }

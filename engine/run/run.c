@@ -65,6 +65,19 @@ static json_t *result_head(const scenario *sc)
     return res;
 }
 
+/* Each private swtpm the scenario will talk to, until it serves. */
+static bool await_tpms(world *w, diag *d)
+{
+    if (!needs(w->sc, NEED_ESYS | NEED_PROGRAM | NEED_FAPI))
+        return true;
+    for (size_t i = 0; i < w->n_tpms; i++)
+        if (!conn_await(w, &w->tpms[i], d)) {
+            diag_fail(d, "cannot connect to the TPM");
+            return false;
+        }
+    return true;
+}
+
 /* Every TPM's connection, then FAPI (when a step needs it) on the default
  * TPM's proxy; the commands of connecting, FAPI's included, are the
  * engine's, not a step's.  False with d set. */
@@ -296,11 +309,12 @@ json_t *run_scenario(const scenario *sc, const run_opts *o, run_progress_fn prog
     /* `tpm` is the default TPM (all of it when there is one) */
     json_object_set(res, "tpm", w->tpms[0].info);
 
+    diag d = { 0 };
+    bool ready = await_tpms(w, &d);
     double t0 = now_ms(), tpm_ms = 0;
     status s = STATUS_PASSED;
     json_t *failure = NULL;
-    diag d = { 0 };
-    if (!connect_all(w, connect_cmds, &tpm_ms, &d)) {
+    if (!ready || !connect_all(w, connect_cmds, &tpm_ms, &d)) {
         s = STATUS_ERROR;
         json_object_set_new(res, "message", jsonx_text(d.msg));
     } else {

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -17,8 +18,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,7 +32,8 @@
 #endif
 
 #define READY_TIMEOUT_MS 5000.0
-#define READY_POLL_NS    2000000L   /* 2 ms */
+#define READY_POLL_NS    250000L    /* 0.25 ms: a scenario waits on it */
+#define READY_IDLE_NS    50000000L  /* 50 ms: woken by inotify or the pidfd before */
 #define STOP_TIMEOUT_MS  2000.0
 #define STOP_POLL_NS     1000000L   /* 1 ms */
 
@@ -329,8 +333,6 @@ static bool manufacture(const char *dir, diag *d)
 
 /* ---- public API ------------------------------------------------------- */
 
-static swtpm *start(bool ek_cert, diag *d);
-
 /* The pipe from the child: EOF means exec succeeded, an int that exec (or
  * the setup before it) failed with that errno. */
 static bool exec_succeeded(swtpm *t, int fd, diag *d)
@@ -348,41 +350,141 @@ static bool exec_succeeded(swtpm *t, int fd, diag *d)
     return false;
 }
 
-/* Until the socket accepts a connection; an early exit names the log's last line. */
-static bool wait_ready(swtpm *t, const char *sock, const char *logpath, double t0, diag *d)
+/* Has the process behind pidfd ended?  Without a pidfd (an old kernel),
+ * whether it is gone (a zombie still counts as there). */
+static bool has_ended(int pidfd, pid_t pid)
 {
-    for (;;) {
-        int status = 0;
-        if (reap(t->pid, 0, &status)) {
-            t->pid = -1;
-            char how[64];
-            describe_exit(status, how, sizeof how);
-            char *last = log_last_line(logpath);
-            diag_fail(d, "swtpm %s during startup%s%s", how, last ? ": " : " (empty log)", last ? last : "");
-            free(last);
-            return false;
-        }
-        if (socket_accepts(sock))
-            return true;
-        if (now_ms() - t0 > READY_TIMEOUT_MS) {
-            diag_fail(d, "swtpm did not accept connections on %s within %.0f s", sock, READY_TIMEOUT_MS / 1000.0);
-            return false;
-        }
-        sleep_ns(READY_POLL_NS);
+    if (pidfd >= 0) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        return poll(&p, 1, 0) > 0;
     }
+    return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Its end during start-up, named: its exit status where the caller is its
+ * parent, and the log's last line. */
+static void say_it_ended(swtpm *t, bool reaped, int status, diag *d)
+{
+    char how[64] = "exited";
+    if (reaped)
+        describe_exit(status, how, sizeof how);
+    char *log = path_in(t->dir, "swtpm.log");
+    char *last = log ? log_last_line(log) : NULL;
+    diag_fail(d, "swtpm %s during startup%s%s", how, last ? ": " : " (empty log)", last ? last : "");
+    free(last);
+    free(log);
+}
+
+/* Sleeps until a file appears in dir (inotify: in), the process ends
+ * (pidfd) or `ns` pass. */
+static void wait_a_little(int in, int pidfd, long ns)
+{
+    struct pollfd p[2] = { { .fd = in, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+    struct timespec ts = { 0, ns };
+    if (ppoll(p, 2, &ts, NULL) > 0 && (p[0].revents & POLLIN)) {
+        char buf[4096];
+        while (read(in, buf, sizeof buf) > 0)     /* which file does not matter */
+            ;
+    }
+}
+
+/* swtpm makes its sockets before it makes its TPM: it serves once its
+ * control channel answers CMD_GET_CAPABILITY (8 bytes, no result code).
+ * False if it ends, or closes the connection, first. */
+static bool answers(const char *ctrl, int pidfd, double deadline_ms)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    memcpy(sa.sun_path, ctrl, strlen(ctrl) + 1);   /* length checked at spawn */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    static const uint8_t get_capability[4] = { 0, 0, 0, 1 };
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+              write(fd, get_capability, sizeof get_capability) == (ssize_t)sizeof get_capability;
+    uint8_t caps[8];
+    size_t got = 0;
+    while (ok && got < sizeof caps) {
+        struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+        int left = (int)(deadline_ms - now_ms());
+        if (left <= 0 || poll(p, 2, left) <= 0 || !(p[0].revents & (POLLIN | POLLHUP))) {
+            ok = false;
+            break;
+        }
+        ssize_t r = read(fd, caps + got, sizeof caps - got);
+        ok = r > 0;
+        got += ok ? (size_t)r : 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+bool swtpm_wait_ready(swtpm *t, diag *d)
+{
+    bool parent = t->spawner == getpid();     /* else a scenario process: not ours to reap */
+    int pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
+    /* woken when swtpm makes its socket: no busy polling beside a
+     * starting swtpm on a busy machine */
+    int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (in >= 0 && inotify_add_watch(in, t->dir, IN_CREATE) < 0) {
+        close(in);
+        in = -1;
+    }
+    char *sock = path_in(t->dir, "tpm.sock"), *ctrl = path_in(t->dir, "tpm.sock.ctrl");
+    bool ready = false;
+    for (;;) {
+        if (sock && ctrl && socket_accepts(sock) &&
+            answers(ctrl, pidfd, t->spawned_ms + READY_TIMEOUT_MS)) {
+            ready = true;
+            break;
+        }
+        int status = 0;
+        if (parent ? reap(t->pid, 0, &status) : has_ended(pidfd, t->pid)) {
+            if (parent)
+                t->pid = -1;
+            say_it_ended(t, parent, status, d);
+            break;
+        }
+        if (!sock || !ctrl || now_ms() - t->spawned_ms > READY_TIMEOUT_MS) {
+            diag_fail(d, "swtpm did not accept connections on %s/tpm.sock within %.0f s", t->dir,
+                      READY_TIMEOUT_MS / 1000.0);
+            break;
+        }
+        /* once the socket is there, listen(2) follows at once */
+        struct stat st;
+        bool made = stat(sock, &st) == 0;
+        wait_a_little(in, pidfd, in >= 0 && !made ? READY_IDLE_NS : READY_POLL_NS);
+    }
+    if (ready)
+        t->startup_ms = now_ms() - t->spawned_ms;
+    if (pidfd >= 0)
+        close(pidfd);
+    if (in >= 0)
+        close(in);
+    free(sock);
+    free(ctrl);
+    return ready;
 }
 
 swtpm *swtpm_start(diag *d)
 {
-    return start(false, d);
+    swtpm *t = swtpm_spawn(false, d);
+    if (t && !swtpm_wait_ready(t, d)) {
+        swtpm_stop(t);
+        return NULL;
+    }
+    return t;
 }
 
 swtpm *swtpm_start_ek_cert(diag *d)
 {
-    return start(true, d);
+    swtpm *t = swtpm_spawn(true, d);
+    if (t && !swtpm_wait_ready(t, d)) {
+        swtpm_stop(t);
+        return NULL;
+    }
+    return t;
 }
 
-static swtpm *start(bool ek_cert, diag *d)
+swtpm *swtpm_spawn(bool ek_cert, diag *d)
 {
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp)
@@ -445,7 +547,7 @@ static swtpm *start(bool ek_cert, diag *d)
         goto fail;
     }
 
-    double t0 = now_ms();
+    t->spawned_ms = now_ms();
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
@@ -456,15 +558,17 @@ static swtpm *start(bool ek_cert, diag *d)
         child_exec(argv, parent, pfd[1]);   /* does not return */
 
     t->pid = pid;
+    t->spawner = parent;
     close(pfd[1]);
     pfd[1] = -1;
 
-    bool ready = exec_succeeded(t, pfd[0], d) && wait_ready(t, sock, logpath, t0, d);
+    /* that exec worked is known at once; that it serves, when a
+     * connection wants it (swtpm_wait_ready) */
+    bool started = exec_succeeded(t, pfd[0], d);
     close(pfd[0]);
     pfd[0] = -1;
-    if (!ready)
+    if (!started)
         goto fail;
-    t->startup_ms = now_ms() - t0;
 
     free(sock); free(ctrl); free(state); free(server); free(ctrlarg);
     free(logpath); free(logarg);
@@ -490,7 +594,13 @@ void swtpm_stop(swtpm *t)
 {
     if (!t)
         return;
-    terminate(t->pid);
+    /* Its state goes with its directory: SIGKILL, not SIGTERM and a wait
+     * while it saves that state.  Reaped before the directory goes, so it
+     * writes nothing there after. */
+    if (t->pid > 0 && kill(t->pid, SIGKILL) == 0)
+        reap(t->pid, -1, NULL);
+    else
+        terminate(t->pid);
     t->pid = -1;
     rmtree(t->dir);
     free(t->dir);

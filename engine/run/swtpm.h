@@ -9,10 +9,12 @@
 #include "base/diag.h"
 
 typedef struct swtpm {
-    pid_t pid;          /* the swtpm process (a direct child of the caller) */
+    pid_t pid;          /* the swtpm process (a direct child of spawner) */
+    pid_t spawner;
     char *dir;          /* mkdtemp'd private directory: state, sockets, log */
     char *tcti;         /* "swtpm:path=DIR/tpm.sock" */
-    double startup_ms;  /* spawn until the socket accepts a connection */
+    double spawned_ms;  /* CLOCK_MONOTONIC, ms: when it was forked */
+    double startup_ms;  /* spawn until it serves (swtpm_wait_ready) */
 } swtpm;
 
 /* Start one: mkdtemp under $TMPDIR (default /tmp) named tpmrun-XXXXXX,
@@ -28,7 +30,19 @@ swtpm *swtpm_start(diag *d);
  * ECC P-384 at 0x01c00016), signed by a CA private to this TPM (its files
  * in the same directory).  Costs about a second. */
 swtpm *swtpm_start_ek_cert(diag *d);
-/* SIGTERM, wait (then SIGKILL after 2 s), remove the directory, free. NULL ok. */
+/* The same without waiting for it to serve (that its program could be run
+ * is checked): it starts up while the caller does other work, and whoever
+ * connects first calls swtpm_wait_ready.  ek_cert as swtpm_start_ek_cert. */
+swtpm *swtpm_spawn(bool ek_cert, diag *d);
+/* Until it serves (<= 5 s from the spawn): its socket accepts a connection
+ * (woken by inotify when it appears) and its control channel answers (it
+ * makes its sockets before its TPM); also from another process than the
+ * spawner (a scenario process, which cannot reap it: it watches a pidfd).
+ * Sets startup_ms.
+ * False with d set: its exit (status, when the caller spawned it) and
+ * the log's last line, or the time-out. */
+bool swtpm_wait_ready(swtpm *t, diag *d);
+/* SIGKILL (its state goes with it), reap, remove the directory, free.  NULL ok. */
 void swtpm_stop(swtpm *t);
 /* TPM_Init through a swtpm's control socket: the power goes off and on,
  * the TPM waits for TPM2_Startup.  False with d set. */

@@ -11,6 +11,7 @@
 #include <tss2/tss2_esys.h>
 #include "load/scenario.h"
 #include "load/faults.h"
+#include "run/swtpm.h"
 #include "run/proxy.h"
 #include "run/secrets.h"
 #include "run/work_files.h"
@@ -21,6 +22,7 @@ typedef struct run_opts {
     const char *const *tctis;   /* private TPMs: one per TPM of the scenario (scenario_tpm_count), in
                                  * `tpms:` order; NULL: the one TPM at tcti */
     bool private_tpm;           /* a fresh swtpm started for this scenario (each of its TPMs) */
+    swtpm *const *swtpms;       /* those swtpms (tctis's), still starting: connecting waits for each */
     bool show_secrets;          /* do not redact secrets in the results */
     bool wire;                  /* include command/response bytes in the results */
     bool untrusted;             /* --untrusted: absolute paths refused, writes capped (work_files) */
