@@ -39,9 +39,7 @@ node *node_new(node_kind k, srcloc loc)
     return n;
 }
 
-/* Arrays of nodes and pairs grow only through here (node_append,
- * node_put): their capacity is the next power of two. */
-static bool push(void **arr, size_t *count, size_t elem, void *item)
+bool node_array_push(void **arr, size_t *count, size_t elem, void *item)
 {
     size_t n = *count;
     if ((n & (n - 1)) == 0) {
@@ -73,7 +71,7 @@ node *node_new_scalar(srcloc loc, const char *s, size_t len, bool plain)
 
 bool node_append(node *seq, node *item)
 {
-    if (item && push((void **)&seq->items, &seq->count, sizeof item, &item))
+    if (item && node_array_push((void **)&seq->items, &seq->count, sizeof item, &item))
         return true;
     node_free(item);
     return false;
@@ -82,7 +80,7 @@ bool node_append(node *seq, node *item)
 bool node_put(node *map, node *key, node *val)
 {
     node_pair pair = { key, val };
-    if (key && val && push((void **)&map->pairs, &map->count, sizeof pair, &pair))
+    if (key && val && node_array_push((void **)&map->pairs, &map->count, sizeof pair, &pair))
         return true;
     node_free(key);
     node_free(val);

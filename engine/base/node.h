@@ -54,6 +54,10 @@ node *node_copy(const node *n);
 /* The nodes of n's tree (keys count), and its height (1 for a scalar). */
 size_t node_size(const node *n, int *height);
 bool node_append(node *seq, node *item);
+/* Appends item (elem bytes) to an array grown only through here: its
+ * capacity is the next power of two of *count (nodes' items and pairs,
+ * the loader's own arrays).  false when out of memory. */
+bool node_array_push(void **arr, size_t *count, size_t elem, void *item);
 bool node_put(node *map, node *key, node *val);
 void node_free(node *n);
 

@@ -173,25 +173,6 @@ static bool next_event(builder *b, yaml_event_t *ev)
     return true;
 }
 
-/* The builder's own arrays (anchors, kept nodes, merges); a tree's grow
- * through node_append and node_put. */
-static bool push(void **arr, size_t *count, size_t elem, void *item)
-{
-    /* grow by doubling at powers of two */
-    size_t n = *count;
-    if ((n & (n - 1)) == 0) {
-        size_t cap = n ? n * 2 : 4;
-        void *na = realloc(*arr, cap * elem);
-        if (!na)
-            return false;
-        *arr = na;
-    }
-    memcpy((char *)*arr + n * elem, item, elem);
-    *count = n + 1;
-    return true;
-}
-
-
 /* ---- anchors, aliases and merge keys ------------------------------------ */
 
 /* An &anchor names its node from here on (a later one of the same name
@@ -202,7 +183,7 @@ static node *remember(builder *b, const char *anchor, node *n)
         return n;
     struct anchor a = { strdup(anchor), n };
     if (!a.name || !str_index_room(&b->anchor_index, b->n_anchors) ||
-        !push((void **)&b->anchors, &b->n_anchors, sizeof a, &a)) {
+        !node_array_push((void **)&b->anchors, &b->n_anchors, sizeof a, &a)) {
         free(a.name);
         node_free(n);
         return NULL;
@@ -298,7 +279,7 @@ static bool merge_into(builder *b, str_index *keys, node *map, node *src)
 /* n stays until the whole document is built (freed on failure too). */
 static bool keep(builder *b, node *n)
 {
-    if (n && push((void **)&b->kept, &b->n_kept, sizeof n, &n))
+    if (n && node_array_push((void **)&b->kept, &b->n_kept, sizeof n, &n))
         return true;
     node_free(n);
     return false;
@@ -356,7 +337,7 @@ static node *build_collection(builder *b, node *n, yaml_event_type_t end, int de
         yaml_event_delete(&vev);
         if (merge) {
             bool kept = keep(b, child);
-            if (!keep(b, val) || !kept || !push((void **)&merges, &n_merges, sizeof val, &val))
+            if (!keep(b, val) || !kept || !node_array_push((void **)&merges, &n_merges, sizeof val, &val))
                 break;
             continue;
         }

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,4 +152,15 @@ bool text_regex_search(const char *re, const void *data, size_t len, bool *found
     *found = regexec(&rx, data, 1, m, REG_STARTEND) == 0;   /* REG_STARTEND: NULs in data are data */
     regfree(&rx);
     return true;
+}
+
+char *text_printf(const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s ? s : strdup("out of memory");
 }

@@ -18,6 +18,9 @@ char *text_trim(const char *s, size_t *start, const char *what, diag *d);
 bool text_parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* Letters, digits and '_', not starting with a digit. */
 bool text_is_identifier(const char *s);
+/* printf into a malloc'd string; "out of memory" (malloc'd) when that
+ * fails, so a message is always there to free. */
+char *text_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Is s one of `list` (NULL-terminated)? */
 bool text_in_list(const char *s, const char *const *list);
 

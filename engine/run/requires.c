@@ -1,5 +1,6 @@
 /* requires: TPM2_GetCapability and PATH against a requires: list. */
 #include "run/requires.h"
+#include "base/text.h"
 #include "tpm/tpm_alg.h"
 #include "tpm/tpm_cap.h"
 #include "tpm/tpm_cc.h"
@@ -8,18 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dup_printf(const char *fmt, ...)
-{
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s ? s : strdup("out of memory");
-}
 
 static bool on_path(const char *prog)
 {
@@ -65,23 +54,23 @@ static char *check_tpm(ESYS_CONTEXT *esys, const conditions *c)
     uint32_t v = 0;
     for (size_t i = 0; i < c->n_algorithms; i++)
         if (!tpm_has(esys, TPM2_CAP_ALGS, c->algorithms[i], &v, &asked))
-            return asked ? dup_printf("the TPM has no algorithm %s", tpm_alg_name(c->algorithms[i]))
+            return asked ? text_printf("the TPM has no algorithm %s", tpm_alg_name(c->algorithms[i]))
                          : strdup("requires: TPM2_GetCapability failed");
     for (size_t i = 0; i < c->n_curves; i++)
         if (!tpm_has(esys, TPM2_CAP_ECC_CURVES, c->curves[i], &v, &asked))
-            return asked ? dup_printf("the TPM has no ECC curve %s", tpm_alg_curve_name(c->curves[i]))
+            return asked ? text_printf("the TPM has no ECC curve %s", tpm_alg_curve_name(c->curves[i]))
                          : strdup("requires: TPM2_GetCapability failed");
     for (size_t i = 0; i < c->n_commands; i++)
         if (!tpm_has(esys, TPM2_CAP_COMMANDS, c->commands[i], &v, &asked))
-            return asked ? dup_printf("the TPM has no command %s", tpm_cc_name(c->commands[i]))
+            return asked ? text_printf("the TPM has no command %s", tpm_cc_name(c->commands[i]))
                          : strdup("requires: TPM2_GetCapability failed");
     for (size_t i = 0; i < c->n_properties; i++) {
         const required_property *p = &c->properties[i];
         if (!tpm_has(esys, TPM2_CAP_TPM_PROPERTIES, p->pt, &v, &asked))
-            return asked ? dup_printf("the TPM reports no %s", tpm_cap_property_name(p->pt))
+            return asked ? text_printf("the TPM reports no %s", tpm_cap_property_name(p->pt))
                          : strdup("requires: TPM2_GetCapability failed");
         if (v < p->min)
-            return dup_printf("the TPM's %s is %u, less than %u", tpm_cap_property_name(p->pt), v, p->min);
+            return text_printf("the TPM's %s is %u, less than %u", tpm_cap_property_name(p->pt), v, p->min);
     }
     return NULL;
 }
@@ -90,7 +79,7 @@ char *requires_unmet(world *w, const conditions *c)
 {
     for (size_t i = 0; i < c->n_programs; i++)
         if (!on_path(c->programs[i]))
-            return dup_printf("no program %s on PATH", c->programs[i]);
+            return text_printf("no program %s on PATH", c->programs[i]);
     if (!conditions_need_tpm(c))
         return NULL;
     tpm_link *link = world_tpm(w);

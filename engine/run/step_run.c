@@ -49,18 +49,6 @@ static void fail(verdict *v, status st, char *message)
     }
 }
 
-static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dup_printf(const char *fmt, ...)
-{
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s ? s : strdup("out of memory");
-}
-
 /* ---- before the handler ------------------------------------------------ */
 
 /* Resolves every parameter into args (and the results' inputs). */
@@ -117,7 +105,7 @@ static void pick_sessions(world *w, const step *st, ESYS_TR s[3], json_t *inputs
         } else if (t && t->live) {
             s[i] = t->tr;
         } else {
-            fail(v, STATUS_FAILED, dup_printf("session %zu is no longer loaded (it was flushed or closed by the TPM)",
+            fail(v, STATUS_FAILED, text_printf("session %zu is no longer loaded (it was flushed or closed by the TPM)",
                                              i + 1));
         }
         json_array_append_new(list, value_to_json(val, !w->opts->show_secrets));
@@ -189,7 +177,7 @@ static char *check_outputs(world *w, const step *st, const value *outs)
         value *part = base && value_map_get(outs, base) ? resolve_path(value_map_get(outs, base), dot + 1, &e) : NULL;
         free(base);
         if (dot && !part) {
-            char *m = dup_printf("output '%s': %s", eo->field, diag_failed(&e) ? e.msg : "not given");
+            char *m = text_printf("output '%s': %s", eo->field, diag_failed(&e) ? e.msg : "not given");
             diag_clear(&e);
             value_free(want);
             return m;
@@ -200,11 +188,11 @@ static char *check_outputs(world *w, const step *st, const value *outs)
         if (!value_equal(want, got)) {
             /* one side secret: both are, or the other would tell what the secret is (not) */
             if (!w->opts->show_secrets && (value_holds_secret(want) || value_holds_secret(got))) {
-                msg = dup_printf("output '%s' is <redacted>, expected <redacted> (a secret: --show-secrets shows both)",
+                msg = text_printf("output '%s' is <redacted>, expected <redacted> (a secret: --show-secrets shows both)",
                                  eo->field);
             } else {
                 char *dw = value_describe(want, false), *dg = value_describe(got, false);
-                msg = dup_printf("output '%s' is %s, expected %s", eo->field, dg ? dg : "?", dw ? dw : "?");
+                msg = text_printf("output '%s' is %s, expected %s", eo->field, dg ? dg : "?", dw ? dw : "?");
                 free(dw);
                 free(dg);
             }
@@ -244,7 +232,7 @@ static char *check_exit(const step *st, const value *outs, bool hide_secrets)
         }
         line = (const char *)e->bytes + start;
     }
-    return dup_printf("exit status %lld, expected %d%s%.*s", (long long)x->i, want, n ? ": " : "", (int)n, line);
+    return text_printf("exit status %lld, expected %d%s%.*s", (long long)x->i, want, n ? ": " : "", (int)n, line);
 }
 
 /* expect.stdout / expect.stderr of a program step. */
@@ -268,13 +256,13 @@ static char *check_streams(world *w, const step *st, const value *outs)
             ok = false;
         char *msg = NULL;
         if (diag_failed(&e)) {
-            msg = dup_printf("expect.%s: %s", es->stream, e.msg);
+            msg = text_printf("expect.%s: %s", es->stream, e.msg);
         } else if (!ok) {
             /* one side secret: both hidden, as assert.equal does */
             bool hide = !w->opts->show_secrets && (value_holds_secret(got) || (want && value_holds_secret(want)));
             char *dg = hide ? strdup("<redacted>") : value_describe(got, false);
             char *dw = hide ? strdup("<redacted>") : want ? value_describe(want, false) : NULL;
-            msg = dup_printf("%s %s %s %s", es->stream, dg ? dg : "?", how_text[es->how], dw ? dw : "?");
+            msg = text_printf("%s %s %s %s", es->stream, dg ? dg : "?", how_text[es->how], dw ? dw : "?");
             free(dg);
             free(dw);
         }
@@ -297,13 +285,13 @@ static void judge_rc(const step *st, uint32_t rc, const step_out *out, verdict *
     if (st->expect_rc_set) {
         if (!tpm_rc_matches(st->expect_rc, rc)) {
             const char *want = tpm_rc_name(st->expect_rc), *got = tpm_rc_name(rc);
-            fail(v, STATUS_FAILED, dup_printf("expected %s, got %s", want ? want : st->expect_rc_text,
+            fail(v, STATUS_FAILED, text_printf("expected %s, got %s", want ? want : st->expect_rc_text,
                                               rc == TSS2_RC_SUCCESS ? "success" : got ? got : Tss2_RC_Decode(rc)));
         }
     } else if (rc != TSS2_RC_SUCCESS) {
         /* the name first: it is what an expect: {rc: ...} would say */
         const char *name = tpm_rc_name(rc);
-        fail(v, STATUS_FAILED, dup_printf("%s%s%s%s(0x%x) %s", out->call ? out->call : "", out->call ? ": " : "",
+        fail(v, STATUS_FAILED, text_printf("%s%s%s%s(0x%x) %s", out->call ? out->call : "", out->call ? ": " : "",
                                           name ? name : "", name ? " " : "", rc, Tss2_RC_Decode(rc)));
     }
 }
