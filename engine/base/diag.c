@@ -69,20 +69,26 @@ void diag_shift(diag *d, size_t delta)
         d->offset += delta;
 }
 
+/* d's message joined with more text, "more: msg" (before) or "msg: more". */
+static void join(diag *d, bool before, const char *fmt, va_list ap)
+{
+    char *more = one_line(fmt, ap);
+    char *both = NULL;
+    if (asprintf(&both, "%s: %s", before ? more : d->msg, before ? d->msg : more) >= 0) {
+        free(d->msg);
+        d->msg = both;
+    }
+    free(more);
+}
+
 void diag_prefix(diag *d, const char *fmt, ...)
 {
     if (!d || !d->msg)
         return;
     va_list ap;
     va_start(ap, fmt);
-    char *pre = one_line(fmt, ap);
+    join(d, true, fmt, ap);
     va_end(ap);
-    char *both = NULL;
-    if (asprintf(&both, "%s: %s", pre, d->msg) >= 0) {
-        free(d->msg);
-        d->msg = both;
-    }
-    free(pre);
 }
 
 void diag_append(diag *d, const char *fmt, ...)
@@ -91,14 +97,8 @@ void diag_append(diag *d, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    char *post = one_line(fmt, ap);
+    join(d, false, fmt, ap);
     va_end(ap);
-    char *both = NULL;
-    if (asprintf(&both, "%s: %s", d->msg, post) >= 0) {
-        free(d->msg);
-        d->msg = both;
-    }
-    free(post);
 }
 
 void diag_suffix(diag *d, const char *fmt, ...)
